@@ -1,0 +1,37 @@
+namespace Runnel.Protocol.Primitives;
+
+/// <summary>A generated message or struct: decoded and encoded for one protocol version at a time.</summary>
+public interface IKafkaMessage
+{
+    /// <summary>Decodes into this instance. Check <see cref="KafkaReader.Failed"/> afterwards.</summary>
+    void Read(ref KafkaReader reader, short version);
+
+    void Write(KafkaWriter writer, short version);
+}
+
+/// <summary>
+/// A tagged field this code does not know. It is kept so the message re-encodes byte for byte, which lets
+/// newer clients' optional fields pass through us untouched.
+/// </summary>
+public readonly record struct RawTaggedField(int Tag, byte[] Data);
+
+/// <summary>Helpers the generated code calls for tagged-field sections.</summary>
+public static class TaggedFields
+{
+    /// <summary>
+    /// Writes the unknown tagged fields, in their stored order, whose tag is below <paramref name="belowTag"/>,
+    /// so that known and unknown fields interleave in ascending tag order.
+    /// </summary>
+    public static void WriteUnknownBelow(KafkaWriter writer, List<RawTaggedField>? fields, ref int next, int belowTag)
+    {
+        if (fields is null)
+            return;
+        while (next < fields.Count && fields[next].Tag < belowTag)
+        {
+            var field = fields[next++];
+            writer.WriteUnsignedVarInt((uint)field.Tag);
+            writer.WriteUnsignedVarInt((uint)field.Data.Length);
+            writer.WriteRaw(field.Data);
+        }
+    }
+}
