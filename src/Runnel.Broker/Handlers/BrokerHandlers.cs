@@ -8,5 +8,6 @@ internal static class BrokerHandlers
     public static IEnumerable<ApiHandler> Create() =>
     [
         new ApiVersionsHandler(),
+        new MetadataHandler(),
     ];
 }
