@@ -13,8 +13,17 @@ internal static class GzipCodec
     // The smallest member: a 10-byte header, an empty final stored block (2 bytes), CRC-32 and ISIZE.
     private const int MinimumMemberSize = 10 + 2 + 8;
 
+    // GZipStream writes nothing at all for empty input, which no reader accepts; this is the member zlib writes:
+    // header (no name, unix), an empty final block with fixed codes, CRC-32 0 and ISIZE 0.
+    private static ReadOnlySpan<byte> EmptyMember => [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     public static void Compress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
     {
+        if (source.IsEmpty)
+        {
+            destination.Write(EmptyMember);
+            return;
+        }
         // Optimal is zlib's level 6, the level Kafka's Java client and librdkafka use by default.
         using var gzip = new GZipStream(new BufferWriterStream(destination), CompressionLevel.Optimal);
         gzip.Write(source);
