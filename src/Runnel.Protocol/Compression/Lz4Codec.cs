@@ -14,7 +14,7 @@ internal static unsafe class Lz4Codec
 
     // One context per thread, reset before each use: contexts are not thread-safe and cost a malloc to create.
     [ThreadStatic]
-    private static Lz4DecompressionContext? _context;
+    private static NativeContext? _context;
 
     public static void Compress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
     {
@@ -27,7 +27,7 @@ internal static unsafe class Lz4Codec
         fixed (byte* input = source)
         fixed (byte* target = output)
             written = Lz4Native.LZ4F_compressFrame(target, (nuint)output.Length, input, (nuint)source.Length, in Preferences);
-        if (Lz4Native.LZ4F_isError(written) != 0)
+        if (Lz4Native.IsError(written))
             throw new InvalidOperationException($"LZ4F_compressFrame failed: {Lz4Native.ErrorName(written)}.");
         destination.Advance((int)written);
     }
@@ -36,7 +36,7 @@ internal static unsafe class Lz4Codec
     public static int Decompress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination, int maxOutputBytes)
     {
         Lz4Native.Library.EnsureAvailable();
-        var context = _context ??= new Lz4DecompressionContext();
+        var context = _context ??= Lz4Native.CreateDecompressionContext();
         Lz4Native.LZ4F_resetDecompressionContext(context);
         var output = new BoundedOutput(destination, maxOutputBytes);
         fixed (byte* input = source)
@@ -50,7 +50,7 @@ internal static unsafe class Lz4Codec
                 nuint hint;
                 fixed (byte* target = window)
                     hint = Lz4Native.LZ4F_decompress(context, target, &windowSize, input + consumed, &inputSize, null);
-                if (Lz4Native.LZ4F_isError(hint) != 0)
+                if (Lz4Native.IsError(hint))
                     throw new CompressionException(CompressionFailure.Corrupt, $"Invalid lz4 frame: {Lz4Native.ErrorName(hint)}.");
                 output.Commit((int)windowSize);
                 consumed += (int)inputSize;

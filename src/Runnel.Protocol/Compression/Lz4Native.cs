@@ -23,19 +23,19 @@ internal static unsafe partial class Lz4Native
         "LZ4F_getErrorName");
 
     [LibraryImport(LibraryName)]
-    public static partial nuint LZ4F_createDecompressionContext(out nint context, uint version);
+    private static partial nuint LZ4F_createDecompressionContext(out nint context, uint version);
 
     [LibraryImport(LibraryName)]
-    public static partial nuint LZ4F_freeDecompressionContext(nint context);
+    private static partial nuint LZ4F_freeDecompressionContext(nint context);
 
     /// <summary>Returns a context to the start of a frame, also after an error or a frame left half read.</summary>
     [LibraryImport(LibraryName)]
-    public static partial void LZ4F_resetDecompressionContext(Lz4DecompressionContext context);
+    public static partial void LZ4F_resetDecompressionContext(NativeContext context);
 
     /// <summary>Returns 0 when a frame is complete, else a hint of the input wanted next, or an error code.</summary>
     [LibraryImport(LibraryName)]
     public static partial nuint LZ4F_decompress(
-        Lz4DecompressionContext context, byte* destination, nuint* destinationSize, byte* source, nuint* sourceSize, void* options);
+        NativeContext context, byte* destination, nuint* destinationSize, byte* source, nuint* sourceSize, void* options);
 
     [LibraryImport(LibraryName)]
     public static partial nuint LZ4F_compressFrameBound(nuint sourceSize, in Lz4Preferences preferences);
@@ -45,10 +45,18 @@ internal static unsafe partial class Lz4Native
         byte* destination, nuint capacity, byte* source, nuint sourceSize, in Lz4Preferences preferences);
 
     [LibraryImport(LibraryName)]
-    public static partial uint LZ4F_isError(nuint code);
+    private static partial uint LZ4F_isError(nuint code);
 
     [LibraryImport(LibraryName)]
-    public static partial nint LZ4F_getErrorName(nuint code);
+    private static partial nint LZ4F_getErrorName(nuint code);
+
+    public static NativeContext CreateDecompressionContext()
+    {
+        var error = LZ4F_createDecompressionContext(out var context, FrameVersion);
+        return new NativeContext(IsError(error) ? 0 : context, c => LZ4F_freeDecompressionContext(c), "LZ4F_createDecompressionContext");
+    }
+
+    public static bool IsError(nuint code) => LZ4F_isError(code) != 0;
 
     public static string ErrorName(nuint code) => Marshal.PtrToStringUTF8(LZ4F_getErrorName(code)) ?? "unknown error";
 }
@@ -73,25 +81,4 @@ internal struct Lz4Preferences
     public uint Reserved0;
     public uint Reserved1;
     public uint Reserved2;
-}
-
-/// <summary>An LZ4F decompression context, freed when its owner (a thread's static) is collected.</summary>
-internal sealed class Lz4DecompressionContext : SafeHandle
-{
-    public Lz4DecompressionContext()
-        : base(0, ownsHandle: true)
-    {
-        var error = Lz4Native.LZ4F_createDecompressionContext(out var context, Lz4Native.FrameVersion);
-        if (Lz4Native.LZ4F_isError(error) != 0 || context == 0)
-            throw new InsufficientMemoryException($"LZ4F_createDecompressionContext failed: {Lz4Native.ErrorName(error)}.");
-        SetHandle(context);
-    }
-
-    public override bool IsInvalid => handle == 0;
-
-    protected override bool ReleaseHandle()
-    {
-        Lz4Native.LZ4F_freeDecompressionContext(handle);
-        return true;
-    }
 }

@@ -14,11 +14,8 @@ internal sealed class NativeCodecLibrary
 
     public NativeCodecLibrary(string fileName, string package, params string[] functions)
     {
-        FileName = fileName;
         _problem = new Lazy<string?>(() => Probe(fileName, package, functions));
     }
-
-    public string FileName { get; }
 
     /// <summary>Throws <see cref="CompressionFailure.Unsupported"/> when the library cannot be used.</summary>
     public void EnsureAvailable()

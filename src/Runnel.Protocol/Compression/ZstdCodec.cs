@@ -14,24 +14,24 @@ internal static unsafe class ZstdCodec
     // One context per thread, reset before each use: contexts are not thread-safe, and reusing one keeps its
     // tables and window buffers instead of allocating them for every batch.
     [ThreadStatic]
-    private static ZstdDecompressionContext? _decompressionContext;
+    private static NativeContext? _decompressionContext;
 
     [ThreadStatic]
-    private static ZstdCompressionContext? _compressionContext;
+    private static NativeContext? _compressionContext;
 
     public static void Compress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination)
     {
         ZstdNative.Library.EnsureAvailable();
-        var context = _compressionContext ??= new ZstdCompressionContext();
+        var context = _compressionContext ??= ZstdNative.CreateCompressionContext();
         var bound = ZstdNative.ZSTD_compressBound((nuint)source.Length);
-        if (ZstdNative.ZSTD_isError(bound) != 0 || bound > int.MaxValue)
+        if (ZstdNative.IsError(bound) || bound > int.MaxValue)
             throw new CompressionException(CompressionFailure.TooLarge, $"{source.Length} bytes are too many to compress with zstd at once.");
         var output = destination.GetSpan((int)bound);
         nuint written;
         fixed (byte* input = source)
         fixed (byte* target = output)
             written = ZstdNative.ZSTD_compressCCtx(context, target, (nuint)output.Length, input, (nuint)source.Length, Level);
-        if (ZstdNative.ZSTD_isError(written) != 0)
+        if (ZstdNative.IsError(written))
             throw new InvalidOperationException($"ZSTD_compressCCtx failed: {ZstdNative.ErrorName(written)}.");
         destination.Advance((int)written);
     }
@@ -40,7 +40,7 @@ internal static unsafe class ZstdCodec
     public static int Decompress(ReadOnlySpan<byte> source, IBufferWriter<byte> destination, int maxOutputBytes)
     {
         ZstdNative.Library.EnsureAvailable();
-        var context = _decompressionContext ??= new ZstdDecompressionContext();
+        var context = _decompressionContext ??= ZstdNative.CreateDecompressionContext();
         ZstdNative.ZSTD_DCtx_reset(context, ZstdNative.ResetSessionOnly);
         var output = new BoundedOutput(destination, maxOutputBytes);
         fixed (byte* data = source)
@@ -55,7 +55,7 @@ internal static unsafe class ZstdCodec
                 {
                     var outputBuffer = new ZstdBuffer { Data = target, Size = (nuint)window.Length };
                     result = ZstdNative.ZSTD_decompressStream(context, &outputBuffer, &input);
-                    if (ZstdNative.ZSTD_isError(result) != 0)
+                    if (ZstdNative.IsError(result))
                         throw new CompressionException(CompressionFailure.Corrupt, $"Invalid zstd frame: {ZstdNative.ErrorName(result)}.");
                     output.Commit((int)outputBuffer.Position);
                     if (result == 0 && input.Position == input.Size)

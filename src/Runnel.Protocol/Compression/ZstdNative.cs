@@ -25,36 +25,44 @@ internal static unsafe partial class ZstdNative
         "ZSTD_getErrorName");
 
     [LibraryImport(LibraryName)]
-    public static partial nint ZSTD_createDStream();
+    private static partial nint ZSTD_createDStream();
 
     [LibraryImport(LibraryName)]
-    public static partial nuint ZSTD_freeDStream(nint stream);
+    private static partial nuint ZSTD_freeDStream(nint stream);
 
     [LibraryImport(LibraryName)]
-    public static partial nuint ZSTD_DCtx_reset(ZstdDecompressionContext context, int reset);
+    public static partial nuint ZSTD_DCtx_reset(NativeContext context, int reset);
 
     /// <summary>Returns 0 when a frame is complete and flushed, else a hint of the input wanted next, or an error code.</summary>
     [LibraryImport(LibraryName)]
-    public static partial nuint ZSTD_decompressStream(ZstdDecompressionContext context, ZstdBuffer* output, ZstdBuffer* input);
+    public static partial nuint ZSTD_decompressStream(NativeContext context, ZstdBuffer* output, ZstdBuffer* input);
 
     [LibraryImport(LibraryName)]
-    public static partial nint ZSTD_createCCtx();
+    private static partial nint ZSTD_createCCtx();
 
     [LibraryImport(LibraryName)]
-    public static partial nuint ZSTD_freeCCtx(nint context);
+    private static partial nuint ZSTD_freeCCtx(nint context);
 
     [LibraryImport(LibraryName)]
     public static partial nuint ZSTD_compressCCtx(
-        ZstdCompressionContext context, byte* destination, nuint capacity, byte* source, nuint sourceSize, int level);
+        NativeContext context, byte* destination, nuint capacity, byte* source, nuint sourceSize, int level);
 
     [LibraryImport(LibraryName)]
     public static partial nuint ZSTD_compressBound(nuint sourceSize);
 
     [LibraryImport(LibraryName)]
-    public static partial uint ZSTD_isError(nuint code);
+    private static partial uint ZSTD_isError(nuint code);
 
     [LibraryImport(LibraryName)]
-    public static partial nint ZSTD_getErrorName(nuint code);
+    private static partial nint ZSTD_getErrorName(nuint code);
+
+    public static NativeContext CreateDecompressionContext() =>
+        new(ZSTD_createDStream(), c => ZSTD_freeDStream(c), "ZSTD_createDStream");
+
+    public static NativeContext CreateCompressionContext() =>
+        new(ZSTD_createCCtx(), c => ZSTD_freeCCtx(c), "ZSTD_createCCtx");
+
+    public static bool IsError(nuint code) => ZSTD_isError(code) != 0;
 
     public static string ErrorName(nuint code) => Marshal.PtrToStringUTF8(ZSTD_getErrorName(code)) ?? "unknown error";
 }
@@ -66,44 +74,4 @@ internal unsafe struct ZstdBuffer
     public byte* Data;
     public nuint Size;
     public nuint Position;
-}
-
-/// <summary>A zstd decompression stream (a ZSTD_DCtx), freed when its owner (a thread's static) is collected.</summary>
-internal sealed class ZstdDecompressionContext : SafeHandle
-{
-    public ZstdDecompressionContext()
-        : base(0, ownsHandle: true)
-    {
-        SetHandle(ZstdNative.ZSTD_createDStream());
-        if (IsInvalid)
-            throw new InsufficientMemoryException("ZSTD_createDStream failed.");
-    }
-
-    public override bool IsInvalid => handle == 0;
-
-    protected override bool ReleaseHandle()
-    {
-        ZstdNative.ZSTD_freeDStream(handle);
-        return true;
-    }
-}
-
-/// <summary>A zstd compression context, freed when its owner (a thread's static) is collected.</summary>
-internal sealed class ZstdCompressionContext : SafeHandle
-{
-    public ZstdCompressionContext()
-        : base(0, ownsHandle: true)
-    {
-        SetHandle(ZstdNative.ZSTD_createCCtx());
-        if (IsInvalid)
-            throw new InsufficientMemoryException("ZSTD_createCCtx failed.");
-    }
-
-    public override bool IsInvalid => handle == 0;
-
-    protected override bool ReleaseHandle()
-    {
-        ZstdNative.ZSTD_freeCCtx(handle);
-        return true;
-    }
 }
