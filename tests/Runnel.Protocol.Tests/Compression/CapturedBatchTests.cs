@@ -2,6 +2,7 @@ using System.Buffers;
 using Runnel.Protocol.Compression;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
+using Runnel.Protocol.Tests.Messages;
 
 namespace Runnel.Protocol.Tests.Compression;
 
@@ -10,20 +11,21 @@ public sealed class CapturedBatchTests
 {
     private const int MaxBatchBytes = 1 << 20;
 
-    public static TheoryData<string> Captures() => new(CaptureProduceBatches.Files("key0-v"));
+    public static TheoryData<string> Captures() => new(CaptureProduceBatches.Requests().Select(capture => capture.File));
 
     [Theory]
     [MemberData(nameof(Captures))]
     public void Every_batch_decompresses_to_its_record_count(string file)
     {
-        var batches = CaptureProduceBatches.Read(file);
+        var capture = CaptureFixtures.All.Single(frame => frame.File == file);
+        var batches = CaptureProduceBatches.Read(capture);
         Assert.NotEmpty(batches);
         foreach (var batch in batches)
         {
             Assert.True(RecordBatchHeader.TryRead(batch.Span, out var header));
             Assert.Equal(2, header.Magic);
             // Clients send a batch uncompressed when compression would not shrink it.
-            Assert.Contains(header.Compression, new[] { ExpectedCodec(file), CompressionType.None });
+            Assert.Contains(header.Compression, new[] { ExpectedCodec(capture.Scenario), CompressionType.None });
 
             var records = new ArrayBufferWriter<byte>();
             var size = CompressionCodecs.Decompress(header.Compression, batch.Span[RecordBatchHeader.Size..], records, MaxBatchBytes);
@@ -43,8 +45,8 @@ public sealed class CapturedBatchTests
     [InlineData("kafka-python-lz4", CompressionType.Lz4)]
     [InlineData("kafka-python-zstd", CompressionType.Zstd)]
     [InlineData("kafkajs", CompressionType.Gzip)]
-    public void Every_client_and_codec_has_compressed_batches_to_test(string client, CompressionType codec) =>
-        Assert.NotEmpty(CompressedPayloads(client, codec));
+    public void Every_client_and_codec_has_compressed_batches_to_test(string scenario, CompressionType codec) =>
+        Assert.NotEmpty(CompressedPayloads(scenario, codec));
 
     [Fact]
     public void Kafka_python_frames_snappy_in_xerial_and_kcat_writes_raw_blocks()
@@ -59,20 +61,21 @@ public sealed class CapturedBatchTests
         Assert.All(kcat, payload => Assert.False(payload.Span.StartsWith(xerialMagic)));
     }
 
-    private static List<ReadOnlyMemory<byte>> CompressedPayloads(string client, CompressionType codec) =>
-        CaptureProduceBatches.Files(client + "-")
+    private static List<ReadOnlyMemory<byte>> CompressedPayloads(string scenario, CompressionType codec) =>
+        CaptureProduceBatches.Requests(scenario)
             .SelectMany(CaptureProduceBatches.Read)
             .Where(batch => RecordBatchHeader.TryRead(batch.Span, out var header) && header.Compression == codec)
             .Select(batch => batch[RecordBatchHeader.Size..])
             .ToList();
 
-    // Files are named after the client and, but for KafkaJS's gzip producer, the codec it was told to use.
-    private static CompressionType ExpectedCodec(string file) => file switch
+    // Scenarios are named after the client and, but for KafkaJS's gzip producer, the codec it was told to use.
+    private static CompressionType ExpectedCodec(string scenario) => scenario switch
     {
-        _ when file.Contains("-gzip-", StringComparison.Ordinal) || file.StartsWith("kafkajs-", StringComparison.Ordinal) => CompressionType.Gzip,
-        _ when file.Contains("-snappy-", StringComparison.Ordinal) => CompressionType.Snappy,
-        _ when file.Contains("-lz4-", StringComparison.Ordinal) => CompressionType.Lz4,
-        _ when file.Contains("-zstd-", StringComparison.Ordinal) => CompressionType.Zstd,
+        "kafkajs" => CompressionType.Gzip,
+        _ when scenario.EndsWith("-gzip", StringComparison.Ordinal) => CompressionType.Gzip,
+        _ when scenario.EndsWith("-snappy", StringComparison.Ordinal) => CompressionType.Snappy,
+        _ when scenario.EndsWith("-lz4", StringComparison.Ordinal) => CompressionType.Lz4,
+        _ when scenario.EndsWith("-zstd", StringComparison.Ordinal) => CompressionType.Zstd,
         _ => CompressionType.None,
     };
 
