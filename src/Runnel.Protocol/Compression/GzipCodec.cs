@@ -10,7 +10,7 @@ namespace Runnel.Protocol.Compression;
 /// </summary>
 internal static class GzipCodec
 {
-    // The smallest member: a 10-byte header, an empty final stored block (2 bytes), CRC-32 and ISIZE.
+    // The smallest member: a 10-byte header, an empty final block (2 bytes), CRC-32 and ISIZE.
     private const int MinimumMemberSize = 10 + 2 + 8;
 
     // GZipStream writes nothing at all for empty input, which no reader accepts; this is the member zlib writes:

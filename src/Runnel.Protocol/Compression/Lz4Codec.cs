@@ -8,8 +8,8 @@ namespace Runnel.Protocol.Compression;
 /// </summary>
 internal static unsafe class Lz4Codec
 {
-    // Kafka's Java reader decodes each block on its own and accepts only independent blocks of 64 KiB to 4 MiB,
-    // so Compress writes what it writes: 64 KiB independent blocks, no checksums, no content size.
+    // Kafka's Java reader decodes each block on its own and rejects frames of dependent blocks, so Compress writes
+    // what Kafka's own writer does: independent 64 KiB blocks, no checksums, no content size.
     private static readonly Lz4Preferences Preferences = new() { BlockSizeId = 4, BlockMode = 1 };
 
     // One context per thread, reset before each use: contexts are not thread-safe and cost a malloc to create.

@@ -14,8 +14,12 @@ internal sealed class NativeCodecLibrary
 
     public NativeCodecLibrary(string fileName, string package, params string[] functions)
     {
+        Functions = functions;
         _problem = new Lazy<string?>(() => Probe(fileName, package, functions));
     }
+
+    /// <summary>The functions checked for: every one the codec imports (a test keeps this list complete).</summary>
+    public IReadOnlyList<string> Functions { get; }
 
     /// <summary>Throws <see cref="CompressionFailure.Unsupported"/> when the library cannot be used.</summary>
     public void EnsureAvailable()

@@ -50,11 +50,10 @@ internal static unsafe class ZstdCodec
             {
                 var window = output.NextWindow();
                 var consumedBefore = input.Position;
-                nuint result;
                 fixed (byte* target = window)
                 {
                     var outputBuffer = new ZstdBuffer { Data = target, Size = (nuint)window.Length };
-                    result = ZstdNative.ZSTD_decompressStream(context, &outputBuffer, &input);
+                    var result = ZstdNative.ZSTD_decompressStream(context, &outputBuffer, &input);
                     if (ZstdNative.IsError(result))
                         throw new CompressionException(CompressionFailure.Corrupt, $"Invalid zstd frame: {ZstdNative.ErrorName(result)}.");
                     output.Commit((int)outputBuffer.Position);

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
 using Runnel.Protocol.Compression;
 
 namespace Runnel.Protocol.Tests.Compression;
@@ -70,6 +72,19 @@ public sealed class FramedCodecTests
         var error = Assert.Throws<CompressionException>(library.EnsureAvailable);
         Assert.Equal(CompressionFailure.Unsupported, error.Failure);
         Assert.Contains("ZSTD_not_a_function", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(typeof(Lz4Native))]
+    [InlineData(typeof(ZstdNative))]
+    public void The_probe_checks_every_imported_function(Type interop)
+    {
+        var library = (NativeCodecLibrary)interop.GetField("Library")!.GetValue(null)!;
+        var imported = interop.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(method => method.GetCustomAttribute<LibraryImportAttribute>() is not null)
+            .Select(method => method.Name);
+
+        Assert.Equal(imported.Order(), library.Functions.Order());
     }
 
     [Fact]
