@@ -23,7 +23,7 @@ internal static partial class SnappyCodec
     {
         maxOutputBytes = Math.Max(maxOutputBytes, 0);
         if (!source.StartsWith(XerialMagic))
-            return DecompressBlock(source, destination, maxOutputBytes);
+            return DecompressBlock(source, destination, 0, maxOutputBytes);
 
         // The two version fields are not checked: writers have only ever used 1 and readers ignore them.
         if (source.Length < XerialHeaderSize)
@@ -37,18 +37,18 @@ internal static partial class SnappyCodec
             var chunkLength = BinaryPrimitives.ReadInt32BigEndian(remaining);
             if (chunkLength < 0 || chunkLength > remaining.Length - 4)
                 throw Corrupt($"A xerial snappy chunk of {chunkLength} bytes overruns the {remaining.Length - 4} that remain.");
-            written += DecompressBlock(remaining.Slice(4, chunkLength), destination, maxOutputBytes - written);
+            written += DecompressBlock(remaining.Slice(4, chunkLength), destination, written, maxOutputBytes);
             remaining = remaining[(4 + chunkLength)..];
         }
         return written;
     }
 
-    /// <summary>Decodes one raw block (uvarint length, then elements) whose output must fit in <paramref name="allowance"/>.</summary>
-    private static int DecompressBlock(ReadOnlySpan<byte> block, IBufferWriter<byte> destination, int allowance)
+    /// <summary>Decodes one raw block (uvarint length, then elements) after <paramref name="written"/> bytes of output.</summary>
+    private static int DecompressBlock(ReadOnlySpan<byte> block, IBufferWriter<byte> destination, int written, int maxOutputBytes)
     {
         var headerLength = ReadLength(block, out var declared);
-        if (declared > (uint)allowance)
-            throw BoundedOutput.TooLarge(allowance);
+        if (declared > (uint)(maxOutputBytes - written))
+            throw BoundedOutput.TooLarge(maxOutputBytes);
         var body = block[headerLength..];
         if (declared > (long)body.Length * MaxExpansion)
             throw Corrupt($"A snappy block of {body.Length} bytes cannot hold the {declared} it declares.");
