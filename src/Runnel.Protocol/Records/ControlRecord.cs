@@ -79,17 +79,15 @@ public static class ControlRecord
         return builder.Finish();
     }
 
-    /// <summary>What is wrong with a record of a control batch, or null.</summary>
-    internal static string? Check(in RecordView record, bool transactional)
+    /// <summary>What is wrong with a record of a control batch, or <see cref="ProblemKind.None"/>.</summary>
+    internal static ProblemKind Check(in RecordView record, bool transactional)
     {
         if (!TryReadType(record.Key, out var type))
-            return "a control record's key needs an int16 version >= 0 and an int16 type";
+            return ProblemKind.ControlKey;
         if (type is not (ControlRecordType.Commit or ControlRecordType.Abort))
-            return null;
+            return ProblemKind.None;
         if (!transactional)
-            return "an end-transaction marker outside a transactional batch";
-        return TryReadEndTransactionMarker(record, out _, out _)
-            ? null
-            : "an end-transaction marker's value needs an int16 version >= 0 and an int32 coordinator epoch";
+            return ProblemKind.MarkerOutsideTransaction;
+        return TryReadEndTransactionMarker(record, out _, out _) ? ProblemKind.None : ProblemKind.MarkerValue;
     }
 }

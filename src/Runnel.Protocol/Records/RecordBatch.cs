@@ -37,10 +37,10 @@ public static partial class RecordBatch
     public static RecordEnumerator ReadRecords(ReadOnlySpan<byte> batch)
     {
         if (!TrySplit(batch, out var header, out var records, out var problem))
-            return new RecordEnumerator(RecordBatchError.Truncated, problem);
+            return new RecordEnumerator(problem);
         var codec = (CompressionType)(header[RecordBatchHeader.AttributesOffset + 1] & CompressionMask);
         if (codec != CompressionType.None)
-            return new RecordEnumerator(RecordBatchError.UnsupportedCompression, $"the batch is {codec}-compressed; pass a scratch buffer to decompress into");
+            return new RecordEnumerator(new BatchProblem(RecordBatchError.UnsupportedCompression, ProblemKind.CompressedWithoutScratch, (long)codec));
         return new RecordEnumerator(header, records);
     }
 
@@ -51,40 +51,35 @@ public static partial class RecordBatch
     public static RecordEnumerator ReadRecords(ReadOnlySpan<byte> batch, KafkaWriter scratch, int maxUncompressedBytes)
     {
         if (!TrySplit(batch, out var header, out var records, out var problem))
-            return new RecordEnumerator(RecordBatchError.Truncated, problem);
+            return new RecordEnumerator(problem);
         var codec = (CompressionType)(header[RecordBatchHeader.AttributesOffset + 1] & CompressionMask);
         if (codec == CompressionType.None)
             return new RecordEnumerator(header, records);
         scratch.Reset();
-        var error = Decompress(codec, records, scratch, maxUncompressedBytes, out var message);
-        return error == RecordBatchError.None ? new RecordEnumerator(header, scratch.WrittenSpan) : new RecordEnumerator(error, message!);
+        problem = Decompress(codec, records, scratch, maxUncompressedBytes);
+        return problem.Error == RecordBatchError.None ? new RecordEnumerator(header, scratch.WrittenSpan) : new RecordEnumerator(problem);
     }
 
     /// <summary>CRC-32C over bytes 21..end of the batch at the start of <paramref name="batch"/>, as stored at offset 17.</summary>
     public static uint ComputeCrc(ReadOnlySpan<byte> batch) => Crc32C.Compute(Covered(batch));
 
-    private static bool TrySplit(ReadOnlySpan<byte> batch, out ReadOnlySpan<byte> header, out ReadOnlySpan<byte> records, out string problem)
+    private static bool TrySplit(ReadOnlySpan<byte> batch, out ReadOnlySpan<byte> header, out ReadOnlySpan<byte> records, out BatchProblem problem)
     {
         header = records = default;
-        problem = "";
+        problem = default;
         if (batch.Length < RecordBatchHeader.Size)
+            problem = new BatchProblem(RecordBatchError.Truncated, ProblemKind.ShortForMagic, batch.Length);
+        else if ((sbyte)batch[RecordBatchHeader.MagicOffset] != CurrentMagic)
+            problem = new BatchProblem(RecordBatchError.UnknownMagic, ProblemKind.UnknownMagic, (sbyte)batch[RecordBatchHeader.MagicOffset]);
+        else if (!TryGetSize(batch, out var size) || size > batch.Length)
+            problem = new BatchProblem(RecordBatchError.Truncated, ProblemKind.Truncated, BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.BatchLengthOffset..]), size, batch.Length);
+        else
         {
-            problem = $"a batch header needs {RecordBatchHeader.Size} bytes, {batch.Length} given";
-            return false;
+            header = batch[..RecordBatchHeader.Size];
+            records = batch[RecordBatchHeader.Size..size];
+            return true;
         }
-        if ((sbyte)batch[RecordBatchHeader.MagicOffset] != CurrentMagic)
-        {
-            problem = $"magic {(sbyte)batch[RecordBatchHeader.MagicOffset]} is not a record batch v2";
-            return false;
-        }
-        if (!TryGetSize(batch, out var size) || size > batch.Length)
-        {
-            problem = $"batchLength {BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.BatchLengthOffset..])} does not fit the {batch.Length} bytes given";
-            return false;
-        }
-        header = batch[..RecordBatchHeader.Size];
-        records = batch[RecordBatchHeader.Size..size];
-        return true;
+        return false;
     }
 
     /// <summary>The bytes the CRC covers, from attributes to the end given by batchLength.</summary>
@@ -96,30 +91,28 @@ public static partial class RecordBatch
     }
 
     /// <summary>Runs a codec on hostile input and turns every failure into a reason instead of an exception.</summary>
-    internal static RecordBatchError Decompress(CompressionType codec, ReadOnlySpan<byte> source, KafkaWriter destination, int maxBytes, out string? message)
+    internal static BatchProblem Decompress(CompressionType codec, ReadOnlySpan<byte> source, KafkaWriter destination, int maxBytes)
     {
-        message = null;
         try
         {
             CompressionCodecs.Decompress(codec, source, destination, maxBytes);
-            return RecordBatchError.None;
+            return default;
         }
         catch (CompressionException e)
         {
-            message = $"{codec}: {e.Message}";
-            return e.Failure switch
+            var error = e.Failure switch
             {
                 CompressionFailure.TooLarge => RecordBatchError.UncompressedTooLarge,
                 CompressionFailure.Unsupported => RecordBatchError.UnsupportedCompression,
                 _ => RecordBatchError.CorruptCompression,
             };
+            return new BatchProblem(error, ProblemKind.Codec, Text: $"{codec}: {e.Message}");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The codecs promise CompressionException, but they parse attacker-controlled bytes with third-party
             // code; a slip there must cost one partition a CORRUPT_MESSAGE, not the connection.
-            message = $"{codec}: {e.GetType().Name}: {e.Message}";
-            return RecordBatchError.CorruptCompression;
+            return new BatchProblem(RecordBatchError.CorruptCompression, ProblemKind.Codec, Text: $"{codec}: {e.GetType().Name}: {e.Message}");
         }
     }
 }

@@ -64,7 +64,7 @@ public sealed class RecordBatchBuilder : IDisposable
         foreach (var header in headers)
         {
             var keyLength = Encoding.UTF8.GetByteCount(header.Key);
-            bodySize += VarInt.SizeOfSigned(keyLength) + keyLength + SizeOf(header.Value);
+            bodySize += VarInt.SizeOfSigned(keyLength) + keyLength + SizeOf(header.IsValueNull, header.Value.Length);
         }
         var total = VarInt.SizeOfSigned(bodySize) + bodySize;
 
@@ -81,7 +81,7 @@ public sealed class RecordBatchBuilder : IDisposable
             var keyLength = Encoding.UTF8.GetByteCount(header.Key);
             p += VarInt.WriteUnsigned(span[p..], VarInt.ZigZag(keyLength));
             p += Encoding.UTF8.GetBytes(header.Key, span[p..]);
-            p += Write(span[p..], header.Value is null, header.Value is { } v ? v.Span : default);
+            p += Write(span[p..], header.IsValueNull, header.Value.Span);
         }
         Debug.Assert(p == total, "record size computed and written differ");
         writer.Advance(total);
@@ -134,9 +134,9 @@ public sealed class RecordBatchBuilder : IDisposable
         _destination = null;
     }
 
-    private static int SizeOf(RecordBytes bytes) => bytes.IsNull ? 1 : VarInt.SizeOfSigned(bytes.Bytes.Length) + bytes.Bytes.Length;
+    private static int SizeOf(RecordBytes bytes) => SizeOf(bytes.IsNull, bytes.Bytes.Length);
 
-    private static int SizeOf(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? VarInt.SizeOfSigned(b.Length) + b.Length : 1;
+    private static int SizeOf(bool isNull, int length) => isNull ? 1 : VarInt.SizeOfSigned(length) + length;
 
     private static int Write(Span<byte> destination, bool isNull, ReadOnlySpan<byte> bytes)
     {

@@ -64,4 +64,25 @@ public readonly ref struct RecordBytes
 }
 
 /// <summary>A header to append: a key (UTF-8 on the wire, never null) and a value that may be null.</summary>
-public readonly record struct RecordHeader(string Key, ReadOnlyMemory<byte>? Value);
+public readonly record struct RecordHeader
+{
+    /// <summary>A null <paramref name="value"/> stays null (unlike the implicit byte[] to memory conversion).</summary>
+    public RecordHeader(string key, byte[]? value)
+    {
+        Key = key;
+        Value = value;
+        IsValueNull = value is null;
+    }
+
+    public RecordHeader(string key, ReadOnlyMemory<byte> value)
+    {
+        Key = key;
+        Value = value;
+    }
+
+    public string Key { get; }
+
+    public ReadOnlyMemory<byte> Value { get; }
+
+    public bool IsValueNull { get; }
+}

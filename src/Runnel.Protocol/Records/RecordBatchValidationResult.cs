@@ -2,14 +2,14 @@ namespace Runnel.Protocol.Records;
 
 /// <summary>
 /// The outcome of validating a buffer of batches: <see cref="RecordBatchError.None"/>, or the first problem with a
-/// message for logs and the Produce response's error_message. Bad input never throws.
+/// message for logs and the Produce response's error_message. Bad input never throws, and refusing it allocates
+/// nothing until <see cref="Message"/> is read.
 /// </summary>
 public readonly record struct RecordBatchValidationResult
 {
-    public RecordBatchError Error { get; init; }
+    internal BatchProblem Problem { get; init; }
 
-    /// <summary>Null when valid.</summary>
-    public string? Message { get; init; }
+    public RecordBatchError Error => Problem.Error;
 
     /// <summary>Complete, valid batches before the problem (all of them when valid).</summary>
     public int BatchCount { get; init; }
@@ -24,7 +24,11 @@ public readonly record struct RecordBatchValidationResult
 
     public short KafkaErrorCode => Error.ToKafkaErrorCode();
 
+    /// <summary>What is wrong and where, formatted on demand; null when valid.</summary>
+    public string? Message => IsValid ? null
+        : BatchCount > 0 ? $"at byte {ValidBytes} (after {BatchCount} valid batches): {Problem.Describe()}" : Problem.Describe();
+
     public override string ToString() => IsValid ? $"valid: {BatchCount} batches, {RecordCount} records" : $"{Error}: {Message}";
 
-    internal static RecordBatchValidationResult Fail(RecordBatchError error, string message) => new() { Error = error, Message = message };
+    internal static RecordBatchValidationResult Fail(BatchProblem problem) => new() { Problem = problem };
 }

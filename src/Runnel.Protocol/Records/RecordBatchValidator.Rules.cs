@@ -9,27 +9,27 @@ public static partial class RecordBatchValidator
     private static RecordBatchValidationResult CheckFraming(ReadOnlySpan<byte> buffer, in RecordBatchValidationOptions options)
     {
         if (buffer.Length < RecordBatchHeader.LogOverhead)
-            return Fail(RecordBatchError.Truncated, $"{buffer.Length} bytes cannot hold a batch's baseOffset and batchLength");
+            return Fail(RecordBatchError.Truncated, ProblemKind.ShortForLength, buffer.Length);
         var batchLength = BinaryPrimitives.ReadInt32BigEndian(buffer[RecordBatchHeader.BatchLengthOffset..]);
         if (batchLength < 0)
-            return Fail(RecordBatchError.LengthTooSmall, $"batchLength {batchLength} is negative");
+            return Fail(RecordBatchError.LengthTooSmall, ProblemKind.NegativeLength, batchLength);
         if (buffer.Length <= RecordBatchHeader.MagicOffset)
-            return Fail(RecordBatchError.Truncated, $"{buffer.Length} bytes end before the magic byte");
+            return Fail(RecordBatchError.Truncated, ProblemKind.ShortForMagic, buffer.Length);
 
         // Legacy message sets keep their magic at offset 16 too (offset, size, crc, magic), so one byte tells them apart.
         var magic = (sbyte)buffer[RecordBatchHeader.MagicOffset];
         if (magic is 0 or 1)
-            return Fail(RecordBatchError.LegacyMagic, $"magic {magic} is a legacy message set; only record batch v2 (magic 2, Kafka 0.11+) is accepted");
+            return Fail(RecordBatchError.LegacyMagic, ProblemKind.LegacyMagic, magic);
         if (magic != RecordBatch.CurrentMagic)
-            return Fail(RecordBatchError.UnknownMagic, $"invalid magic {magic}");
+            return Fail(RecordBatchError.UnknownMagic, ProblemKind.UnknownMagic, magic);
         if (batchLength < RecordBatch.MinBatchLength)
-            return Fail(RecordBatchError.LengthTooSmall, $"batchLength {batchLength} is below the {RecordBatch.MinBatchLength} bytes of a batch header");
+            return Fail(RecordBatchError.LengthTooSmall, ProblemKind.LengthBelowHeader, batchLength);
 
         var size = (long)batchLength + RecordBatchHeader.LogOverhead;
         if (size > options.MaxBatchBytes)
-            return Fail(RecordBatchError.TooLarge, $"the batch is {size} bytes, above the limit of {options.MaxBatchBytes}");
+            return Fail(RecordBatchError.TooLarge, ProblemKind.TooLarge, size, options.MaxBatchBytes);
         if (size > buffer.Length)
-            return Fail(RecordBatchError.Truncated, $"batchLength {batchLength} needs {size} bytes, {buffer.Length} remain");
+            return Fail(RecordBatchError.Truncated, ProblemKind.Truncated, batchLength, size, buffer.Length);
         return default;
     }
 
@@ -37,31 +37,31 @@ public static partial class RecordBatchValidator
     {
         var codec = header.Attributes & RecordBatch.CompressionMask;
         if (codec > (int)CompressionType.Zstd)
-            return Fail(RecordBatchError.UnsupportedCompression, $"unknown compression codec {codec}");
+            return Fail(RecordBatchError.UnsupportedCompression, ProblemKind.UnknownCodec, codec);
         if (header.Compression == CompressionType.Zstd && !options.AllowZstd)
-            return Fail(RecordBatchError.UnsupportedCompression, "zstd batches need Produce v7 or later");
+            return Fail(RecordBatchError.UnsupportedCompression, ProblemKind.ZstdNotAllowed);
         if (header.IsTransactional && header.ProducerId < 0)
-            return Fail(RecordBatchError.InvalidProducerState, "a transactional batch needs a producer id");
+            return Fail(RecordBatchError.InvalidProducerState, ProblemKind.TransactionalWithoutProducer);
 
         if (!options.FromClient)
         {
             // Compaction keeps a batch's header (lastOffsetDelta, sequences) while it drops records, down to none.
             if (header.RecordCount < 0 || header.LastOffsetDelta < 0 || header.RecordCount > (long)header.LastOffsetDelta + 1)
-                return Fail(RecordBatchError.InvalidCount, $"recordCount {header.RecordCount} does not fit lastOffsetDelta {header.LastOffsetDelta}");
+                return Fail(RecordBatchError.InvalidCount, ProblemKind.CountBeyondOffsets, header.RecordCount, header.LastOffsetDelta);
             return default;
         }
         if (header.BaseOffset != 0)
-            return Fail(RecordBatchError.InvalidBaseOffset, $"a produced batch's baseOffset must be 0, not {header.BaseOffset}");
+            return Fail(RecordBatchError.InvalidBaseOffset, ProblemKind.BaseOffsetNotZero, header.BaseOffset);
         if (header.IsControl)
-            return Fail(RecordBatchError.ControlBatchFromClient, "clients may not write control batches");
+            return Fail(RecordBatchError.ControlBatchFromClient, ProblemKind.ControlFromClient);
         if (header.IsLogAppendTime)
-            return Fail(RecordBatchError.InvalidTimestamp, "producers may not set the timestamp type to LogAppendTime");
+            return Fail(RecordBatchError.InvalidTimestamp, ProblemKind.LogAppendTimeFromClient);
         if (header.RecordCount <= 0)
-            return Fail(RecordBatchError.InvalidCount, $"the batch declares {header.RecordCount} records");
+            return Fail(RecordBatchError.InvalidCount, ProblemKind.NoRecords, header.RecordCount);
         if (header.LastOffsetDelta != header.RecordCount - 1)
-            return Fail(RecordBatchError.InvalidCount, $"lastOffsetDelta {header.LastOffsetDelta} disagrees with recordCount {header.RecordCount}");
+            return Fail(RecordBatchError.InvalidCount, ProblemKind.LastOffsetDeltaMismatch, header.LastOffsetDelta, header.RecordCount);
         if (header.ProducerId >= 0 && header.BaseSequence < 0)
-            return Fail(RecordBatchError.InvalidProducerState, $"invalid sequence {header.BaseSequence} for producer id {header.ProducerId}");
+            return Fail(RecordBatchError.InvalidProducerState, ProblemKind.InvalidSequence, header.BaseSequence, header.ProducerId);
         return default;
     }
 
@@ -78,7 +78,7 @@ public static partial class RecordBatchValidator
             var record = enumerator.Current;
             var delta = record.OffsetDelta;
             if (fromClient ? delta != index : delta <= previousDelta || delta > header.LastOffsetDelta)
-                return Fail(RecordBatchError.InvalidOffsetDelta, $"record {index} has offsetDelta {delta}");
+                return FailRecord(RecordBatchError.InvalidOffsetDelta, ProblemKind.OffsetDelta, index, delta, fromClient ? index : -1);
             if (index == 0)
                 firstDelta = delta;
             previousDelta = delta;
@@ -89,19 +89,15 @@ public static partial class RecordBatchValidator
                 maxTimestampDelta = delta;
             }
             if (checkTimestamps && timestamp != -1 && (timestamp < options.MinTimestamp || timestamp > options.MaxTimestamp))
-                return Fail(RecordBatchError.InvalidTimestamp, $"record {index} has timestamp {timestamp}, outside [{options.MinTimestamp}, {options.MaxTimestamp}]");
+                return FailRecord(RecordBatchError.InvalidTimestamp, ProblemKind.TimestampOutOfRange, index, timestamp, options.MinTimestamp, options.MaxTimestamp);
             if (options.RequireKeys && record.IsKeyNull)
-                return Fail(RecordBatchError.MissingKey, $"record {index} has no key, which a compacted topic requires");
-            if (header.IsControl)
-            {
-                var problem = ControlRecord.Check(record, header.IsTransactional);
-                if (problem is not null)
-                    return Fail(RecordBatchError.InvalidControlRecord, $"record {index}: {problem}");
-            }
+                return FailRecord(RecordBatchError.MissingKey, ProblemKind.MissingKey, index);
+            if (header.IsControl && ControlRecord.Check(record, header.IsTransactional) is var problem and not ProblemKind.None)
+                return FailRecord(RecordBatchError.InvalidControlRecord, problem, index);
             index++;
         }
         if (enumerator.Error != RecordBatchError.None)
-            return Fail(enumerator.Error, enumerator.ErrorMessage!);
+            return RecordBatchValidationResult.Fail(enumerator.Problem);
 
         info = info with
         {
@@ -112,5 +108,9 @@ public static partial class RecordBatchValidator
         return default;
     }
 
-    private static RecordBatchValidationResult Fail(RecordBatchError error, string message) => RecordBatchValidationResult.Fail(error, message);
+    private static RecordBatchValidationResult Fail(RecordBatchError error, ProblemKind kind, long a = 0, long b = 0, long c = 0)
+        => RecordBatchValidationResult.Fail(new BatchProblem(error, kind, a, b, c));
+
+    private static RecordBatchValidationResult FailRecord(RecordBatchError error, ProblemKind kind, int record, long a = 0, long b = 0, long c = 0)
+        => RecordBatchValidationResult.Fail(new BatchProblem(error, kind, a, b, c, record));
 }

@@ -24,34 +24,17 @@ public static partial class RecordBatchValidator
     {
         firstBatch = default;
         if (buffer.IsEmpty)
-            return RecordBatchValidationResult.Fail(RecordBatchError.Empty, "the records hold no record batch");
+            return Fail(RecordBatchError.Empty, ProblemKind.Empty);
         int position = 0, batches = 0, records = 0;
+        RecordBatchInfo info = default;
         while (position < buffer.Length)
         {
             var rest = buffer[position..];
-            if (batches > 0 && (options.SingleBatch || rest.Length < RecordBatchHeader.Size))
-            {
-                var why = options.SingleBatch ? "a Produce request carries exactly one batch per partition" : "too few for another batch";
-                return new RecordBatchValidationResult
-                {
-                    Error = RecordBatchError.UnexpectedBytes,
-                    Message = $"{rest.Length} bytes follow the batch at byte {position - firstBatch.SizeInBytes}: {why}",
-                    BatchCount = batches,
-                    ValidBytes = position,
-                    RecordCount = records,
-                };
-            }
-            var result = ValidateBatch(rest, options, out var info, scratch);
+            var result = batches > 0 && (options.SingleBatch || rest.Length < RecordBatchHeader.Size)
+                ? Fail(RecordBatchError.UnexpectedBytes, ProblemKind.UnexpectedBytes, rest.Length, options.SingleBatch ? 1 : 0)
+                : ValidateBatch(rest, options, out info, scratch);
             if (!result.IsValid)
-            {
-                return result with
-                {
-                    Message = batches == 0 ? result.Message : $"batch {batches} at byte {position}: {result.Message}",
-                    BatchCount = batches,
-                    ValidBytes = position,
-                    RecordCount = records,
-                };
-            }
+                return result with { BatchCount = batches, ValidBytes = position, RecordCount = records };
             if (batches == 0)
                 firstBatch = info;
             batches++;
@@ -77,7 +60,7 @@ public static partial class RecordBatchValidator
         var stored = BinaryPrimitives.ReadUInt32BigEndian(batch[RecordBatchHeader.CrcOffset..]);
         var computed = Crc32C.Compute(batch[RecordBatchHeader.AttributesOffset..]);
         if (stored != computed)
-            return RecordBatchValidationResult.Fail(RecordBatchError.CrcMismatch, $"the batch is corrupt: stored CRC {stored:x8}, computed {computed:x8}");
+            return Fail(RecordBatchError.CrcMismatch, ProblemKind.Crc, stored, computed);
 
         RecordBatchHeader.TryRead(batch, out var header);
         var rules = CheckHeader(header, options);
@@ -111,9 +94,9 @@ public static partial class RecordBatchValidator
         try
         {
             destination.Reset();
-            var error = RecordBatch.Decompress(header.Compression, batch[RecordBatchHeader.Size..], destination, options.MaxUncompressedBytes, out var message);
-            if (error != RecordBatchError.None)
-                return RecordBatchValidationResult.Fail(error, message!);
+            var problem = RecordBatch.Decompress(header.Compression, batch[RecordBatchHeader.Size..], destination, options.MaxUncompressedBytes);
+            if (problem.Error != RecordBatchError.None)
+                return RecordBatchValidationResult.Fail(problem);
             info = info with { UncompressedRecordsBytes = destination.Length };
             return WalkRecords(batch, destination.WrittenSpan, header, options, ref info);
         }

@@ -35,16 +35,15 @@ public ref struct RecordEnumerator
         _isLogAppendTime = (header[RecordBatchHeader.AttributesOffset + 1] & 0x08) != 0;
         _count = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.RecordCountOffset..]);
         if (_count < 0)
-            Fail($"the batch declares {_count} records");
+            Fail(ProblemKind.NegativeCount, _count);
         else if (_count > records.Length / (MinRecordBodySize + 1))
-            Fail($"the batch declares {_count} records but its {records.Length} bytes of records hold at most {records.Length / (MinRecordBodySize + 1)}");
+            Fail(ProblemKind.CountBeyondBytes, _count, records.Length);
     }
 
-    internal RecordEnumerator(RecordBatchError error, string message)
+    internal RecordEnumerator(BatchProblem problem)
     {
         this = default;
-        Error = error;
-        ErrorMessage = message;
+        Problem = problem;
     }
 
     public readonly RecordView Current => _current;
@@ -56,9 +55,12 @@ public ref struct RecordEnumerator
     public readonly int Count => _count;
 
     /// <summary><see cref="RecordBatchError.None"/> while the records read so far are sound.</summary>
-    public RecordBatchError Error { get; private set; }
+    public readonly RecordBatchError Error => Problem.Error;
 
-    public string? ErrorMessage { get; private set; }
+    /// <summary>What is wrong, formatted on demand; null while all is well.</summary>
+    public readonly string? ErrorMessage => Error == RecordBatchError.None ? null : Problem.Describe();
+
+    internal BatchProblem Problem { get; private set; }
 
     public readonly RecordEnumerator GetEnumerator() => this;
 
@@ -69,7 +71,7 @@ public ref struct RecordEnumerator
         if (_index >= _count)
         {
             if (_position != _records.Length)
-                return Fail($"{_records.Length - _position} bytes remain after the declared {_count} records");
+                return Fail(ProblemKind.BytesRemain, _records.Length - _position, _count);
             return false;
         }
 
@@ -77,38 +79,38 @@ public ref struct RecordEnumerator
         var start = _position;
         var p = start;
         if (start >= records.Length)
-            return Fail($"the records end after {_index} of the declared {_count}");
+            return Fail(ProblemKind.RecordsEnd, _count, record: _index);
         if (!RecordVarInt.TryRead(records, ref p, out var length))
-            return Fail($"record {_index}: unreadable length varint");
+            return Fail(ProblemKind.RecordLengthUnreadable, record: _index);
         if (length < MinRecordBodySize || length > records.Length - p)
-            return Fail($"record {_index}: length {length} does not fit the {records.Length - p} bytes left");
+            return Fail(ProblemKind.RecordLengthDoesNotFit, length, records.Length - p, _index);
 
         var body = records.Slice(p, length);
         var q = 1;
         if (!RecordVarInt.TryReadLong(body, ref q, out var timestampDelta) || !RecordVarInt.TryRead(body, ref q, out var offsetDelta))
-            return Fail($"record {_index}: unreadable timestampDelta or offsetDelta");
+            return Fail(ProblemKind.DeltasUnreadable, record: _index);
         if (!RecordVarInt.TryReadLength(body, ref q, out var keyLength))
-            return Fail($"record {_index}: key length is invalid or runs past the record");
+            return Fail(ProblemKind.KeyLength, record: _index);
         var key = keyLength > 0 ? body.Slice(q, keyLength) : default;
         q += Math.Max(keyLength, 0);
         if (!RecordVarInt.TryReadLength(body, ref q, out var valueLength))
-            return Fail($"record {_index}: value length is invalid or runs past the record");
+            return Fail(ProblemKind.ValueLength, record: _index);
         var value = valueLength > 0 ? body.Slice(q, valueLength) : default;
         q += Math.Max(valueLength, 0);
         if (!RecordVarInt.TryRead(body, ref q, out var headerCount) || headerCount < 0 || headerCount > (body.Length - q) / 2)
-            return Fail($"record {_index}: header count is invalid for the {body.Length - q} bytes left");
+            return Fail(ProblemKind.HeaderCount, headerCount, body.Length - q, _index);
         var headersStart = q;
         for (var i = 0; i < headerCount; i++)
         {
             if (!RecordVarInt.TryReadLength(body, ref q, out var headerKeyLength) || headerKeyLength < 0)
-                return Fail($"record {_index}: header {i} key length is invalid or runs past the record");
+                return Fail(ProblemKind.HeaderKey, i, record: _index);
             q += headerKeyLength;
             if (!RecordVarInt.TryReadLength(body, ref q, out var headerValueLength))
-                return Fail($"record {_index}: header {i} value length is invalid or runs past the record");
+                return Fail(ProblemKind.HeaderValue, i, record: _index);
             q += Math.Max(headerValueLength, 0);
         }
         if (q != body.Length)
-            return Fail($"record {_index}: its fields take {q} bytes but its length says {body.Length}");
+            return Fail(ProblemKind.FieldsMismatch, q, body.Length, _index);
 
         _current = new RecordView(
             _baseOffset + offsetDelta,
@@ -128,10 +130,9 @@ public ref struct RecordEnumerator
         return true;
     }
 
-    private bool Fail(string message)
+    private bool Fail(ProblemKind kind, long a = 0, long b = 0, int record = -1)
     {
-        Error = RecordBatchError.InvalidRecord;
-        ErrorMessage = message;
+        Problem = new BatchProblem(RecordBatchError.InvalidRecord, kind, a, b, Record: record);
         return false;
     }
 }
