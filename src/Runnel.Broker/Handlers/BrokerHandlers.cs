@@ -9,5 +9,8 @@ internal static class BrokerHandlers
     [
         new ApiVersionsHandler(),
         new MetadataHandler(),
+        new ProduceHandler(),
+        new FetchHandler(),
+        new ListOffsetsHandler(),
     ];
 }

@@ -54,7 +54,7 @@ internal sealed partial class TopicManager
         });
         foreach (var record in records)
         {
-            var topic = new TopicState(record.Name, record.Id, record.Configs, EffectiveLogConfig(record.Configs));
+            var topic = new TopicState(record.Name, record.Id, record.Configs, Resolve(record.Configs));
             topic.SetPartitions([.. Enumerable.Range(0, record.Partitions).Select(p => OpenPartition(topic, p))]);
             Register(topic);
         }
@@ -72,18 +72,10 @@ internal sealed partial class TopicManager
 
     public PartitionState? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
 
-    /// <summary>Broker defaults overridden by the topic's own configs, as the storage layer takes them.</summary>
-    public LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides)
-    {
-        var effective = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
-        foreach (var (key, value) in overrides)
-            effective[key] = value;
-        return LogConfig.Default.With(effective);
-    }
+    /// <summary>Broker defaults overridden by the topic's own configs.</summary>
+    public TopicSettings Resolve(IReadOnlyDictionary<string, string> overrides) => TopicSettings.Resolve(_config.TopicDefaults(), overrides);
 
-    /// <summary>The value in force for a topic config and whether it was set on the topic itself.</summary>
-    public (string? Value, bool IsTopicOverride) ConfigValue(TopicState topic, string key)
-        => topic.Configs.TryGetValue(key, out var value) ? (value, true) : (_config.TopicDefaults().GetValueOrDefault(key), false);
+    private LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides) => Resolve(overrides).Log;
 
     private PartitionState OpenPartition(TopicState topic, int partition)
     {
