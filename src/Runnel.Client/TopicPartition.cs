@@ -11,3 +11,6 @@ public sealed record BrokerNode(int NodeId, string Host, int Port, string? Rack)
 {
     public override string ToString() => $"{NodeId}@{Host}:{Port}";
 }
+
+/// <summary>A record header: a string key (UTF-8 on the wire) and a value that may be null.</summary>
+public sealed record MessageHeader(string Key, byte[]? Value);
