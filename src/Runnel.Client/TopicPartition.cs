@@ -9,7 +9,10 @@ public readonly record struct TopicPartition(string Topic, int Partition)
 /// <summary>A broker as the cluster advertises it.</summary>
 public sealed record BrokerNode(int NodeId, string Host, int Port, string? Rack)
 {
-    public override string ToString() => $"{NodeId}@{Host}:{Port}";
+    /// <summary>host:port, with IPv6 hosts in brackets.</summary>
+    public string Endpoint => Network.Endpoints.Format(Host, Port);
+
+    public override string ToString() => $"{NodeId}@{Endpoint}";
 }
 
 /// <summary>A record header: a string key (UTF-8 on the wire) and a value that may be null.</summary>
