@@ -25,7 +25,12 @@ internal sealed partial class BrokerConnection
                 if (pending is null)
                     throw new RunnelException($"{Name} sent a reply to no request.");
                 if (!pending.Complete(frame))
-                    throw new RunnelException($"{Name} answered out of order (expected correlation id {pending.CorrelationId}).");
+                {
+                    // Already dequeued, so Fail below would not reach it: fail it here with the same reason.
+                    var outOfStep = new RunnelException($"{Name} answered out of order (expected correlation id {pending.CorrelationId}).");
+                    pending.Completion.TrySetException(outOfStep);
+                    throw outOfStep;
+                }
             }
         }
         catch (Exception e)
