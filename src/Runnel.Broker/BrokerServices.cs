@@ -1,12 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
 
 namespace Runnel.Broker;
 
 /// <summary>The broker's shared parts that handlers reach through their request context.</summary>
-internal sealed class BrokerServices(BrokerConfig config, string clusterId, ILoggerFactory loggerFactory, TimeProvider time)
+internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, ILoggerFactory loggerFactory, TimeProvider time)
 {
+    public TopicManager Topics { get; } = topics;
+
     public BrokerConfig Config { get; } = config;
 
     public int NodeId { get; } = config.NodeId;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Handlers;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
 using Runnel.Broker.Transport;
 
 namespace Runnel.Broker;
@@ -24,7 +25,8 @@ public sealed partial class RunnelBroker
             throw new ConfigException("listeners", "no client listener (every listener is a controller listener)");
 
         var meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
-        var services = new BrokerServices(config, meta.ClusterId, loggerFactory, TimeProvider.System);
+        var topics = new TopicManager(config, loggerFactory);
+        var services = new BrokerServices(config, meta.ClusterId, topics, loggerFactory, TimeProvider.System);
         services.Handlers = new HandlerRegistry(BrokerHandlers.Create());
         var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
@@ -38,6 +40,7 @@ public sealed partial class RunnelBroker
         {
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
+            topics.Logs.Dispose();
             throw;
         }
         services.AdvertisedEndpoints = config.AdvertisedListeners.ToDictionary(
@@ -49,12 +52,25 @@ public sealed partial class RunnelBroker
         foreach (var listener in listeners)
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
         broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
+        broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
         foreach (var listener in listeners)
             logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
         logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
             services.NodeId, services.ClusterId, broker.BootstrapServers);
         cancellationToken.ThrowIfCancellationRequested();
         return broker;
+    }
+
+    /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
+    private async Task RunLogMaintenanceAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await _services.Topics.Logs.RunMaintenanceLoopAsync(TimeSpan.FromSeconds(1), stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>Stops accepting, closes connections, and flushes and closes the logs. Safe to call more than once.</summary>
@@ -72,6 +88,8 @@ public sealed partial class RunnelBroker
         foreach (var connection in _connections.Values)
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
+        // Closing the logs flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        _services.Topics.Logs.Dispose();
         _stopping.Dispose();
         _logger.LogInformation("Runnel node {NodeId} stopped", NodeId);
         _stopped.TrySetResult();

@@ -34,7 +34,7 @@ public static class BrokerConfigs
         new("log.retention.ms", ConfigType.Long, null, "segment age limit in ms; wins over minutes and hours") { Min = -1 },
         new("log.retention.bytes", ConfigType.Long, "-1", "partition size limit; -1 is none"),
         new("log.retention.check.interval.ms", ConfigType.Long, "300000", "how often retention runs") { Min = 1 },
-        new("log.segment.bytes", ConfigType.Int, "1073741824", "segment size at which to roll") { Min = 14 },
+        new("log.segment.bytes", ConfigType.Int, "1073741824", "segment size at which to roll") { Min = 64 },
         new("log.roll.hours", ConfigType.Int, "168", "segment age at which to roll, hours") { Min = 1 },
         new("log.roll.ms", ConfigType.Long, null, "segment age at which to roll, ms; wins over hours") { Min = 1 },
         new("log.roll.jitter.ms", ConfigType.Long, "0", "random jitter on log.roll.ms") { Min = 0 },

@@ -45,7 +45,7 @@ public static class TopicConfigs
         (new("preallocate", ConfigType.Boolean, "false", "preallocate segment files") { Ignored = true }, "log.preallocate"),
         (new(RetentionBytes, ConfigType.Long, "-1", "largest size of a partition before old segments go; -1 is no limit"), "log.retention.bytes"),
         (new(RetentionMs, ConfigType.Long, "604800000", "age after which segments go; -1 is forever") { Min = -1 }, "log.retention.ms"),
-        (new(SegmentBytes, ConfigType.Int, "1073741824", "size at which a new segment is rolled") { Min = 14 }, "log.segment.bytes"),
+        (new(SegmentBytes, ConfigType.Int, "1073741824", "size at which a new segment is rolled") { Min = 64 }, "log.segment.bytes"),
         (new(SegmentIndexBytes, ConfigType.Int, "10485760", "largest offset index of a segment") { Min = 4 }, "log.index.size.max.bytes"),
         (new("segment.jitter.ms", ConfigType.Long, "0", "random jitter on segment.ms") { Min = 0 }, "log.roll.jitter.ms"),
         (new(SegmentMs, ConfigType.Long, "604800000", "age at which a new segment is rolled") { Min = 1 }, "log.roll.ms"),

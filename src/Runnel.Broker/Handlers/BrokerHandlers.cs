@@ -8,5 +8,18 @@ internal static class BrokerHandlers
     public static IEnumerable<ApiHandler> Create() =>
     [
         new ApiVersionsHandler(),
+        new MetadataHandler(),
+        new ProduceHandler(),
+        new FetchHandler(),
+        new ListOffsetsHandler(),
+        new CreateTopicsHandler(),
+        new DeleteTopicsHandler(),
+        new DeleteRecordsHandler(),
+        new DescribeConfigsHandler(),
+        new AlterConfigsHandler(),
+        new DescribeLogDirsHandler(),
+        new CreatePartitionsHandler(),
+        new IncrementalAlterConfigsHandler(),
+        new DescribeClusterHandler(),
     ];
 }
