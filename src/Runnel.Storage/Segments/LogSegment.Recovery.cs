@@ -54,7 +54,10 @@ internal sealed partial class LogSegment
         var length = LogFile.Length;
         var result = Rescan(verify: true);
         if (result.ValidBytes < length)
+        {
             LogFile.SetLength(result.ValidBytes);
+            _flushedSize = -1; // the cut itself must reach the disk
+        }
         return result with { TruncatedBytes = length - result.ValidBytes };
     }
 
@@ -62,15 +65,13 @@ internal sealed partial class LogSegment
     public void RebuildIndexes()
     {
         if (_indexSuspect)
-        {
-            _indexSuspect = false;
             Rescan(verify: false);
-        }
     }
 
     private SegmentRecovery Rescan(bool verify)
     {
         var end = (int)Math.Min(LogFile.Length, int.MaxValue);
+        _indexSuspect = false;
         OffsetIndex.Reset();
         TimeIndex.Reset();
         MaxTimestamp = OffsetOfMaxTimestamp = FirstBatchTimestamp = -1;
@@ -105,6 +106,7 @@ internal sealed partial class LogSegment
         if (!TryFindBatch(offset, size, out var batch))
             return 0;
         LogFile.SetLength(batch.Position);
+        _flushedSize = -1; // the next flush must make the shorter length durable
         // Truncation is rare (replication, recovery); rebuilding the indexes from the kept bytes keeps the max
         // timestamp and index spacing exact without a second code path.
         Rescan(verify: false);
