@@ -43,11 +43,11 @@ public sealed partial class PartitionLog
                 result = null!;
                 return false;
             }
-            var found = segment.TryLocate(offset, maxBytes, bound, minOneBatch, out var position, out var length, out var first);
+            var found = segment.TryLocate(offset, maxBytes, bound, minOneBatch, out var slice);
             RepairIndexIfSuspect(segment);
-            if (found && length > 0)
+            if (found && slice.Length > 0)
             {
-                result = new LogReadResult(segment, position, length, first.BaseOffset, start, end);
+                result = new LogReadResult(segment, slice, start, end);
                 return true;
             }
             segment.Release();

@@ -108,6 +108,7 @@ internal sealed class ModelRun : IDisposable
         var got = TestBatch.Split(bytes);
         Assert.True(got.Count <= expected.Count);
         Assert.True(got.Count == 1 || bytes.Length <= maxBytes, "over max bytes");
+        Assert.Equal(got[^1].Last + 1, result.NextOffset);
         var pos = 0;
         for (var i = 0; i < got.Count; i++)
         {
