@@ -41,40 +41,43 @@ public sealed partial class PartitionLog
     internal bool ReplaceSegments(IReadOnlyList<LogSegment> group, string cleanedPath)
     {
         lock (_flushLock)
-        lock (_lock)
-        {
-            var segments = _segments;
-            var first = Array.IndexOf(segments, group[0]);
-            if (_offline || first < 0 || first + group.Count >= segments.Length
-                || group.Where((s, i) => segments[first + i] != s).Any())
-                return false;
-            var fs = _env.FileSystem;
-            var baseOffset = group[0].BaseOffset;
-            var swapPath = SegmentFiles.LogPath(Directory, baseOffset, SegmentFiles.SwapSuffix);
-            try
+            lock (_lock)
             {
-                fs.Rename(cleanedPath, swapPath);
-                fs.SyncDirectory(Directory);
-                foreach (var segment in group)
+                var segments = _segments;
+                var first = Array.IndexOf(segments, group[0]);
+                if (_offline || first < 0 || first + group.Count >= segments.Length
+                    || group.Where((s, i) => segments[first + i] != s).Any())
+                    return false;
+                // Everything appended so far goes to disk first: the swap fsyncs the directory, and a directory entry
+                // must never become durable before the data of the segments in front of it (durable data stays a prefix).
+                Flush();
+                var fs = _env.FileSystem;
+                var baseOffset = group[0].BaseOffset;
+                var swapPath = SegmentFiles.LogPath(Directory, baseOffset, SegmentFiles.SwapSuffix);
+                try
                 {
-                    _pendingFlush.Remove(segment);
-                    segment.Delete();
+                    fs.Rename(cleanedPath, swapPath);
+                    fs.SyncDirectory(Directory);
+                    foreach (var segment in group)
+                    {
+                        _pendingFlush.Remove(segment);
+                        segment.Delete();
+                    }
+                    fs.Rename(swapPath, SegmentFiles.LogPath(Directory, baseOffset));
+                    fs.SyncDirectory(Directory);
+                    var replacement = LogSegment.Open(fs, Directory, baseOffset, Config, _env.NowMs);
+                    replacement.Recover();
+                    replacement.Flush(withIndexes: true);
+                    Volatile.Write(ref _segments, [.. segments[..first], replacement, .. segments[(first + group.Count)..]]);
                 }
-                fs.Rename(swapPath, SegmentFiles.LogPath(Directory, baseOffset));
-                fs.SyncDirectory(Directory);
-                var replacement = LogSegment.Open(fs, Directory, baseOffset, Config, _env.NowMs);
-                replacement.Recover();
-                replacement.Flush(withIndexes: true);
-                Volatile.Write(ref _segments, [.. segments[..first], replacement, .. segments[(first + group.Count)..]]);
+                catch (IOException e)
+                {
+                    // Past the commit point the disk holds the swap; only a reopen (which completes it) is safe now.
+                    GoOffline("compaction swap failed", e);
+                    throw new StorageException(StorageErrorKind.IoError, $"Compaction swap in {TopicPartition} failed: {e.Message}", e);
+                }
+                _env.Log(StorageLogLevel.Information, $"{TopicPartition}: compacted {group.Count} segment(s) from offset {baseOffset}.");
+                return true;
             }
-            catch (IOException e)
-            {
-                // Past the commit point the disk holds the swap; only a reopen (which completes it) is safe now.
-                GoOffline("compaction swap failed", e);
-                throw new StorageException(StorageErrorKind.IoError, $"Compaction swap in {TopicPartition} failed: {e.Message}", e);
-            }
-            _env.Log(StorageLogLevel.Information, $"{TopicPartition}: compacted {group.Count} segment(s) from offset {baseOffset}.");
-            return true;
-        }
     }
 }

@@ -19,6 +19,9 @@ internal sealed class ModelRun : IDisposable
             IndexIntervalBytes = _random.Next(0, 800),
             SegmentIndexBytes = _random.Next(3) == 0 ? 48 : 10 * 1024 * 1024,
             RetentionMs = -1,
+            // Half the seeds run a compacted topic (compact,delete keeps retention in play), with small key spaces.
+            CleanupPolicy = seed % 2 == 0 ? CleanupPolicy.Compact | CleanupPolicy.Delete : CleanupPolicy.Delete,
+            DeleteRetentionMs = _random.Next(0, 20_000),
         };
         _h = new LogHarness(config);
     }
@@ -34,7 +37,8 @@ internal sealed class ModelRun : IDisposable
         var roll = _random.Next(100);
         switch (roll)
         {
-            case < 45: Append(); break;
+            case < 42: Append(); break;
+            case < 45: Compact(); break;
             case < 60: Read(); break;
             case < 64: Op("roll", Log.Roll); break;
             case < 70: Flush(); break;
@@ -64,7 +68,10 @@ internal sealed class ModelRun : IDisposable
         {
             var n = _random.Next(1, 6);
             records.Add(n);
-            buffer.AddRange(TestBatch.Build(n, _h.Clock.NowMs + _random.Next(-1000, 1000), _random.Next(0, 200)));
+            var timestamp = _h.Clock.NowMs + _random.Next(-1000, 1000);
+            var valueBytes = _random.Next(0, 200);
+            buffer.AddRange(TestBatch.Build([.. Enumerable.Range(0, n).Select(j => new TestRecord(
+                $"k{_random.Next(12)}", _random.Next(10) == 0 ? null : new string('v', valueBytes), timestamp + j))]));
         }
         var bytes = buffer.ToArray();
         History.Add($"append {count} batches");
@@ -108,7 +115,8 @@ internal sealed class ModelRun : IDisposable
         var got = TestBatch.Split(bytes);
         Assert.True(got.Count <= expected.Count);
         Assert.True(got.Count == 1 || bytes.Length <= maxBytes, "over max bytes");
-        Assert.Equal(got[^1].Last + 1, result.NextOffset);
+        // A sequential reader continues after the last batch returned, and never past the next one.
+        Assert.InRange(result.NextOffset, got[^1].Last + 1, expected.Count > got.Count ? expected[got.Count].Base : _end);
         var pos = 0;
         for (var i = 0; i < got.Count; i++)
         {
@@ -147,9 +155,11 @@ internal sealed class ModelRun : IDisposable
         }
         else
         {
-            var straddler = _batches.First(b => b.Last >= target);
+            // The log end becomes one past the last batch kept (or, with none left, the base of the segment kept).
             _batches.RemoveAll(b => b.Last >= target);
-            _end = Math.Min(target, straddler.Base);
+            // An empty segment the model does not see may hold the end above the last batch; never above the target.
+            Assert.InRange(Log.LogEndOffset, _batches.Count > 0 ? _batches[^1].Last + 1 : 0, target);
+            _end = Log.LogEndOffset;
             _start = Math.Min(_start, _end);
         }
         _durableEnd = Math.Min(_durableEnd, _end);
@@ -186,7 +196,8 @@ internal sealed class ModelRun : IDisposable
         }
         Log.Config = Log.Config with { RetentionBytes = -1 };
         Assert.True(Log.LogStartOffset >= _start);
-        Assert.True(Log.LogStartOffset == _start || Log.LogStartOffset == _end || _batches.Any(b => b.Base == Log.LogStartOffset), "start is not a batch boundary");
+        // Retention moves the start to a segment's base offset: never into the middle of a batch.
+        Assert.True(Log.LogStartOffset == _start || !_batches.Any(b => b.Base < Log.LogStartOffset && Log.LogStartOffset <= b.Last), "start is inside a batch");
         _start = Log.LogStartOffset;
     }
 
@@ -213,6 +224,59 @@ internal sealed class ModelRun : IDisposable
         _h.Fs.FailWrite = null;
     }
 
+    private void Compact()
+    {
+        if (!Log.Config.Compact)
+            return;
+        var crashAt = _random.Next(3) == 0 ? _random.Next(1, 30) : (int?)null;
+        History.Add($"compact{(crashAt is null ? "" : $" crashing after {crashAt} operations")}");
+        var before = _h.ReadRecords();
+        var horizon = _h.Clock.NowMs - Log.Config.DeleteRetentionMs;
+        _h.Fs.CapacityBytes = null;
+        _h.Fs.CrashAfterOperations = crashAt;
+        try
+        {
+            _h.Manager.Cleaner.Clean(Log, force: true);
+        }
+        catch (Exception e) when (e is IOException or StorageException)
+        {
+            History.Add("compaction crashed");
+        }
+        var died = _h.Fs.CrashAfterOperations == 0;
+        _h.Fs.CrashAfterOperations = null;
+        if (died)
+        {
+            // The process died mid-compaction: what was never fsynced goes too, as in any crash.
+            Crash();
+            before = [.. before.Where(r => r.Offset < Log.LogEndOffset)];
+        }
+        var after = _h.ReadRecords();
+        // Nothing new appears, and each key keeps its latest record unless that is a tombstone past delete.retention.ms.
+        Assert.All(after, r => Assert.Contains(r, before));
+        foreach (var latest in before.Where(r => r.Key is not null).GroupBy(r => r.Key).Select(g => g.MaxBy(r => r.Offset)))
+        {
+            if (latest.Value is not null || latest.Timestamp >= horizon)
+                Assert.Contains(latest, after);
+        }
+        // The compacted log becomes the model.
+        _batches.Clear();
+        var offset = Log.LogStartOffset;
+        while (offset < Log.LogEndOffset)
+        {
+            using var read = Log.Read(offset, 1 << 20);
+            if (read.IsEmpty)
+                break;
+            var bytes = AppendReadTests.ReadBytes(read);
+            var pos = 0;
+            foreach (var (b, last, size) in TestBatch.Split(bytes))
+            {
+                _batches.Add((b, last, bytes[pos..(pos + size)]));
+                pos += size;
+            }
+            offset = read.NextOffset;
+        }
+    }
+
     private void Crash()
     {
         var torn = _random.Next(2) == 0;
@@ -220,8 +284,10 @@ internal sealed class ModelRun : IDisposable
         _h.Fs.CapacityBytes = null;
         _h.CrashAndRestart(torn ? _random : null);
         var end = Log.LogEndOffset;
-        Assert.True(end >= _durableEnd, $"lost fsynced data: end {end} < durable {_durableEnd}");
-        if (_start > end)
+        // What was fsynced survives: every batch below the durable end (the end itself may sit in a gap).
+        var durableBatchEnd = _batches.Where(b => b.Last < _durableEnd).Select(b => b.Last + 1).DefaultIfEmpty(_start).Max();
+        Assert.True(end >= durableBatchEnd, $"lost fsynced data: end {end} < durable {durableBatchEnd}");
+        if (_start >= end)
         {
             // DeleteRecords was persisted, the data after it was not: the log restarts empty at the start offset.
             Assert.Equal(_start, end);
@@ -230,7 +296,7 @@ internal sealed class ModelRun : IDisposable
             return;
         }
         Assert.True(end <= _end, $"invented data: end {end} > {_end}");
-        Assert.True(end == _start || end == _end || _batches.Any(b => b.Last + 1 == end), "recovered end is not a batch boundary");
+        Assert.True(!_batches.Any(b => b.Base < end && end <= b.Last), "recovered end is inside a batch");
         _batches.RemoveAll(b => b.Last >= end);
         _end = end;
         _durableEnd = Math.Max(_durableEnd, Log.RecoveryPoint);
@@ -262,6 +328,13 @@ internal sealed class ModelRun : IDisposable
     public string Describe() =>
         $"log [{Log.LogStartOffset}, {Log.LogEndOffset}) segments {string.Join(" ", Log.Segments.Select(s => $"{s.BaseOffset}..{s.NextOffset}:{s.Size}"))}; "
         + $"model [{_start}, {_end}) batches {string.Join(" ", _batches.TakeLast(12).Select(b => $"{b.Base}-{b.Last}"))}";
+
+    public string DrainMessages()
+    {
+        var text = string.Join(" | ", _h.Messages);
+        _h.Messages.Clear();
+        return text;
+    }
 
     public void Dispose() => _h.Dispose();
 }

@@ -35,7 +35,7 @@ public sealed class RandomOperationTests
                 run.Step = step;
                 run.DoRandomOperation();
                 if (Environment.GetEnvironmentVariable("STORAGE_FUZZ_TRACE") is not null)
-                    Console.Error.WriteLine($"{step}: {run.History[^1]} -> {run.Describe()}");
+                    Console.Error.WriteLine($"{step}: {run.History.LastOrDefault()} -> {run.Describe()} :: {run.DrainMessages()}");
                 run.CheckBounds();
                 if (step % 25 == 0)
                     run.CheckEverything();

@@ -123,6 +123,7 @@ public sealed class LogCleaner
         using var file = fs.Open(cleanedPath, create: true);
         file.SetLength(0);
         long written = 0;
+        byte[]? lastDropped = null;
         foreach (var segment in group)
         {
             foreach (var batch in SegmentBatches.Read(segment))
@@ -138,10 +139,21 @@ public sealed class LogCleaner
                     BatchFate.Rewritten => output.WrittenSpan,
                     _ => default,
                 };
-                removed += batch.RecordCount - (fate == BatchFate.Drop ? 0 : kept.Length == 0 ? 0 : RecordCountOf(kept));
+                removed += batch.RecordCount - (fate == BatchFate.Drop ? 0 : RecordCountOf(kept));
+                if (fate == BatchFate.Drop)
+                    lastDropped = bytes.ToArray();
                 file.Write(written, kept);
                 written += kept.Length;
             }
+        }
+        if (written == 0 && lastDropped is not null)
+        {
+            // Never an empty output segment: recovery reads an empty segment in mid-log as lost appends. The group's
+            // last batch stays as an empty batch (header only), as Kafka keeps one to preserve producer state.
+            output.Reset();
+            filter.Filter(lastDropped, (_, _, _, _, _) => false, keepEmpty: true, output);
+            file.Write(0, output.WrittenSpan);
+            written = output.Length;
         }
         file.Flush();
         if (log.ReplaceSegments(group, cleanedPath))

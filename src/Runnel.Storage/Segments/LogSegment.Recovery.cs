@@ -98,7 +98,7 @@ internal sealed partial class LogSegment
 
     /// <summary>
     /// Removes every batch that holds an offset at or above <paramref name="offset"/> (a batch straddling it goes
-    /// whole) and returns the bytes removed.
+    /// whole) and returns the bytes removed; <see cref="NextOffset"/> is then one past the last batch kept.
     /// </summary>
     public int TruncateTo(long offset)
     {
@@ -109,8 +109,9 @@ internal sealed partial class LogSegment
         _flushedSize = -1; // the next flush must make the shorter length durable
         // Truncation is rare (replication, recovery); rebuilding the indexes from the kept bytes keeps the max
         // timestamp and index spacing exact without a second code path.
+        // The log end becomes the end of the last batch kept (or the base offset), as a restart would compute it:
+        // an end inside a gap (compaction, a follower's skip) would not survive a restart.
         Rescan(verify: false);
-        Volatile.Write(ref _nextOffset, Math.Min(offset, batch.BaseOffset));
         return size - batch.Position;
     }
 }
