@@ -27,6 +27,7 @@ internal sealed partial class TopicManager
     private readonly LogManager _logs;
     private readonly TopicMetadataStore _store;
     private readonly ILogger _logger;
+    private Dictionary<string, string> _dynamicBrokerConfigs;
 
     /// <summary>
     /// Loads the stored topics and opens (recovering as needed) their logs. acks=all waits for an fsync when
@@ -37,7 +38,9 @@ internal sealed partial class TopicManager
         _config = config;
         _logger = loggerFactory.CreateLogger("Runnel.Topics");
         _store = new TopicMetadataStore(config.LogDirs[0]);
-        var records = _store.Load();
+        var stored = _store.Load();
+        var records = stored.Topics;
+        _dynamicBrokerConfigs = stored.BrokerConfigs;
         var storageLogger = loggerFactory.CreateLogger("Runnel.Storage");
         _logs = LogManager.Open(new LogManagerOptions
         {
@@ -72,8 +75,23 @@ internal sealed partial class TopicManager
 
     public PartitionState? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
 
-    /// <summary>Broker defaults overridden by the topic's own configs.</summary>
-    public TopicSettings Resolve(IReadOnlyDictionary<string, string> overrides) => TopicSettings.Resolve(_config.TopicDefaults(), overrides);
+    /// <summary>Broker defaults (static, then changed at runtime) overridden by the topic's own configs.</summary>
+    public TopicSettings Resolve(IReadOnlyDictionary<string, string> overrides) => TopicSettings.Resolve(TopicDefaults(), overrides);
+
+    /// <summary>Broker configs changed at runtime (IncrementalAlterConfigs on the broker resource).</summary>
+    public IReadOnlyDictionary<string, string> DynamicBrokerConfigs => _dynamicBrokerConfigs;
+
+    /// <summary>Each topic config's broker-level default: server.properties, then runtime changes to its synonym.</summary>
+    private Dictionary<string, string> TopicDefaults()
+    {
+        var defaults = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
+        foreach (var (definition, synonym) in TopicConfigs.All)
+        {
+            if (_dynamicBrokerConfigs.TryGetValue(synonym, out var value))
+                defaults[definition.Name] = value;
+        }
+        return defaults;
+    }
 
     private LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides) => Resolve(overrides).Log;
 
@@ -89,6 +107,14 @@ internal sealed partial class TopicManager
         _byId[topic.Id] = topic;
     }
 
-    private void Persist(IEnumerable<TopicState> topics)
-        => _store.Save(topics.Select(t => new TopicRecord(t.Name, t.Id, t.Partitions.Count, new Dictionary<string, string>(t.Configs, StringComparer.Ordinal))));
+    /// <summary>
+    /// Stores the topic list. A topic being created or grown is stored with its new partition count before its
+    /// partition directories exist (<paramref name="partitionCounts"/> overrides the count of opened partitions).
+    /// </summary>
+    private void Persist(IEnumerable<TopicState> topics, Dictionary<string, string>? brokerConfigs = null,
+        IReadOnlyDictionary<string, int>? partitionCounts = null)
+        => _store.Save(new ClusterMetadata(
+            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, partitionCounts?.GetValueOrDefault(t.Name) ?? t.Partitions.Count,
+                new Dictionary<string, string>(t.Configs, StringComparer.Ordinal)))],
+            brokerConfigs ?? _dynamicBrokerConfigs));
 }
