@@ -91,7 +91,7 @@ internal readonly record struct BatchProblem(
             ProblemKind.MarkerOutsideTransaction => "an end-transaction marker outside a transactional batch",
             ProblemKind.MarkerValue => "an end-transaction marker's value needs an int16 version >= 0 and an int32 coordinator epoch",
             ProblemKind.NegativeCount => $"the batch declares {A} records",
-            ProblemKind.CountBeyondBytes => $"the batch declares {A} records but {B} bytes of records hold at most {B / (RecordEnumerator.MinRecordBodySize + 1)}",
+            ProblemKind.CountBeyondBytes => $"the batch declares {A} records but {B} bytes of records hold at most {B / (RecordParser.MinBodySize + 1)}",
             ProblemKind.BytesRemain => $"{A} bytes remain after the declared {B} records",
             ProblemKind.RecordsEnd => $"the records end before the declared {A}",
             ProblemKind.RecordLengthUnreadable => "unreadable length varint",

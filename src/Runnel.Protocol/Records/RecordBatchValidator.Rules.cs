@@ -75,14 +75,14 @@ public static partial class RecordBatchValidator
         var enumerator = new RecordEnumerator(batch[..RecordBatchHeader.Size], records);
         while (enumerator.MoveNext())
         {
-            var record = enumerator.Current;
-            var delta = record.OffsetDelta;
+            ref readonly var fields = ref enumerator.Fields;
+            var delta = fields.OffsetDelta;
             if (fromClient ? delta != index : delta <= previousDelta || delta > header.LastOffsetDelta)
                 return FailRecord(RecordBatchError.InvalidOffsetDelta, ProblemKind.OffsetDelta, index, delta, fromClient ? index : -1);
             if (index == 0)
                 firstDelta = delta;
             previousDelta = delta;
-            var timestamp = record.Timestamp;
+            var timestamp = enumerator.Timestamp;
             if (timestamp > maxTimestamp)
             {
                 maxTimestamp = timestamp;
@@ -90,9 +90,9 @@ public static partial class RecordBatchValidator
             }
             if (checkTimestamps && timestamp != -1 && (timestamp < options.MinTimestamp || timestamp > options.MaxTimestamp))
                 return FailRecord(RecordBatchError.InvalidTimestamp, ProblemKind.TimestampOutOfRange, index, timestamp, options.MinTimestamp, options.MaxTimestamp);
-            if (options.RequireKeys && record.IsKeyNull)
+            if (options.RequireKeys && fields.KeyLength < 0)
                 return FailRecord(RecordBatchError.MissingKey, ProblemKind.MissingKey, index);
-            if (header.IsControl && ControlRecord.Check(record, header.IsTransactional) is var problem and not ProblemKind.None)
+            if (header.IsControl && ControlRecord.Check(enumerator.Current, header.IsTransactional) is var problem and not ProblemKind.None)
                 return FailRecord(RecordBatchError.InvalidControlRecord, problem, index);
             index++;
         }
