@@ -18,6 +18,14 @@ public readonly record struct RawTaggedField(int Tag, byte[] Data);
 /// <summary>Helpers the generated code calls for tagged-field sections.</summary>
 public static class TaggedFields
 {
+    /// <summary>Writes the tagged-field section of a struct that knows no tags.</summary>
+    public static void WriteUnknown(KafkaWriter writer, List<RawTaggedField>? fields)
+    {
+        writer.WriteUnsignedVarInt((uint)(fields?.Count ?? 0));
+        var next = 0;
+        WriteUnknownBelow(writer, fields, ref next, int.MaxValue);
+    }
+
     /// <summary>
     /// Writes the unknown tagged fields, in their stored order, whose tag is below <paramref name="belowTag"/>,
     /// so that known and unknown fields interleave in ascending tag order.

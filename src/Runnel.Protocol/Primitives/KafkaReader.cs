@@ -262,6 +262,20 @@ public ref struct KafkaReader
         return data;
     }
 
+    /// <summary>Reads a whole tagged-field section of a struct that knows no tags; null when it is empty.</summary>
+    public List<RawTaggedField>? ReadUnknownTaggedFields()
+    {
+        List<RawTaggedField>? fields = null;
+        var count = ReadTaggedFieldCount();
+        for (var i = 0; i < count && !Failed; i++)
+        {
+            var tag = ReadUnsignedVarInt();
+            var end = BeginTaggedField();
+            (fields ??= []).Add(new RawTaggedField((int)tag, ReadTaggedFieldData(end)));
+        }
+        return fields;
+    }
+
     /// <summary>Returns the next <paramref name="length"/> bytes without copying.</summary>
     public ReadOnlyMemory<byte> ReadSlice(int length)
     {

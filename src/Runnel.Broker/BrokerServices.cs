@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Broker.Configuration;
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
+
+namespace Runnel.Broker;
+
+/// <summary>The broker's shared parts that handlers reach through their request context.</summary>
+internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, ILoggerFactory loggerFactory, TimeProvider time)
+{
+    public TopicManager Topics { get; } = topics;
+
+    public BrokerConfig Config { get; } = config;
+
+    public int NodeId { get; } = config.NodeId;
+
+    public string ClusterId { get; } = clusterId;
+
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Set once at start-up, after the handlers exist (ApiVersions reads it).</summary>
+    public HandlerRegistry Handlers { get; set; } = new([]);
+
+    /// <summary>Where clients reach this node, per listener name; ports resolved after binding.</summary>
+    public IReadOnlyDictionary<string, (string Host, int Port)> AdvertisedEndpoints { get; set; }
+        = new Dictionary<string, (string Host, int Port)>();
+
+    /// <summary>The endpoint to tell a client that came in on <paramref name="listenerName"/>.</summary>
+    public (string Host, int Port) AdvertisedFor(string listenerName)
+        => AdvertisedEndpoints.TryGetValue(listenerName, out var endpoint) ? endpoint : AdvertisedEndpoints.Values.First();
+}

@@ -1,0 +1,76 @@
+namespace Runnel.Broker.Configuration;
+
+/// <summary>Typed views of the keys the broker reads often, with Kafka's precedence between synonyms.</summary>
+public sealed partial class BrokerConfig
+{
+    public IReadOnlyList<ListenerAddress> Listeners { get; }
+
+    public IReadOnlyList<ListenerAddress> AdvertisedListeners { get; }
+
+    /// <summary>node.id, or the older broker.id when only that is set.</summary>
+    public int NodeId => IsSet("node.id") || !IsSet("broker.id") ? GetInt("node.id") : GetInt("broker.id");
+
+    public IReadOnlyList<string> LogDirs => IsSet("log.dirs") ? GetList("log.dirs") : [GetString("log.dir")!];
+
+    public int SocketRequestMaxBytes => GetInt("socket.request.max.bytes");
+
+    /// <summary>log.retention.ms, else minutes, else hours, as in Kafka; -1 keeps data forever.</summary>
+    public long RetentionMs
+    {
+        get
+        {
+            if (IsSet("log.retention.ms"))
+                return GetLong("log.retention.ms");
+            var minutes = IsSet("log.retention.minutes") ? GetLong("log.retention.minutes") : GetLong("log.retention.hours") * 60;
+            return minutes < 0 ? -1 : minutes * 60_000;
+        }
+    }
+
+    public long RollMs => IsSet("log.roll.ms") ? GetLong("log.roll.ms") : GetLong("log.roll.hours") * 3_600_000;
+
+    /// <summary>The listeners that serve clients (not the controller listeners).</summary>
+    public IReadOnlyList<ListenerAddress> ClientListeners
+    {
+        get
+        {
+            var controllers = GetList("controller.listener.names");
+            return Listeners.Where(l => !controllers.Contains(l.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Topic defaults taken from the broker keys that are their synonyms (log.retention.* for retention.ms and so
+    /// on), for topics that do not override them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TopicDefaults()
+    {
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (definition, synonym) in TopicConfigs.All)
+        {
+            var value = synonym switch
+            {
+                "log.retention.ms" => RetentionMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "log.roll.ms" => RollMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => GetString(synonym) ?? definition.Default,
+            };
+            if (value is not null)
+                defaults[definition.Name] = value;
+        }
+        return defaults;
+    }
+
+    private void Validate()
+    {
+        if (Listeners.Count == 0)
+            throw new ConfigException("listeners", "at least one listener is required");
+        if (LogDirs.Count == 0)
+            throw new ConfigException("log.dirs", "at least one directory is required");
+        if (AdvertisedListeners.Any(l => l.Port == 0 && Listeners.All(b => b.Name != l.Name)))
+            throw new ConfigException("advertised.listeners", "port 0 is only allowed for a listener that is also bound");
+        foreach (var advertised in AdvertisedListeners)
+        {
+            if (Listeners.All(l => !l.Name.Equals(advertised.Name, StringComparison.OrdinalIgnoreCase)))
+                throw new ConfigException("advertised.listeners", $"{advertised.Name} is not one of the listeners");
+        }
+    }
+}

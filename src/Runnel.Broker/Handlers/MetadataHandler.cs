@@ -1,0 +1,89 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// Metadata v0-12. Lists this node as the only broker and the controller (clients send admin requests to the
+/// controller, so it must be a listed broker), and each topic's partitions led by this node at epoch 0.
+/// v0: an empty topic list means all topics; v1+: null means all. Unknown topics are created when the request
+/// (v4+) and auto.create.topics.enable both allow it, and are returned at once with their leaders, since a single
+/// node has no election to wait for. v10+ carry topic ids; v12 may name topics by id only.
+/// </summary>
+internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResponse>
+{
+    /// <summary>Every topic operation (read, write, create, delete, alter, describe, describe/alter configs) as an ACL bit set.</summary>
+    internal const int AllTopicOperations = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+
+    public override ApiKey Key => ApiKey.Metadata;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 12;
+
+    protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
+    {
+        var broker = context.Broker;
+        var (host, port) = broker.AdvertisedFor(context.Connection.ListenerName);
+        var response = new MetadataResponse
+        {
+            Brokers = [new MetadataResponse.MetadataResponseBroker { NodeId = broker.NodeId, Host = host, Port = port }],
+            ClusterId = broker.ClusterId,
+            ControllerId = broker.NodeId,
+        };
+        var allTopics = request.Topics is null || (context.Version == 0 && request.Topics.Count == 0);
+        if (allTopics)
+        {
+            foreach (var topic in broker.Topics.All.OrderBy(t => t.Name, StringComparer.Ordinal))
+                response.Topics.Add(Describe(topic, request, broker.NodeId));
+            return new(response);
+        }
+        var allowAutoCreate = context.Version < 4 || request.AllowAutoTopicCreation;
+        foreach (var requested in request.Topics!)
+            response.Topics.Add(DescribeRequested(requested, allowAutoCreate, request, broker));
+        return new(response);
+    }
+
+    private static MetadataResponse.MetadataResponseTopic DescribeRequested(
+        MetadataRequest.MetadataRequestTopic requested, bool allowAutoCreate, MetadataRequest request, BrokerServices broker)
+    {
+        if (requested.Name is null)
+        {
+            return broker.Topics.Find(requested.TopicId) is { } byId
+                ? Describe(byId, request, broker.NodeId)
+                : Error(ErrorCode.UnknownTopicId, null, requested.TopicId);
+        }
+        var topic = broker.Topics.Find(requested.Name);
+        if (topic is null && TopicNames.Problem(requested.Name) is not null)
+            return Error(ErrorCode.InvalidTopicException, requested.Name, Guid.Empty);
+        if (topic is null && allowAutoCreate)
+        {
+            var created = broker.Topics.AutoCreate(requested.Name);
+            if (!created.Succeeded)
+                return Error(created.Error, requested.Name, Guid.Empty);
+            topic = broker.Topics.Find(requested.Name);
+        }
+        return topic is null ? Error(ErrorCode.UnknownTopicOrPartition, requested.Name, Guid.Empty) : Describe(topic, request, broker.NodeId);
+    }
+
+    private static MetadataResponse.MetadataResponseTopic Describe(TopicState topic, MetadataRequest request, int nodeId) => new()
+    {
+        Name = topic.Name,
+        TopicId = topic.Id,
+        IsInternal = topic.IsInternal,
+        TopicAuthorizedOperations = request.IncludeTopicAuthorizedOperations ? AllTopicOperations : int.MinValue,
+        Partitions = [.. topic.Partitions.Select((p, index) => new MetadataResponse.MetadataResponsePartition
+        {
+            PartitionIndex = index,
+            LeaderId = nodeId,
+            LeaderEpoch = p.LeaderEpoch,
+            ReplicaNodes = [nodeId],
+            IsrNodes = [nodeId],
+        })],
+    };
+
+    private static MetadataResponse.MetadataResponseTopic Error(ErrorCode error, string? name, Guid id)
+        => new() { ErrorCode = (short)error, Name = name, TopicId = id };
+}

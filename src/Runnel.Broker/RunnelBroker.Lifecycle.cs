@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Broker.Configuration;
+using Runnel.Broker.Handlers;
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
+using Runnel.Broker.Transport;
+
+namespace Runnel.Broker;
+
+/// <summary>Start-up and shutdown.</summary>
+public sealed partial class RunnelBroker
+{
+    /// <summary>
+    /// Starts a broker: opens (and recovers) the data directories, binds the listeners, and serves until stopped.
+    /// Throws <see cref="ConfigException"/> for a config it cannot run with, and SocketException when a port is taken.
+    /// </summary>
+    public static async Task<RunnelBroker> StartAsync(BrokerConfig config, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger("Runnel.Broker");
+        foreach (var warning in config.Warnings)
+            logger.LogWarning("{Warning}", warning);
+        if (config.ClientListeners.Count == 0)
+            throw new ConfigException("listeners", "no client listener (every listener is a controller listener)");
+
+        var meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
+        var topics = new TopicManager(config, loggerFactory);
+        var services = new BrokerServices(config, meta.ClusterId, topics, loggerFactory, TimeProvider.System);
+        services.Handlers = new HandlerRegistry(BrokerHandlers.Create());
+        var pipeline = new RequestPipeline(services.Handlers, services, logger);
+
+        var listeners = new List<SocketListener>();
+        try
+        {
+            foreach (var address in config.ClientListeners)
+                listeners.Add(SocketListener.Bind(address, logger));
+        }
+        catch
+        {
+            foreach (var bound in listeners)
+                await bound.DisposeAsync().ConfigureAwait(false);
+            topics.Logs.Dispose();
+            throw;
+        }
+        services.AdvertisedEndpoints = config.AdvertisedListeners.ToDictionary(
+            a => a.Name,
+            a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
+                  a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
+
+        var broker = new RunnelBroker(services, listeners, pipeline, logger);
+        foreach (var listener in listeners)
+            broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
+        broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
+        broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
+        foreach (var listener in listeners)
+            logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
+        logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
+            services.NodeId, services.ClusterId, broker.BootstrapServers);
+        cancellationToken.ThrowIfCancellationRequested();
+        return broker;
+    }
+
+    /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
+    private async Task RunLogMaintenanceAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await _services.Topics.Logs.RunMaintenanceLoopAsync(TimeSpan.FromSeconds(1), stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Stops accepting, closes connections, and flushes and closes the logs. Safe to call more than once.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopRequested, 1) != 0)
+        {
+            await _stopped.Task.ConfigureAwait(false);
+            return;
+        }
+        _logger.LogInformation("Runnel node {NodeId} stopping", NodeId);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners)
+            await listener.DisposeAsync().ConfigureAwait(false);
+        foreach (var connection in _connections.Values)
+            await connection.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_background).ConfigureAwait(false);
+        // Closing the logs flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        _services.Topics.Logs.Dispose();
+        _stopping.Dispose();
+        _logger.LogInformation("Runnel node {NodeId} stopped", NodeId);
+        _stopped.TrySetResult();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Broker.Configuration;
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Transport;
+
+namespace Runnel.Broker;
+
+/// <summary>
+/// A running broker. The `runnel server` command hosts one; tests and .NET applications can start one in-process:
+/// <code>await using var broker = await RunnelBroker.StartAsync(config);</code>
+/// </summary>
+public sealed partial class RunnelBroker : IAsyncDisposable
+{
+    private readonly BrokerServices _services;
+    private readonly List<SocketListener> _listeners;
+    private readonly RequestPipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Task> _background = [];
+    private long _nextConnectionId;
+    private int _stopRequested;
+
+    private RunnelBroker(BrokerServices services, List<SocketListener> listeners, RequestPipeline pipeline, ILogger logger)
+    {
+        _services = services;
+        _listeners = listeners;
+        _pipeline = pipeline;
+        _logger = logger;
+    }
+
+    public BrokerConfig Config => _services.Config;
+
+    public int NodeId => _services.NodeId;
+
+    public string ClusterId => _services.ClusterId;
+
+    /// <summary>host:port of the first client listener as advertised, for bootstrap.servers.</summary>
+    public string BootstrapServers
+    {
+        get
+        {
+            var (host, port) = _services.AdvertisedFor(_services.Config.ClientListeners[0].Name);
+            return $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
+        }
+    }
+
+    /// <summary>The port each listener actually bound (useful with port 0).</summary>
+    public IReadOnlyDictionary<string, int> BoundPorts => _listeners.ToDictionary(l => l.Address.Name, l => l.BoundPort);
+
+    /// <summary>Completes when the broker has stopped.</summary>
+    public Task Completion => _stopped.Task;
+
+    public int ConnectionCount => _connections.Count;
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private void Accept(Socket socket, string listenerName)
+    {
+        var id = Interlocked.Increment(ref _nextConnectionId);
+        var info = new ConnectionInfo(id, socket.RemoteEndPoint, listenerName);
+        var config = _services.Config;
+        var queued = config.GetLong("queued.max.request.bytes");
+        var connection = new ClientConnection(socket, info, _pipeline, config.SocketRequestMaxBytes,
+            queued > 0 ? queued : 2L * config.SocketRequestMaxBytes, _logger, _stopping.Token);
+        _connections[id] = connection;
+        _ = RunConnectionAsync(connection);
+    }
+
+    private async Task RunConnectionAsync(ClientConnection connection)
+    {
+        try
+        {
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Connection {Id} failed", connection.Info.Id);
+        }
+        finally
+        {
+            _connections.TryRemove(connection.Info.Id, out _);
+        }
+    }
+
+    /// <summary>Closes connections idle longer than connections.max.idle.ms, as Kafka's selector does.</summary>
+    private async Task SweepIdleConnectionsAsync(CancellationToken stopping)
+    {
+        var idleLimit = _services.Config.GetLong("connections.max.idle.ms");
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idleLimit / 4, 10, 10_000)), _services.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                foreach (var connection in _connections.Values)
+                {
+                    if (!connection.IsBusy && connection.IdleMilliseconds > idleLimit)
+                        connection.Close($"idle for more than {idleLimit} ms (connections.max.idle.ms)");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

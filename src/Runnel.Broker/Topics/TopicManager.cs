@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Runnel.Broker.Configuration;
+using Runnel.Protocol;
+using Runnel.Storage;
+
+namespace Runnel.Broker.Topics;
+
+/// <summary>The outcome of a topic operation, in Kafka's terms.</summary>
+internal readonly record struct TopicResult(ErrorCode Error, string? Message = null)
+{
+    public static readonly TopicResult Ok = new(ErrorCode.None);
+
+    public bool Succeeded => Error == ErrorCode.None;
+}
+
+/// <summary>
+/// Owns the topics this node serves: creation, deletion, partitions and configs, each stored before it is
+/// acknowledged. Changes are serialised by one lock (they are rare); lookups are lock-free.
+/// </summary>
+internal sealed partial class TopicManager
+{
+    private readonly object _changes = new();
+    private readonly ConcurrentDictionary<string, TopicState> _byName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, TopicState> _byId = new();
+    private readonly BrokerConfig _config;
+    private readonly LogManager _logs;
+    private readonly TopicMetadataStore _store;
+    private readonly ILogger _logger;
+
+    /// <summary>
+    /// Loads the stored topics and opens (recovering as needed) their logs. acks=all waits for an fsync when
+    /// runnel.acks.all.fsync is true (group commit), else Kafka's page-cache model applies.
+    /// </summary>
+    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory)
+    {
+        _config = config;
+        _logger = loggerFactory.CreateLogger("Runnel.Topics");
+        _store = new TopicMetadataStore(config.LogDirs[0]);
+        var records = _store.Load();
+        var storageLogger = loggerFactory.CreateLogger("Runnel.Storage");
+        _logs = LogManager.Open(new LogManagerOptions
+        {
+            LogDirs = config.LogDirs,
+            DefaultConfig = EffectiveLogConfig(new Dictionary<string, string>()),
+            TopicConfig = name => EffectiveLogConfig(records.FirstOrDefault(r => r.Name == name)?.Configs ?? []),
+            Durability = config.GetBool("runnel.acks.all.fsync") ? DurabilityMode.GroupCommit : DurabilityMode.PageCache,
+            Log = (level, message) => storageLogger.Log(level switch
+            {
+                StorageLogLevel.Error => LogLevel.Error,
+                StorageLogLevel.Warning => LogLevel.Warning,
+                _ => LogLevel.Information,
+            }, "{Message}", message),
+        });
+        foreach (var record in records)
+        {
+            var topic = new TopicState(record.Name, record.Id, record.Configs, EffectiveLogConfig(record.Configs));
+            topic.SetPartitions([.. Enumerable.Range(0, record.Partitions).Select(p => OpenPartition(topic, p))]);
+            Register(topic);
+        }
+        foreach (var stray in _logs.Logs.Where(l => Find(l.TopicPartition.Topic)?.Partition(l.TopicPartition.Partition) is null))
+            _logger.LogWarning("Partition directory {Directory} belongs to no known topic; it is left as it is", stray.Directory);
+    }
+
+    public IEnumerable<TopicState> All => _byName.Values;
+
+    public LogManager Logs => _logs;
+
+    public TopicState? Find(string? name) => name is not null && _byName.TryGetValue(name, out var topic) ? topic : null;
+
+    public TopicState? Find(Guid id) => _byId.TryGetValue(id, out var topic) ? topic : null;
+
+    public PartitionState? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
+
+    /// <summary>Broker defaults overridden by the topic's own configs, as the storage layer takes them.</summary>
+    public LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides)
+    {
+        var effective = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
+        foreach (var (key, value) in overrides)
+            effective[key] = value;
+        return LogConfig.Default.With(effective);
+    }
+
+    /// <summary>The value in force for a topic config and whether it was set on the topic itself.</summary>
+    public (string? Value, bool IsTopicOverride) ConfigValue(TopicState topic, string key)
+        => topic.Configs.TryGetValue(key, out var value) ? (value, true) : (_config.TopicDefaults().GetValueOrDefault(key), false);
+
+    private PartitionState OpenPartition(TopicState topic, int partition)
+    {
+        var tp = new TopicPartition(topic.Name, partition);
+        return new PartitionState(tp, _logs.GetOrCreateLog(tp, topic.LogConfig));
+    }
+
+    private void Register(TopicState topic)
+    {
+        _byName[topic.Name] = topic;
+        _byId[topic.Id] = topic;
+    }
+
+    private void Persist(IEnumerable<TopicState> topics)
+        => _store.Save(topics.Select(t => new TopicRecord(t.Name, t.Id, t.Partitions.Count, new Dictionary<string, string>(t.Configs, StringComparer.Ordinal))));
+}

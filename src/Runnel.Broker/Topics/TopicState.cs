@@ -1,0 +1,58 @@
+using Runnel.Storage;
+
+namespace Runnel.Broker.Topics;
+
+/// <summary>A topic as the broker serves it: id, partitions with their logs, and its config overrides.</summary>
+internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<string, string> configs, LogConfig logConfig)
+{
+    private PartitionState[] _partitions = [];
+
+    public string Name { get; } = name;
+
+    public Guid Id { get; } = id;
+
+    /// <summary>Configs set on the topic itself (not broker defaults).</summary>
+    public IReadOnlyDictionary<string, string> Configs { get; set; } = configs;
+
+    /// <summary>The effective storage config (broker defaults overridden by <see cref="Configs"/>).</summary>
+    public LogConfig LogConfig { get; set; } = logConfig;
+
+    public bool IsInternal => Name.StartsWith("__", StringComparison.Ordinal);
+
+    /// <summary>Replaced as a whole when partitions are added, so readers never see a half-built array.</summary>
+    public IReadOnlyList<PartitionState> Partitions => Volatile.Read(ref _partitions);
+
+    public PartitionState? Partition(int index)
+    {
+        var partitions = Volatile.Read(ref _partitions);
+        return index >= 0 && index < partitions.Length ? partitions[index] : null;
+    }
+
+    public void SetPartitions(PartitionState[] partitions) => Volatile.Write(ref _partitions, partitions);
+}
+
+/// <summary>One partition this node leads: its log and the signal that wakes long-polling fetches.</summary>
+internal sealed class PartitionState(TopicPartition topicPartition, PartitionLog log)
+{
+    private TaskCompletionSource _appended = NewSignal();
+
+    public TopicPartition TopicPartition { get; } = topicPartition;
+
+    public PartitionLog Log { get; } = log;
+
+    /// <summary>Single node: the leader epoch never changes.</summary>
+    public int LeaderEpoch { get; init; }
+
+    /// <summary>With one replica every appended record is replicated to the whole ISR, so HW = LEO.</summary>
+    public long HighWatermark => Log.LogEndOffset;
+
+    /// <summary>Without transactions the last stable offset is the high watermark.</summary>
+    public long LastStableOffset => HighWatermark;
+
+    /// <summary>A task that completes at the next append; fetches waiting for data await it.</summary>
+    public Task NextAppend => Volatile.Read(ref _appended).Task;
+
+    public void SignalAppended() => Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

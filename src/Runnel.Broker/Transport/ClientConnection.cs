@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol.Primitives;
+
+namespace Runnel.Broker.Transport;
+
+/// <summary>
+/// One client socket. A read loop cuts the byte stream into frames and dispatches them in order; a write loop sends
+/// replies in the same order. A request is not read until the one before it has its reply, except after requests
+/// that allow pipelining (Produce), which keeps Kafka's in-order semantics while letting group commit batch fsyncs.
+/// Frames are checked against socket.request.max.bytes before anything is allocated; queued request bytes are
+/// bounded, so a fast client is slowed down rather than buffered without limit.
+/// </summary>
+internal sealed partial class ClientConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly RequestPipeline _pipeline;
+    private readonly ConnectionInfo _info;
+    private readonly ILogger _logger;
+    private readonly int _maxFrameBytes;
+    private readonly InFlightBudget _budget;
+    private readonly CancellationTokenSource _closing;
+    private readonly Channel<QueuedReply> _replies = Channel.CreateBounded<QueuedReply>(
+        new BoundedChannelOptions(128) { SingleReader = true, SingleWriter = true });
+
+    private long _lastActivity = Environment.TickCount64;
+    private int _disposed;
+
+    private readonly record struct QueuedReply(PendingResponse Response, IKafkaMessage? CompletedBody, bool Completed, byte[] Frame, int FrameSize);
+
+    public ClientConnection(Socket socket, ConnectionInfo info, RequestPipeline pipeline, int maxFrameBytes, long maxQueuedBytes,
+        ILogger logger, CancellationToken brokerStopping)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024));
+        _info = info;
+        _pipeline = pipeline;
+        _maxFrameBytes = maxFrameBytes;
+        _budget = new InFlightBudget(maxQueuedBytes);
+        _logger = logger;
+        _closing = CancellationTokenSource.CreateLinkedTokenSource(brokerStopping);
+    }
+
+    public ConnectionInfo Info => _info;
+
+    /// <summary>Milliseconds since the last byte in or out, for the idle sweep (connections.max.idle.ms).</summary>
+    public long IdleMilliseconds => Environment.TickCount64 - Interlocked.Read(ref _lastActivity);
+
+    /// <summary>True while a request is being served or a reply is queued; idle sweeps skip such connections.</summary>
+    public bool IsBusy => _budget.InUse > 0;
+
+    public async Task RunAsync()
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _logger.LogDebug("Connection {Id} from {Remote} ended: {Reason}", _info.Id, _info.Remote, e.Message);
+        }
+        finally
+        {
+            _replies.Writer.TryComplete();
+        }
+        await writer.ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    public void Close(string reason)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+            return;
+        _logger.LogWarning("Closing connection {Id} from {Remote}: {Reason}", _info.Id, _info.Remote, reason);
+        _closing.Cancel();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _closing.Cancel();
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _closing.Dispose();
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+
+    /// <summary>Reads the size prefix of the next frame, or says why the connection must close.</summary>
+    private bool TryReadFrameSize(in ReadOnlySequence<byte> buffer, out int size, out string? closeReason)
+    {
+        size = 0;
+        closeReason = null;
+        if (buffer.Length < 4)
+            return false;
+        Span<byte> prefix = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(prefix);
+        size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        if (size < 0 || size > _maxFrameBytes)
+        {
+            // 0x16 0x03 is a TLS record header: a TLS client on a plaintext port shows up as a huge frame.
+            var tls = prefix[0] == 0x16 && prefix[1] == 0x03 ? " (looks like a TLS handshake on a plaintext listener)" : "";
+            closeReason = $"frame size {size} outside 0..{_maxFrameBytes} (socket.request.max.bytes){tls}";
+            return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Runnel.Broker.Configuration;
+
+namespace Runnel.Broker.Transport;
+
+/// <summary>
+/// Binds a listener's address and accepts connections. "localhost" binds both 127.0.0.1 and ::1 (clients resolve it
+/// to either); an empty host or 0.0.0.0 binds every interface. Port 0 takes a free port, reported by BoundPort.
+/// </summary>
+internal sealed class SocketListener : IAsyncDisposable
+{
+    private readonly List<Socket> _sockets = [];
+    private readonly ILogger _logger;
+
+    private SocketListener(ListenerAddress address, ILogger logger)
+    {
+        Address = address;
+        _logger = logger;
+    }
+
+    public ListenerAddress Address { get; }
+
+    public int BoundPort { get; private set; }
+
+    public IReadOnlyList<IPEndPoint> BoundEndpoints => _sockets.Select(s => (IPEndPoint)s.LocalEndPoint!).ToList();
+
+    public static SocketListener Bind(ListenerAddress address, ILogger logger)
+    {
+        var listener = new SocketListener(address, logger);
+        try
+        {
+            var port = address.Port;
+            foreach (var ip in Resolve(address.Host))
+            {
+                var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                if (ip.Equals(IPAddress.IPv6Any))
+                    socket.DualMode = true;
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                try
+                {
+                    socket.Bind(new IPEndPoint(ip, port));
+                }
+                catch (SocketException) when (ip.Equals(IPAddress.IPv6Loopback) && listener._sockets.Count > 0)
+                {
+                    // A machine without IPv6 still serves localhost on 127.0.0.1.
+                    socket.Dispose();
+                    continue;
+                }
+                socket.Listen(512);
+                listener._sockets.Add(socket);
+                // With port 0 the first bind picks the port and the others share it.
+                port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            }
+            listener.BoundPort = port;
+            return listener;
+        }
+        catch
+        {
+            foreach (var socket in listener._sockets)
+                socket.Dispose();
+            throw;
+        }
+    }
+
+    private static IPAddress[] Resolve(string host)
+    {
+        if (host.Length == 0 || host == "0.0.0.0" || host == "::")
+            return [Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any];
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            return Socket.OSSupportsIPv6 ? [IPAddress.Loopback, IPAddress.IPv6Loopback] : [IPAddress.Loopback];
+        if (IPAddress.TryParse(host, out var ip))
+            return [ip];
+        return Dns.GetHostAddresses(host).Take(1).ToArray();
+    }
+
+    /// <summary>Accepts until disposed, handing each socket to <paramref name="accepted"/>.</summary>
+    public Task AcceptAllAsync(Action<Socket, string> accepted, CancellationToken stopping)
+        => Task.WhenAll(_sockets.Select(socket => AcceptLoopAsync(socket, accepted, stopping)));
+
+    private async Task AcceptLoopAsync(Socket socket, Action<Socket, string> accepted, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await socket.AcceptAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _logger.LogWarning("Accept on {Listener} failed: {Error}", Address, e.Message);
+                continue;
+            }
+            client.NoDelay = true;
+            accepted(client, Address.Name);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var socket in _sockets)
+            socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

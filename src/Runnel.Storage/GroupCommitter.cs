@@ -1,0 +1,101 @@
+namespace Runnel.Storage;
+
+/// <summary>
+/// Group commit: one thread fsyncs on behalf of every appender of every partition. An appender registers its log
+/// and gets the task of the next round; the thread swaps the round, fsyncs each registered log once, and completes
+/// the round. Registration and reading the round happen under one lock, and the thread takes the logs and swaps
+/// the round under the same lock, so an appender's log is always flushed by the round it waits on or an earlier one
+/// (its bytes were written before it registered). The disk sets the pace: while one fsync runs, the next round fills.
+/// </summary>
+public sealed class GroupCommitter : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Thread _thread;
+    private readonly StorageLog _log;
+    private HashSet<PartitionLog> _dirty = [];
+    private TaskCompletionSource _round = NewRound();
+    private bool _stopping;
+    private long _rounds;
+    private long _fsyncs;
+
+    public GroupCommitter(StorageLog? log = null)
+    {
+        _log = log ?? ((_, _) => { });
+        _thread = new Thread(Run) { IsBackground = true, Name = "runnel-group-commit" };
+        _thread.Start();
+    }
+
+    /// <summary>Rounds completed so far (one or more fsyncs each).</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Partition flushes made so far.</summary>
+    public long Fsyncs => Interlocked.Read(ref _fsyncs);
+
+    /// <summary>Completes when <paramref name="log"/> is durable up to <paramref name="offset"/> (exclusive).</summary>
+    public async Task WaitAsync(PartitionLog log, long offset)
+    {
+        while (log.RecoveryPoint < offset)
+        {
+            Task round;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_stopping, this);
+                _dirty.Add(log);
+                round = _round.Task;
+                Monitor.Pulse(_gate);
+            }
+            await round.ConfigureAwait(false);
+            // A failed fsync leaves the recovery point behind and the log offline: Flush throws the cause here.
+            if (log.RecoveryPoint < offset)
+                log.Flush();
+        }
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            HashSet<PartitionLog> logs;
+            TaskCompletionSource round;
+            lock (_gate)
+            {
+                while (_dirty.Count == 0 && !_stopping)
+                    Monitor.Wait(_gate);
+                if (_dirty.Count == 0)
+                    return;
+                logs = _dirty;
+                _dirty = [];
+                round = _round;
+                _round = NewRound();
+            }
+            foreach (var log in logs)
+            {
+                try
+                {
+                    log.Flush();
+                    Interlocked.Increment(ref _fsyncs);
+                }
+                catch (Exception e)
+                {
+                    // The log is offline now; its waiters see that when they re-check. Other partitions carry on.
+                    _log(StorageLogLevel.Error, $"Group commit of {log.TopicPartition} failed: {e.Message}");
+                }
+            }
+            Interlocked.Increment(ref _rounds);
+            round.SetResult();
+        }
+    }
+
+    private static TaskCompletionSource NewRound() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Finishes the rounds already asked for, then stops the thread.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+        _thread.Join();
+    }
+}

@@ -1,0 +1,85 @@
+namespace Runnel.Storage;
+
+public sealed partial class LogManager
+{
+    /// <summary>
+    /// One pass of background work: retention (segment deletion), flushes due by flush.ms / flush.messages, and the
+    /// recovery-point checkpoint. Failures are logged per partition and never stop the pass.
+    /// </summary>
+    public void RunMaintenance()
+    {
+        var now = _env.NowMs;
+        foreach (var (log, _) in _logs.Values)
+        {
+            try
+            {
+                log.DeleteOldSegments();
+                log.FlushIfDue(now);
+            }
+            catch (StorageException e)
+            {
+                _env.Log(StorageLogLevel.Warning, $"Maintenance of {log.TopicPartition}: {e.Message}");
+            }
+        }
+        CheckpointRecoveryPoints();
+    }
+
+    /// <summary>Runs <see cref="RunMaintenance"/> every <paramref name="interval"/> until cancelled.</summary>
+    public async Task RunMaintenanceLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _env.Time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            RunMaintenance();
+    }
+
+    /// <summary>Writes every log dir's checkpoints (the recovery point advances only as flushes complete).</summary>
+    public void CheckpointRecoveryPoints()
+    {
+        foreach (var dir in _dirs)
+        {
+            try
+            {
+                WriteCheckpoints(dir);
+            }
+            catch (IOException e)
+            {
+                _env.Log(StorageLogLevel.Warning, $"Checkpoint of {dir.Path} failed: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Clean shutdown: stops the group committer, closes (flushes) every log, writes the checkpoints and then the
+    /// clean-shutdown marker of each log dir whose logs all closed cleanly, so the next start skips validation.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_createLock)
+        {
+            if (_closed)
+                return;
+            _closed = true;
+        }
+        _env.Committer?.Dispose();
+        var fs = _env.FileSystem;
+        foreach (var dir in _dirs)
+        {
+            var clean = true;
+            foreach (var (log, _) in _logs.Values.Where(v => v.Dir == dir))
+                clean &= log.Close();
+            try
+            {
+                WriteCheckpoints(dir);
+                if (!clean)
+                    continue;
+                using (var marker = fs.Open(Path.Combine(dir.Path, CleanShutdownFile), create: true))
+                    marker.Flush();
+                fs.SyncDirectory(dir.Path);
+            }
+            catch (IOException e)
+            {
+                _env.Log(StorageLogLevel.Error, $"Clean shutdown of {dir.Path} failed; the next start will recover: {e.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using Runnel.Protocol.Records;
+
+namespace Runnel.Storage.Segments;
+
+internal sealed partial class LogSegment
+{
+    private volatile bool _indexSuspect;
+
+    /// <summary>Set when an index entry did not point at the batch it names; the log rebuilds the indexes.</summary>
+    public bool IndexSuspect => _indexSuspect;
+
+    /// <summary>The first batch whose last offset is at least <paramref name="offset"/>, seen within <paramref name="size"/> bytes.</summary>
+    public bool TryFindBatch(long offset, int size, out BatchInfo batch)
+    {
+        var entry = OffsetIndex.Lookup(offset);
+        var position = Checked(entry, size) ? entry.Position : 0;
+        while (TryReadHeader(position, size, out batch))
+        {
+            if (batch.LastOffset >= offset)
+                return true;
+            position += batch.Size;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The byte range of whole batches to return for a fetch at <paramref name="offset"/>: it starts at the batch
+    /// holding the offset (which may begin before it), holds at most <paramref name="maxBytes"/> unless
+    /// <paramref name="minOneBatch"/> lets a larger first batch through, and only batches wholly below
+    /// <paramref name="maxOffset"/>. Returns false when no batch at or after the offset is in this segment.
+    /// </summary>
+    public bool TryLocate(long offset, int maxBytes, long maxOffset, bool minOneBatch, out int position, out int length, out BatchInfo first)
+    {
+        var size = Size;
+        position = length = 0;
+        if (!TryFindBatch(offset, size, out first))
+            return false;
+        position = first.Position;
+        if (first.LastOffset >= maxOffset)
+            return true;
+        if (first.Size > maxBytes)
+        {
+            length = minOneBatch ? first.Size : 0;
+            return true;
+        }
+        var limit = (int)Math.Min(size, (long)first.Position + maxBytes);
+        // Jump close to the end with the index (every entry is a batch boundary), then walk the last few headers.
+        var entry = OffsetIndex.LastBefore(limit, maxOffset);
+        var end = entry.Position > first.Position && Checked(entry, size) ? entry.Position : first.Position;
+        while (TryReadHeader(end, size, out var batch) && batch.Position + batch.Size <= limit && batch.LastOffset < maxOffset)
+            end += batch.Size;
+        length = end - first.Position;
+        return true;
+    }
+
+    /// <summary>The first batch whose max timestamp is at least <paramref name="timestamp"/>, if any.</summary>
+    public bool TryFindByTimestamp(long timestamp, out BatchInfo batch)
+    {
+        var size = Size;
+        var start = TimeIndex.Lookup(timestamp);
+        if (!TryFindBatch(start, size, out batch))
+            return false;
+        // The entry names a batch that reached its timestamp; anything else means a damaged time index.
+        if (start != BaseOffset && batch.BaseOffset != start)
+        {
+            _indexSuspect = true;
+            if (!TryReadHeader(0, size, out batch))
+                return false;
+        }
+        while (batch.MaxTimestamp < timestamp)
+        {
+            if (!TryReadHeader(batch.Position + batch.Size, size, out batch))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Whether an index entry really names the batch at its position; flags the index when it does not.</summary>
+    private bool Checked(OffsetPosition entry, int size)
+    {
+        if (entry.Position == 0)
+            return true;
+        if (TryReadHeader(entry.Position, size, out var batch) && batch.BaseOffset == BaseOffset + entry.RelativeOffset)
+            return true;
+        _indexSuspect = true;
+        return false;
+    }
+
+    /// <summary>Reads the header of the batch at <paramref name="position"/> if a whole batch lies below <paramref name="size"/>.</summary>
+    public bool TryReadHeader(int position, int size, out BatchInfo batch)
+    {
+        batch = default;
+        if ((long)position + RecordBatchHeader.Size > size)
+            return false;
+        Span<byte> header = stackalloc byte[RecordBatchHeader.Size];
+        if (LogFile.Read(position, header) < header.Length)
+            return false;
+        var batchSize = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..]) + RecordBatchHeader.LogOverhead;
+        if (batchSize < RecordBatchHeader.Size || (long)position + batchSize > size)
+            return false;
+        var baseOffset = BinaryPrimitives.ReadInt64BigEndian(header);
+        var lastDelta = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.LastOffsetDeltaOffset..]);
+        var maxTimestamp = BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.MaxTimestampOffset..]);
+        batch = new BatchInfo(position, batchSize, baseOffset, baseOffset + lastDelta, maxTimestamp);
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Runnel.Protocol.Records;
+using Runnel.Storage.IO;
+
+namespace Runnel.Storage.Segments;
+
+/// <summary>One batch found by <see cref="SegmentScanner"/>: where it is and the header fields storage needs.</summary>
+internal readonly record struct BatchInfo(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp);
+
+/// <summary>
+/// Walks the batches of a segment file through a large read window, so recovery and index rebuilds cost a few
+/// big reads instead of one per batch. With <c>verify</c> it checks what recovery must: a whole header, a sane
+/// length, magic 2, the CRC and offsets that only go up; it stops at the first batch that fails.
+/// </summary>
+internal sealed class SegmentScanner : IDisposable
+{
+    private const int WindowSize = 256 * 1024;
+    private readonly IStorageFile _file;
+    private readonly long _end;
+    private readonly byte[] _window = ArrayPool<byte>.Shared.Rent(WindowSize);
+    private long _windowStart;
+    private int _windowLength;
+
+    public SegmentScanner(IStorageFile file, long end)
+    {
+        _file = file;
+        _end = end;
+    }
+
+    /// <summary>Why the scan stopped before the end, or null when it reached the end cleanly.</summary>
+    public string? StopReason { get; private set; }
+
+    /// <summary>Reads the batch at <paramref name="position"/>; false at the end or at the first invalid batch.</summary>
+    public bool TryRead(int position, long minOffset, bool verify, out BatchInfo batch)
+    {
+        batch = default;
+        var remaining = _end - position;
+        if (remaining <= 0)
+            return false;
+        if (remaining < RecordBatchHeader.Size)
+            return Stop($"{remaining} trailing bytes are shorter than a batch header");
+        var header = Window(position, RecordBatchHeader.Size);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..]);
+        var baseOffset = BinaryPrimitives.ReadInt64BigEndian(header);
+        var lastDelta = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.LastOffsetDeltaOffset..]);
+        var maxTimestamp = BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.MaxTimestampOffset..]);
+        var crc = BinaryPrimitives.ReadUInt32BigEndian(header[RecordBatchHeader.CrcOffset..]);
+        if (length < RecordBatchHeader.Size - RecordBatchHeader.LogOverhead || length > remaining - RecordBatchHeader.LogOverhead)
+            return Stop($"batch length {length} at position {position} does not fit the {remaining} bytes left");
+        if (header[RecordBatchHeader.MagicOffset] != 2)
+            return Stop($"magic {header[RecordBatchHeader.MagicOffset]} at position {position}");
+        if (lastDelta < 0 || baseOffset < minOffset || baseOffset > long.MaxValue - lastDelta)
+            return Stop($"offsets {baseOffset}+{lastDelta} at position {position} are not above {minOffset - 1}");
+        var size = length + RecordBatchHeader.LogOverhead;
+        if (verify && Checksum(position + RecordBatchHeader.AttributesOffset, size - RecordBatchHeader.AttributesOffset) != crc)
+            return Stop($"CRC mismatch in the batch at offset {baseOffset}, position {position}");
+        batch = new BatchInfo(position, size, baseOffset, baseOffset + lastDelta, maxTimestamp);
+        return true;
+    }
+
+    private bool Stop(string reason)
+    {
+        StopReason = reason;
+        return false;
+    }
+
+    private uint Checksum(long position, int count)
+    {
+        uint crc = 0;
+        while (count > 0)
+        {
+            var n = Math.Min(count, WindowSize);
+            crc = Crc32C.Append(crc, Window(position, n));
+            position += n;
+            count -= n;
+        }
+        return crc;
+    }
+
+    /// <summary>The file's bytes at [position, position+count), count at most the window size, refilling as needed.</summary>
+    private ReadOnlySpan<byte> Window(long position, int count)
+    {
+        if (position < _windowStart || position + count > _windowStart + _windowLength)
+        {
+            _windowStart = position;
+            _windowLength = _file.Read(position, _window.AsSpan(0, (int)Math.Min(WindowSize, _end - position)));
+            if (_windowLength < count)
+                throw new IOException($"{_file.Path} ended at {position + _windowLength}, before its known size {_end}.");
+        }
+        return _window.AsSpan((int)(position - _windowStart), count);
+    }
+
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_window);
+}

@@ -1,0 +1,60 @@
+using System.Buffers.Binary;
+using Runnel.Protocol.Records;
+using Runnel.Storage;
+
+// Usage: CrashWriter <log dir> <appenders>. Each appender appends small batches to its own partition of topic
+// "crash" in group-commit mode and prints "<partition> <last offset>" once the covering fsync completed. The parent
+// test kills this process with SIGKILL and checks that every printed offset survived.
+if (args.Length != 2)
+{
+    Console.Error.WriteLine("usage: CrashWriter <log dir> <appenders>");
+    return 2;
+}
+var appenders = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+using var manager = LogManager.Open(new LogManagerOptions
+{
+    LogDirs = [args[0]],
+    DefaultConfig = LogConfig.Default with { SegmentBytes = 64 * 1024, IndexIntervalBytes = 512 },
+    Durability = DurabilityMode.GroupCommit,
+});
+var output = TextWriter.Synchronized(Console.Out);
+var tasks = Enumerable.Range(0, appenders).Select(p => Task.Run(async () =>
+{
+    var log = manager.GetOrCreateLog(new TopicPartition("crash", p));
+    var template = Batch(100);
+    while (true)
+    {
+        var batch = (byte[])template.Clone();
+        var info = log.Append(batch);
+        await log.WaitForDurableAsync(info.LastOffset + 1).ConfigureAwait(false);
+        output.WriteLine($"{p} {info.LastOffset}");
+        output.Flush();
+    }
+})).ToArray();
+await Task.WhenAll(tasks).ConfigureAwait(false);
+return 0;
+
+// A valid uncompressed batch of one record with a value of the given size.
+static byte[] Batch(int valueBytes)
+{
+    var record = new byte[] { 0, 0, 0, 1 /* key null */, 0 }.Concat(VarIntOf(valueBytes)).Concat(new byte[valueBytes]).Append((byte)0).ToArray();
+    var recordWithLength = VarIntOf(record.Length).Concat(record).ToArray();
+    var batch = new byte[RecordBatchHeader.Size + recordWithLength.Length];
+    BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.BatchLengthOffset), batch.Length - RecordBatchHeader.LogOverhead);
+    batch[RecordBatchHeader.MagicOffset] = 2;
+    BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(RecordBatchHeader.BaseTimestampOffset), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(RecordBatchHeader.MaxTimestampOffset), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(RecordBatchHeader.ProducerIdOffset), -1);
+    BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(RecordBatchHeader.ProducerEpochOffset), -1);
+    BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.BaseSequenceOffset), -1);
+    BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.RecordCountOffset), 1);
+    recordWithLength.CopyTo(batch, RecordBatchHeader.Size);
+    BinaryPrimitives.WriteUInt32BigEndian(batch.AsSpan(RecordBatchHeader.CrcOffset), Crc32C.Compute(batch.AsSpan(RecordBatchHeader.AttributesOffset)));
+    return batch;
+}
+
+static byte[] VarIntOf(int value)
+{
+    var buffer = new byte[5];
+    return buffer[..Runnel.Protocol.Primitives.VarInt.WriteUnsigned(buffer, Runnel.Protocol.Primitives.VarInt.ZigZag(value))];
+}
