@@ -39,18 +39,9 @@ internal static class RecordParser
     {
         f = default;
         f.Start = start;
-        int length;
-        var p = start;
-        uint b = records[p];
-        if (b < 0x80)
-        {
-            length = ZigZag(b);
-            p++;
-        }
-        else if ((p = ReadVarIntSlow(records, p, records.Length, out length)) < 0)
-        {
+        var p = ReadVarInt(records, start, records.Length, out var length);
+        if (p < 0)
             return ProblemKind.RecordLengthUnreadable;
-        }
         if (length < MinBodySize || length > records.Length - p)
         {
             f.DetailA = length;
@@ -58,51 +49,50 @@ internal static class RecordParser
             return ProblemKind.RecordLengthDoesNotFit;
         }
         var end = p + length;
-        f.BodyStart = p;
-        f.End = end;
 
-        // Six one-byte minimum fields fit in the body, so the first three reads need no bounds check of their own.
+        // Locals until the end keep the walk in registers; f is written once.
+        long timestampDelta;
         var q = p + 1;
-        b = records[q];
+        uint b = records[q];
         if (b < 0x80)
         {
-            f.TimestampDelta = ZigZag(b);
+            timestampDelta = ZigZag(b);
             q++;
         }
-        else if ((q = ReadVarLongSlow(records, q, end, out f.TimestampDelta)) < 0)
+        else if ((q = ReadVarLongSlow(records, q, end, out timestampDelta)) < 0)
         {
             return ProblemKind.DeltasUnreadable;
         }
-        if ((q = ReadVarInt(records, q, end, out f.OffsetDelta)) < 0)
+        if ((q = ReadVarInt(records, q, end, out var offsetDelta)) < 0)
             return ProblemKind.DeltasUnreadable;
-        if ((q = ReadLength(records, q, end, out f.KeyLength)) < 0)
+        if ((q = ReadLength(records, q, end, out var keyLength)) < 0)
             return ProblemKind.KeyLength;
-        f.KeyStart = q;
-        if (f.KeyLength > 0)
-            q += f.KeyLength;
-        if ((q = ReadLength(records, q, end, out f.ValueLength)) < 0)
+        var keyStart = q;
+        if (keyLength > 0)
+            q += keyLength;
+        if ((q = ReadLength(records, q, end, out var valueLength)) < 0)
             return ProblemKind.ValueLength;
-        f.ValueStart = q;
-        if (f.ValueLength > 0)
-            q += f.ValueLength;
+        var valueStart = q;
+        if (valueLength > 0)
+            q += valueLength;
         var countAt = q;
-        if ((q = ReadVarInt(records, q, end, out f.HeaderCount)) < 0 || f.HeaderCount < 0 || f.HeaderCount > (end - q) / 2)
+        if ((q = ReadVarInt(records, q, end, out var headerCount)) < 0 || headerCount < 0 || headerCount > (end - q) / 2)
         {
-            f.DetailA = f.HeaderCount;
+            f.DetailA = headerCount;
             f.DetailB = end - countAt;
             return ProblemKind.HeaderCount;
         }
-        f.HeadersStart = q;
-        for (var i = 0; i < f.HeaderCount; i++)
+        var headersStart = q;
+        for (var i = 0; i < headerCount; i++)
         {
             f.DetailA = i;
-            if ((q = ReadLength(records, q, end, out var keyLength)) < 0 || keyLength < 0)
+            if ((q = ReadLength(records, q, end, out var headerKeyLength)) < 0 || headerKeyLength < 0)
                 return ProblemKind.HeaderKey;
-            q += keyLength;
-            if ((q = ReadLength(records, q, end, out var valueLength)) < 0)
+            q += headerKeyLength;
+            if ((q = ReadLength(records, q, end, out var headerValueLength)) < 0)
                 return ProblemKind.HeaderValue;
-            if (valueLength > 0)
-                q += valueLength;
+            if (headerValueLength > 0)
+                q += headerValueLength;
         }
         if (q != end)
         {
@@ -110,6 +100,16 @@ internal static class RecordParser
             f.DetailB = length;
             return ProblemKind.FieldsMismatch;
         }
+        f.TimestampDelta = timestampDelta;
+        f.OffsetDelta = offsetDelta;
+        f.BodyStart = p;
+        f.KeyStart = keyStart;
+        f.KeyLength = keyLength;
+        f.ValueStart = valueStart;
+        f.ValueLength = valueLength;
+        f.HeadersStart = headersStart;
+        f.HeaderCount = headerCount;
+        f.End = end;
         return ProblemKind.None;
     }
 
@@ -125,6 +125,7 @@ internal static class RecordParser
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ReadVarInt(ReadOnlySpan<byte> span, int position, int end, out int value)
     {
+        // One and two bytes (values up to +-8191: lengths of most keys, values and records) stay inline.
         if ((uint)position < (uint)end)
         {
             uint b = span[position];
@@ -132,6 +133,15 @@ internal static class RecordParser
             {
                 value = ZigZag(b);
                 return position + 1;
+            }
+            if ((uint)(position + 1) < (uint)end)
+            {
+                uint b2 = span[position + 1];
+                if (b2 < 0x80)
+                {
+                    value = ZigZag((b & 0x7F) | (b2 << 7));
+                    return position + 2;
+                }
             }
         }
         return ReadVarIntSlow(span, position, end, out value);
