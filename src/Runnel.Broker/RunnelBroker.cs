@@ -62,10 +62,11 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private void Accept(Socket socket, string listenerName)
     {
         var id = Interlocked.Increment(ref _nextConnectionId);
-        var info = new ConnectionInfo(id, socket.RemoteEndPoint, listenerName);
+        ClientConnection? connection = null;
+        var info = new ConnectionInfo(id, socket.RemoteEndPoint, listenerName) { Close = reason => connection?.Close(reason) };
         var config = _services.Config;
         var queued = config.GetLong("queued.max.request.bytes");
-        var connection = new ClientConnection(socket, info, _pipeline, config.SocketRequestMaxBytes,
+        connection = new ClientConnection(socket, info, _pipeline, config.SocketRequestMaxBytes,
             queued > 0 ? queued : 2L * config.SocketRequestMaxBytes, _logger, _stopping.Token);
         _connections[id] = connection;
         _ = RunConnectionAsync(connection);

@@ -3,6 +3,8 @@ namespace Runnel.Broker.Configuration;
 /// <summary>Typed views of the keys the broker reads often, with Kafka's precedence between synonyms.</summary>
 public sealed partial class BrokerConfig
 {
+    private IReadOnlyDictionary<string, string>? _topicDefaults;
+
     public IReadOnlyList<ListenerAddress> Listeners { get; }
 
     public IReadOnlyList<ListenerAddress> AdvertisedListeners { get; }
@@ -42,7 +44,9 @@ public sealed partial class BrokerConfig
     /// Topic defaults taken from the broker keys that are their synonyms (log.retention.* for retention.ms and so
     /// on), for topics that do not override them.
     /// </summary>
-    public IReadOnlyDictionary<string, string> TopicDefaults()
+    public IReadOnlyDictionary<string, string> TopicDefaults() => _topicDefaults ??= BuildTopicDefaults();
+
+    private Dictionary<string, string> BuildTopicDefaults()
     {
         var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (definition, synonym) in TopicConfigs.All)

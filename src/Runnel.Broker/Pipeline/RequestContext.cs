@@ -16,10 +16,37 @@ internal sealed class RequestContext(RequestHeader header, ConnectionInfo connec
 
     /// <summary>Cancelled when the connection closes or the broker stops.</summary>
     public CancellationToken Cancellation { get; } = cancellation;
+
+    private List<IDisposable>? _resources;
+
+    /// <summary>Keeps <paramref name="resource"/> (pooled record bytes in a reply) alive until the reply is written.</summary>
+    public T Track<T>(T resource)
+        where T : IDisposable
+    {
+        lock (this)
+            (_resources ??= []).Add(resource);
+        return resource;
+    }
+
+    /// <summary>Called by the connection once the reply is written or dropped.</summary>
+    public void ReleaseResources()
+    {
+        List<IDisposable>? resources;
+        lock (this)
+        {
+            resources = _resources;
+            _resources = null;
+        }
+        foreach (var resource in resources ?? [])
+            resource.Dispose();
+    }
 }
 
-/// <summary>The client end of a connection and the listener it came in on.</summary>
+/// <summary>The client end of a connection, the listener it came in on, and a way to close it.</summary>
 internal sealed record ConnectionInfo(long Id, EndPoint? Remote, string ListenerName)
 {
+    /// <summary>Closes the connection (logged with the reason); Kafka does this, e.g., after a failed acks=0 produce.</summary>
+    public Action<string> Close { get; init; } = _ => { };
+
     public string ClientHost => Remote is IPEndPoint ip ? ip.Address.ToString() : Remote?.ToString() ?? "unknown";
 }

@@ -7,7 +7,8 @@ namespace Runnel.Broker.Pipeline;
 
 /// <summary>A request on its way to a reply: what the connection must write back, in order.</summary>
 internal readonly record struct PendingResponse(
-    int CorrelationId, short ApiKey, short ApiVersion, ValueTask<IKafkaMessage?> Body, bool AllowsPipelining, string? CloseReason)
+    int CorrelationId, short ApiKey, short ApiVersion, ValueTask<IKafkaMessage?> Body, bool AllowsPipelining, string? CloseReason,
+    RequestContext? Context = null)
 {
     public static PendingResponse Close(string reason) => new(0, 0, 0, default, false, reason);
 }
@@ -43,7 +44,7 @@ internal sealed class RequestPipeline(HandlerRegistry handlers, BrokerServices b
         if (reader.Remaining != 0)
             logger.LogDebug("{Api} v{Version} request had {Bytes} trailing bytes", handler.Key, version, reader.Remaining);
         var context = new RequestContext(header, connection, broker, cancellation);
-        return new PendingResponse(header.CorrelationId, key, version, Invoke(handler, context, request), handler.AllowsPipelining, null);
+        return new PendingResponse(header.CorrelationId, key, version, Invoke(handler, context, request), handler.AllowsPipelining, null, context);
     }
 
     private ValueTask<IKafkaMessage?> Invoke(ApiHandler handler, RequestContext context, IKafkaMessage request)

@@ -35,7 +35,7 @@ internal sealed partial class TopicManager
             if (validateOnly)
                 return TopicResult.Ok;
             var overrides = new Dictionary<string, string>(configs, StringComparer.Ordinal);
-            var topic = new TopicState(name, Guid.NewGuid(), overrides, EffectiveLogConfig(overrides));
+            var topic = new TopicState(name, Guid.NewGuid(), overrides, Resolve(overrides));
             Persist(All.Append(topic));
             topic.SetPartitions([.. Enumerable.Range(0, partitions).Select(p => OpenPartition(topic, p))]);
             Register(topic);
@@ -104,11 +104,11 @@ internal sealed partial class TopicManager
                 return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
             if (validateOnly)
                 return TopicResult.Ok;
-            var logConfig = EffectiveLogConfig(configs);
+            var settings = Resolve(configs);
             topic.Configs = new Dictionary<string, string>(configs, StringComparer.Ordinal);
-            topic.LogConfig = logConfig;
+            topic.Settings = settings;
             foreach (var partition in topic.Partitions)
-                partition.Log.Config = logConfig;
+                partition.Log.Config = settings.Log;
             Persist(All);
             return TopicResult.Ok;
         }
@@ -125,7 +125,7 @@ internal sealed partial class TopicManager
         }
         try
         {
-            EffectiveLogConfig(configs);
+            Resolve(configs);
             return null;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)

@@ -27,6 +27,7 @@ internal sealed partial class TopicManager
     private readonly LogManager _logs;
     private readonly TopicMetadataStore _store;
     private readonly ILogger _logger;
+    private Dictionary<string, string> _dynamicBrokerConfigs;
 
     /// <summary>
     /// Loads the stored topics and opens (recovering as needed) their logs. acks=all waits for an fsync when
@@ -37,7 +38,9 @@ internal sealed partial class TopicManager
         _config = config;
         _logger = loggerFactory.CreateLogger("Runnel.Topics");
         _store = new TopicMetadataStore(config.LogDirs[0]);
-        var records = _store.Load();
+        var stored = _store.Load();
+        var records = stored.Topics;
+        _dynamicBrokerConfigs = stored.BrokerConfigs;
         var storageLogger = loggerFactory.CreateLogger("Runnel.Storage");
         _logs = LogManager.Open(new LogManagerOptions
         {
@@ -54,7 +57,7 @@ internal sealed partial class TopicManager
         });
         foreach (var record in records)
         {
-            var topic = new TopicState(record.Name, record.Id, record.Configs, EffectiveLogConfig(record.Configs));
+            var topic = new TopicState(record.Name, record.Id, record.Configs, Resolve(record.Configs));
             topic.SetPartitions([.. Enumerable.Range(0, record.Partitions).Select(p => OpenPartition(topic, p))]);
             Register(topic);
         }
@@ -72,18 +75,25 @@ internal sealed partial class TopicManager
 
     public PartitionState? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
 
-    /// <summary>Broker defaults overridden by the topic's own configs, as the storage layer takes them.</summary>
-    public LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides)
+    /// <summary>Broker defaults (static, then changed at runtime) overridden by the topic's own configs.</summary>
+    public TopicSettings Resolve(IReadOnlyDictionary<string, string> overrides) => TopicSettings.Resolve(TopicDefaults(), overrides);
+
+    /// <summary>Broker configs changed at runtime (IncrementalAlterConfigs on the broker resource).</summary>
+    public IReadOnlyDictionary<string, string> DynamicBrokerConfigs => _dynamicBrokerConfigs;
+
+    /// <summary>Each topic config's broker-level default: server.properties, then runtime changes to its synonym.</summary>
+    private Dictionary<string, string> TopicDefaults()
     {
-        var effective = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
-        foreach (var (key, value) in overrides)
-            effective[key] = value;
-        return LogConfig.Default.With(effective);
+        var defaults = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
+        foreach (var (definition, synonym) in TopicConfigs.All)
+        {
+            if (_dynamicBrokerConfigs.TryGetValue(synonym, out var value))
+                defaults[definition.Name] = value;
+        }
+        return defaults;
     }
 
-    /// <summary>The value in force for a topic config and whether it was set on the topic itself.</summary>
-    public (string? Value, bool IsTopicOverride) ConfigValue(TopicState topic, string key)
-        => topic.Configs.TryGetValue(key, out var value) ? (value, true) : (_config.TopicDefaults().GetValueOrDefault(key), false);
+    private LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides) => Resolve(overrides).Log;
 
     private PartitionState OpenPartition(TopicState topic, int partition)
     {
@@ -97,6 +107,8 @@ internal sealed partial class TopicManager
         _byId[topic.Id] = topic;
     }
 
-    private void Persist(IEnumerable<TopicState> topics)
-        => _store.Save(topics.Select(t => new TopicRecord(t.Name, t.Id, t.Partitions.Count, new Dictionary<string, string>(t.Configs, StringComparer.Ordinal))));
+    private void Persist(IEnumerable<TopicState> topics, Dictionary<string, string>? brokerConfigs = null)
+        => _store.Save(new ClusterMetadata(
+            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, t.Partitions.Count, new Dictionary<string, string>(t.Configs, StringComparer.Ordinal)))],
+            brokerConfigs ?? _dynamicBrokerConfigs));
 }

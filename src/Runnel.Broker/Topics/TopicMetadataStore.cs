@@ -6,6 +6,9 @@ namespace Runnel.Broker.Topics;
 /// <summary>What is stored of a topic: enough to rebuild it (its logs hold the data).</summary>
 internal sealed record TopicRecord(string Name, Guid Id, int Partitions, Dictionary<string, string> Configs);
 
+/// <summary>The stored cluster metadata: topics and broker configs changed at runtime (IncrementalAlterConfigs).</summary>
+internal sealed record ClusterMetadata(List<TopicRecord> Topics, Dictionary<string, string> BrokerConfigs);
+
 /// <summary>
 /// Keeps the topic list in one file in the first data directory, rewritten whole through a temp file, fsync and
 /// rename, so a crash leaves the old or the new list, never a torn one. A change is stored before it is
@@ -14,26 +17,27 @@ internal sealed record TopicRecord(string Name, Guid Id, int Partitions, Diction
 /// </summary>
 internal sealed class TopicMetadataStore(string directory)
 {
-    public const string FileName = "runnel-topics.json";
+    public const string FileName = "runnel-metadata.json";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     private string PathName => Path.Combine(directory, FileName);
 
-    public IReadOnlyList<TopicRecord> Load()
+    public ClusterMetadata Load()
     {
         if (!File.Exists(PathName))
-            return [];
-        return JsonSerializer.Deserialize<List<TopicRecord>>(File.ReadAllText(PathName), Json)
+            return new ClusterMetadata([], []);
+        return JsonSerializer.Deserialize<ClusterMetadata>(File.ReadAllText(PathName), Json)
             ?? throw new InvalidDataException($"{PathName} is empty");
     }
 
-    public void Save(IEnumerable<TopicRecord> topics)
+    public void Save(ClusterMetadata metadata)
     {
         var temp = PathName + ".tmp";
+        var ordered = metadata with { Topics = [.. metadata.Topics.OrderBy(t => t.Name, StringComparer.Ordinal)] };
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(stream, topics.OrderBy(t => t.Name, StringComparer.Ordinal).ToList(), Json);
+            JsonSerializer.Serialize(stream, ordered, Json);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, PathName, overwrite: true);

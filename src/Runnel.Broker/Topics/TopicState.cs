@@ -3,7 +3,7 @@ using Runnel.Storage;
 namespace Runnel.Broker.Topics;
 
 /// <summary>A topic as the broker serves it: id, partitions with their logs, and its config overrides.</summary>
-internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<string, string> configs, LogConfig logConfig)
+internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<string, string> configs, TopicSettings settings)
 {
     private PartitionState[] _partitions = [];
 
@@ -14,8 +14,10 @@ internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<strin
     /// <summary>Configs set on the topic itself (not broker defaults).</summary>
     public IReadOnlyDictionary<string, string> Configs { get; set; } = configs;
 
-    /// <summary>The effective storage config (broker defaults overridden by <see cref="Configs"/>).</summary>
-    public LogConfig LogConfig { get; set; } = logConfig;
+    /// <summary>The effective settings (broker defaults overridden by <see cref="Configs"/>), replaced as a whole.</summary>
+    public TopicSettings Settings { get; set; } = settings;
+
+    public LogConfig LogConfig => Settings.Log;
 
     public bool IsInternal => Name.StartsWith("__", StringComparison.Ordinal);
 

@@ -65,6 +65,7 @@ internal sealed partial class ClientConnection
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            pending.Context?.ReleaseResources();
             ArrayPool<byte>.Shared.Return(frame);
             _budget.Release(size);
             _logger.LogError(e, "Request {Api} v{Version} failed on connection {Id}", pending.ApiKey, pending.ApiVersion, _info.Id);
@@ -94,6 +95,7 @@ internal sealed partial class ClientConnection
                 }
                 finally
                 {
+                    reply.Response.Context?.ReleaseResources();
                     ArrayPool<byte>.Shared.Return(reply.Frame);
                     _budget.Release(reply.FrameSize);
                 }
@@ -113,7 +115,10 @@ internal sealed partial class ClientConnection
         {
             // Return the frames of replies that will never be written.
             while (_replies.Reader.TryRead(out var left))
+            {
+                left.Response.Context?.ReleaseResources();
                 ArrayPool<byte>.Shared.Return(left.Frame);
+            }
         }
     }
 }

@@ -1,0 +1,38 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// AlterConfigs v0-2 (the legacy form): the configs given replace all of a resource's own configs; anything not
+/// named goes back to its default. Topics, and the broker's runtime-changeable topic defaults.
+/// </summary>
+internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
+{
+    public override ApiKey Key => ApiKey.AlterConfigs;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    protected override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request)
+    {
+        var response = new AlterConfigsResponse();
+        foreach (var resource in request.Resources)
+        {
+            var result = resource.Configs.Any(c => c.Value is null)
+                ? new Topics.TopicResult(ErrorCode.InvalidRequest, "Null value not supported for configs.")
+                : ConfigResources.Apply(context, resource.ResourceType, resource.ResourceName,
+                    _ => resource.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly);
+            response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
+            {
+                ErrorCode = (short)result.Error,
+                ErrorMessage = result.Message,
+                ResourceType = resource.ResourceType,
+                ResourceName = resource.ResourceName,
+            });
+        }
+        return new(response);
+    }
+}

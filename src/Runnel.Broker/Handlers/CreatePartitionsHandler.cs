@@ -1,0 +1,34 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>CreatePartitions v0-3: grows topics; explicit assignments may only name this node.</summary>
+internal sealed class CreatePartitionsHandler : ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse>
+{
+    public override ApiKey Key => ApiKey.CreatePartitions;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 3;
+
+    protected override ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request)
+    {
+        var response = new CreatePartitionsResponse();
+        foreach (var topic in request.Topics)
+        {
+            var nodeId = context.Broker.NodeId;
+            var result = topic.Assignments is { } assignments && assignments.Any(a => a.BrokerIds.Count != 1 || a.BrokerIds[0] != nodeId)
+                ? new Topics.TopicResult(ErrorCode.InvalidReplicaAssignment, $"Replica assignments may only name broker {nodeId}, once per partition.")
+                : context.Broker.Topics.AddPartitions(topic.Name, topic.Count, request.ValidateOnly);
+            response.Results.Add(new CreatePartitionsResponse.CreatePartitionsTopicResult
+            {
+                Name = topic.Name,
+                ErrorCode = (short)result.Error,
+                ErrorMessage = result.Message,
+            });
+        }
+        return new(response);
+    }
+}

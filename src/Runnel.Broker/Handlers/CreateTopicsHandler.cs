@@ -1,0 +1,84 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// CreateTopics v0-7. -1 partitions or replication factor take the broker defaults; explicit assignments must name
+/// only this node. validateOnly (v1+) checks without creating. A name given twice in one request fails for both
+/// entries (INVALID_REQUEST), as in Kafka. v5+ replies with the new topic's partitions, replication factor and
+/// configs; v7+ with its id.
+/// </summary>
+internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
+{
+    public override ApiKey Key => ApiKey.CreateTopics;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 7;
+
+    protected override ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request)
+    {
+        var response = new CreateTopicsResponse();
+        var duplicates = request.Topics.GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var creatable in request.Topics)
+        {
+            var result = duplicates.Contains(creatable.Name)
+                ? new TopicResult(ErrorCode.InvalidRequest, $"Create topics request from client contains a duplicate topic: {creatable.Name}")
+                : Create(context, creatable, request.validateOnly);
+            var reply = new CreateTopicsResponse.CreatableTopicResult
+            {
+                Name = creatable.Name,
+                ErrorCode = (short)result.Error,
+                ErrorMessage = result.Message,
+            };
+            if (result.Succeeded && context.Broker.Topics.Find(creatable.Name) is { } topic && !request.validateOnly)
+                Describe(context, topic, reply);
+            else if (result.Succeeded)
+                reply.NumPartitions = creatable.NumPartitions;
+            response.Topics.Add(reply);
+        }
+        return new(response);
+    }
+
+    private static TopicResult Create(RequestContext context, CreateTopicsRequest.CreatableTopic creatable, bool validateOnly)
+    {
+        var partitions = creatable.NumPartitions;
+        var replication = creatable.ReplicationFactor;
+        if (creatable.Assignments.Count > 0)
+        {
+            if (partitions != -1 || replication != -1)
+                return new(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            var nodeId = context.Broker.NodeId;
+            if (creatable.Assignments.Any(a => a.BrokerIds.Count != 1))
+                return new(ErrorCode.InvalidReplicationFactor, "Each partition can have only one replica on a single-node cluster.");
+            if (creatable.Assignments.Any(a => a.BrokerIds[0] != nodeId))
+                return new(ErrorCode.InvalidReplicaAssignment, $"Replica assignments may only name broker {nodeId}.");
+            if (!creatable.Assignments.Select(a => a.PartitionIndex).Order().SequenceEqual(Enumerable.Range(0, creatable.Assignments.Count)))
+                return new(ErrorCode.InvalidReplicaAssignment, "Partitions in the assignment must be numbered 0 to N-1.");
+            partitions = creatable.Assignments.Count;
+            replication = 1;
+        }
+        if (creatable.Configs.Any(c => c.Value is null))
+            return new(ErrorCode.InvalidRequest, "Null value not supported for topic configs.");
+        var configs = creatable.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal);
+        return context.Broker.Topics.Create(creatable.Name, partitions, replication, configs, validateOnly);
+    }
+
+    private static void Describe(RequestContext context, TopicState topic, CreateTopicsResponse.CreatableTopicResult reply)
+    {
+        reply.TopicId = topic.Id;
+        reply.NumPartitions = topic.Partitions.Count;
+        reply.ReplicationFactor = 1;
+        reply.Configs = [.. ConfigDescriber.Topic(topic, context.Broker.Config, context.Broker.Topics.DynamicBrokerConfigs).Select(c => new CreateTopicsResponse.CreatableTopicConfigs
+        {
+            Name = c.Name,
+            Value = c.Value,
+            ReadOnly = c.ReadOnly,
+            ConfigSource = (sbyte)c.Source,
+            IsSensitive = c.Sensitive,
+        })];
+    }
+}

@@ -1,0 +1,72 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// ListOffsets v0-10. Special timestamps: -1 latest (the high watermark, or the last stable offset for
+/// read_committed), -2 earliest (log start), -3 the record with the largest timestamp (v7+), -4 earliest local
+/// (v8+; there is no tiered storage, so the log start), -5 earliest pending upload (v9+; nothing is ever pending,
+/// so -1). Any other timestamp finds the first record at or after it, or -1 when there is none. v0 answers in the
+/// old list form with a single offset.
+/// </summary>
+internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
+{
+    private const long Latest = -1, Earliest = -2, MaxTimestamp = -3, EarliestLocal = -4, EarliestPendingUpload = -5;
+
+    public override ApiKey Key => ApiKey.ListOffsets;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 10;
+
+    protected override ValueTask<ListOffsetsResponse?> HandleAsync(RequestContext context, ListOffsetsRequest request)
+    {
+        var response = new ListOffsetsResponse();
+        foreach (var topicRequest in request.Topics)
+        {
+            var topic = context.Broker.Topics.Find(topicRequest.Name);
+            var topicReply = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = topicRequest.Name };
+            response.Topics.Add(topicReply);
+            foreach (var partitionRequest in topicRequest.Partitions)
+            {
+                var reply = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partitionRequest.PartitionIndex };
+                topicReply.Partitions.Add(reply);
+                var partition = topic?.Partition(partitionRequest.PartitionIndex);
+                if (partition is null)
+                    reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                else if (partitionRequest.CurrentLeaderEpoch >= 0 && partitionRequest.CurrentLeaderEpoch != partition.LeaderEpoch)
+                    reply.ErrorCode = (short)(partitionRequest.CurrentLeaderEpoch > partition.LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch);
+                else
+                    Lookup(partition, partitionRequest.Timestamp, request.IsolationLevel == 1, reply);
+                if (context.Version == 0 && reply.ErrorCode == 0)
+                    reply.OldStyleOffsets = reply.Offset >= 0 ? [reply.Offset] : [];
+            }
+        }
+        return new(response);
+    }
+
+    private static void Lookup(PartitionState partition, long timestamp, bool readCommitted, ListOffsetsResponse.ListOffsetsPartitionResponse reply)
+    {
+        var log = partition.Log;
+        (long Timestamp, long Offset)? found = timestamp switch
+        {
+            Latest => (-1, readCommitted ? partition.LastStableOffset : partition.HighWatermark),
+            Earliest or EarliestLocal => (-1, log.LogStartOffset),
+            EarliestPendingUpload => (-1, -1),
+            MaxTimestamp => log.MaxTimestamp() is { } max ? (max.Timestamp, max.Offset) : null,
+            _ when timestamp < 0 => null,
+            _ => log.FindOffsetByTimestamp(timestamp) is { } at && at.Offset < partition.HighWatermark ? (at.Timestamp, at.Offset) : null,
+        };
+        if (found is null && timestamp < 0 && timestamp is not MaxTimestamp)
+        {
+            reply.ErrorCode = (short)ErrorCode.InvalidRequest;
+            return;
+        }
+        reply.Timestamp = found?.Timestamp ?? -1;
+        reply.Offset = found?.Offset ?? -1;
+        reply.LeaderEpoch = found is { Offset: >= 0 } ? partition.LeaderEpoch : -1;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Runtime.InteropServices;
+using Runnel.Broker.Pipeline;
+using Runnel.Broker.Topics;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
+using Runnel.Protocol.Records;
+using Runnel.Storage;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// Produce v3-11 (magic 2 only; Kafka 4 dropped v0-2 too). Each partition's batch is validated (structure, CRC,
+/// records, max.message.bytes, zstd only from v7), stamped with the leader epoch (and the append time for
+/// LogAppendTime topics) and appended; the log assigns offsets. All appends happen before the first await, so
+/// pipelined requests on one connection append in order. acks=1 replies once appended (page cache); acks=all
+/// replies once an fsync covers the append when runnel.acks.all.fsync is on (group commit); acks=0 gets no reply,
+/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices.
+/// </summary>
+internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceResponse>
+{
+    public override ApiKey Key => ApiKey.Produce;
+
+    public override short MinVersion => 3;
+
+    public override short MaxVersion => 11;
+
+    public override bool AllowsPipelining => true;
+
+    protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
+    {
+        var response = new ProduceResponse();
+        var durable = new List<(ProduceResponse.PartitionProduceResponse Reply, PartitionState Partition, long Offset)>();
+        var validAcks = request.Acks is -1 or 0 or 1;
+        var failed = false;
+        foreach (var topicData in request.TopicData)
+        {
+            var topicReply = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
+            response.Responses.Add(topicReply);
+            var topic = context.Broker.Topics.Find(topicData.Name);
+            foreach (var partitionData in topicData.PartitionData)
+            {
+                var reply = new ProduceResponse.PartitionProduceResponse { Index = partitionData.Index };
+                topicReply.PartitionResponses.Add(reply);
+                var partition = topic?.Partition(partitionData.Index);
+                if (!validAcks)
+                    reply.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
+                else if (topic is null || partition is null)
+                    reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                else if (Append(context, topic, partition, partitionData.Records, reply) is { } lastOffset && request.Acks == -1)
+                    durable.Add((reply, partition, lastOffset));
+                failed |= reply.ErrorCode != 0;
+            }
+        }
+        if (request.Acks == 0)
+        {
+            if (failed)
+                context.Connection.Close("an acks=0 produce request failed; closing so the producer notices");
+            return new((ProduceResponse?)null);
+        }
+        return durable.Count == 0 || context.Broker.Topics.Logs.Durability != DurabilityMode.GroupCommit
+            ? new(response)
+            : WaitForDurabilityAsync(response, durable);
+    }
+
+    /// <summary>Validates, stamps and appends one partition's batch; returns its last offset, or null on error.</summary>
+    private static long? Append(RequestContext context, TopicState topic, PartitionState partition, ReadOnlyMemory<byte>? records,
+        ProduceResponse.PartitionProduceResponse reply)
+    {
+        var settings = topic.Settings;
+        var now = context.Broker.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var options = new RecordBatchValidationOptions
+        {
+            MaxBatchBytes = settings.Log.MaxMessageBytes,
+            AllowZstd = context.Version >= 7,
+            RequireKeys = settings.Log.Compact,
+            MinTimestamp = SaturatingAdd(now, -settings.TimestampBeforeMaxMs),
+            MaxTimestamp = SaturatingAdd(now, settings.TimestampAfterMaxMs),
+        };
+        var bytes = records ?? ReadOnlyMemory<byte>.Empty;
+        var validation = RecordBatchValidator.Validate(bytes.Span, options, out _);
+        if (!validation.IsValid)
+        {
+            reply.ErrorCode = validation.Error.ToKafkaErrorCode();
+            reply.ErrorMessage = validation.Message;
+            return null;
+        }
+        // The frame is our own copy of the request bytes, so the batch can be stamped where it lies.
+        var batch = MemoryMarshal.AsMemory(bytes).Span;
+        RecordBatch.SetPartitionLeaderEpoch(batch, partition.LeaderEpoch);
+        var appendTime = settings.Log.MessageTimestampType == Storage.TimestampType.LogAppendTime;
+        if (appendTime)
+            RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.LogAppendTime, now);
+        try
+        {
+            var info = partition.Log.Append(batch);
+            partition.SignalAppended();
+            reply.BaseOffset = info.FirstOffset;
+            reply.LogAppendTimeMs = appendTime ? now : -1;
+            reply.LogStartOffset = info.LogStartOffset;
+            return info.LastOffset;
+        }
+        catch (StorageException e)
+        {
+            reply.ErrorCode = (short)(e.Kind == StorageErrorKind.InvalidBatch ? ErrorCode.CorruptMessage : ErrorCode.KafkaStorageError);
+            reply.ErrorMessage = e.Message;
+            return null;
+        }
+    }
+
+    private static async ValueTask<ProduceResponse?> WaitForDurabilityAsync(ProduceResponse response,
+        List<(ProduceResponse.PartitionProduceResponse Reply, PartitionState Partition, long Offset)> appended)
+    {
+        foreach (var (reply, partition, lastOffset) in appended)
+        {
+            try
+            {
+                await partition.Log.WaitForDurableAsync(lastOffset + 1).ConfigureAwait(false);
+            }
+            catch (StorageException e)
+            {
+                reply.ErrorCode = (short)ErrorCode.KafkaStorageError;
+                reply.ErrorMessage = $"the append was not made durable: {e.Message}";
+                reply.BaseOffset = -1;
+            }
+        }
+        return response;
+    }
+
+    private static long SaturatingAdd(long value, long delta)
+        => delta > 0 && value > long.MaxValue - delta ? long.MaxValue : delta < 0 && value < long.MinValue - delta ? long.MinValue : value + delta;
+
+}
