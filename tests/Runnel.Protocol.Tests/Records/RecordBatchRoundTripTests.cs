@@ -133,7 +133,7 @@ public sealed class RecordBatchRoundTripTests
         ControlRecord.WriteEndTransactionMarker(writer, commit: false, coordinatorEpoch: 1, producerId: 1, producerEpoch: 0, timestamp: 5);
         var fromClient = TestBatches.Validate(writer.WrittenSpan);
         Assert.Equal(RecordBatchError.ControlBatchFromClient, fromClient.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, fromClient.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, fromClient.ErrorCode);
 
         var abort = RecordBatch.ReadRecords(writer.WrittenSpan);
         Assert.True(abort.MoveNext());
@@ -167,7 +167,7 @@ public sealed class RecordBatchRoundTripTests
 
         var limited = TestBatches.Validate(batch, new RecordBatchValidationOptions { MaxUncompressedBytes = info.UncompressedRecordsBytes - 1 });
         Assert.Equal(RecordBatchError.UncompressedTooLarge, limited.Error);
-        Assert.Equal(RecordBatchErrors.MessageTooLarge, limited.KafkaErrorCode);
+        Assert.Equal(ErrorCode.MessageTooLarge, limited.ErrorCode);
     }
 
     private static byte[] RandomBytes(Random random, int length)

@@ -16,7 +16,7 @@ public sealed class RecordBatchValidatorTests
     {
         var result = TestBatches.Validate([]);
         Assert.Equal(RecordBatchError.Empty, result.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, result.ErrorCode);
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class RecordBatchValidatorTests
             var result = TestBatches.Validate(copy);
             // Bytes 21+ carry counts and lengths too; the CRC is checked before any of them is believed.
             Assert.True(result.Error == RecordBatchError.CrcMismatch, $"byte {i}: {result}");
-            Assert.Equal(RecordBatchErrors.CorruptMessage, result.KafkaErrorCode);
+            Assert.Equal(ErrorCode.CorruptMessage, result.ErrorCode);
             Assert.Contains("CRC", result.Message, StringComparison.Ordinal);
         }
     }
@@ -87,7 +87,7 @@ public sealed class RecordBatchValidatorTests
         var batch = TestBatches.Simple(10);
         var result = TestBatches.Validate(batch, Client with { MaxBatchBytes = batch.Length - 1 });
         Assert.Equal(RecordBatchError.TooLarge, result.Error);
-        Assert.Equal(RecordBatchErrors.MessageTooLarge, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.MessageTooLarge, result.ErrorCode);
         Assert.True(TestBatches.Validate(batch, Client with { MaxBatchBytes = batch.Length }).IsValid);
     }
 
@@ -98,7 +98,7 @@ public sealed class RecordBatchValidatorTests
     {
         var result = TestBatches.Validate(LegacyMessageSet(magic));
         Assert.Equal(RecordBatchError.LegacyMagic, result.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, result.ErrorCode);
         Assert.Contains("legacy", result.Message, StringComparison.Ordinal);
     }
 
@@ -111,7 +111,7 @@ public sealed class RecordBatchValidatorTests
         batch[RecordBatchHeader.MagicOffset] = (byte)magic;
         var result = TestBatches.Validate(batch);
         Assert.Equal(RecordBatchError.UnknownMagic, result.Error);
-        Assert.Equal(RecordBatchErrors.CorruptMessage, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.CorruptMessage, result.ErrorCode);
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class RecordBatchValidatorTests
 
         var missing = WithCount(5, count: 6, lastOffsetDelta: 5, Client);
         Assert.Equal(RecordBatchError.InvalidRecord, missing.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, missing.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, missing.ErrorCode);
         var extra = WithCount(5, count: 4, lastOffsetDelta: 3, Client);
         Assert.Equal(RecordBatchError.InvalidRecord, extra.Error);
         Assert.Contains("remain", extra.Message, StringComparison.Ordinal);
@@ -143,7 +143,7 @@ public sealed class RecordBatchValidatorTests
 
         var result = TestBatches.Validate(batch);
         Assert.Equal(RecordBatchError.InvalidOffsetDelta, result.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, result.ErrorCode);
         Assert.Equal("record 1: offsetDelta 5 where 1 was expected", result.Message);
         Assert.Equal(RecordBatchError.InvalidOffsetDelta, TestBatches.Validate(batch, Broker).Error);
     }
@@ -193,7 +193,7 @@ public sealed class RecordBatchValidatorTests
         Assert.Equal(RecordBatchError.ControlBatchFromClient, TestBatches.Validate(WithAttributes(batch, 0x20)).Error);
         var appendTime = TestBatches.Validate(WithAttributes(batch, 0x08));
         Assert.Equal(RecordBatchError.InvalidTimestamp, appendTime.Error);
-        Assert.Equal(RecordBatchErrors.InvalidTimestamp, appendTime.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidTimestamp, appendTime.ErrorCode);
 
         var transactional = TestBatches.Validate(WithAttributes(batch, 0x10));
         Assert.Equal(RecordBatchError.InvalidProducerState, transactional.Error);
@@ -212,7 +212,7 @@ public sealed class RecordBatchValidatorTests
     {
         var result = TestBatches.Validate(WithAttributes(TestBatches.Simple(2), codec));
         Assert.Equal(RecordBatchError.UnsupportedCompression, result.Error);
-        Assert.Equal(RecordBatchErrors.UnsupportedCompressionType, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.UnsupportedCompressionType, result.ErrorCode);
     }
 
     [Fact]
@@ -228,7 +228,7 @@ public sealed class RecordBatchValidatorTests
         var batch = TestBatches.Build([TestRecord.Of(1000, "k", "v"), TestRecord.Of(-1, null, "v"), TestRecord.Of(3000, "k", null)]);
         var keys = TestBatches.Validate(batch, Client with { RequireKeys = true });
         Assert.Equal(RecordBatchError.MissingKey, keys.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, keys.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, keys.ErrorCode);
         Assert.Equal("record 1: no key, which a compacted topic requires", keys.Message);
 
         Assert.True(TestBatches.Validate(batch, Client with { MinTimestamp = 1000, MaxTimestamp = 3000 }).IsValid);
@@ -249,7 +249,7 @@ public sealed class RecordBatchValidatorTests
     {
         var result = TestBatches.Validate(RawBatch(body));
         Assert.Equal(RecordBatchError.InvalidRecord, result.Error);
-        Assert.Equal(RecordBatchErrors.InvalidRecord, result.KafkaErrorCode);
+        Assert.Equal(ErrorCode.InvalidRecord, result.ErrorCode);
         Assert.Contains(reason, result.Message, StringComparison.Ordinal);
         Assert.StartsWith("record 0: ", result.Message, StringComparison.Ordinal);
     }
