@@ -28,7 +28,7 @@ public readonly ref struct RecordView
     public long TimestampDelta => _fields.TimestampDelta;
 
     /// <summary>The record's attribute byte; Kafka defines no bits in it yet.</summary>
-    public byte Attributes => _records[_fields.BodyStart];
+    public byte Attributes => (uint)_fields.BodyStart < (uint)_records.Length ? _records[_fields.BodyStart] : (byte)0;
 
     /// <summary>Empty when <see cref="IsKeyNull"/>.</summary>
     public ReadOnlySpan<byte> Key => _fields.KeyLength > 0 ? _records.Slice(_fields.KeyStart, _fields.KeyLength) : default;
