@@ -1,4 +1,3 @@
-using System.Text;
 using Runnel.Protocol.Compression;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
@@ -178,6 +177,4 @@ public sealed class RecordBatchRoundTripTests
     }
 
     private static string? Hex(byte[]? bytes) => bytes is null ? null : Convert.ToHexString(bytes);
-
-    internal static string Text(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }
