@@ -27,6 +27,15 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
 
     public override bool AllowsPipelining => true;
 
+    /// <summary>
+    /// Where compressed records are inflated for validation. Validation runs synchronously on one thread and keeps
+    /// nothing, so one buffer per thread serves every request without per-request allocation.
+    /// </summary>
+    private static KafkaWriter Scratch => _threadScratch ??= new KafkaWriter(64 * 1024);
+
+    [ThreadStatic]
+    private static KafkaWriter? _threadScratch;
+
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
         var response = new ProduceResponse();
@@ -78,7 +87,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             MaxTimestamp = SaturatingAdd(now, settings.TimestampAfterMaxMs),
         };
         var bytes = records ?? ReadOnlyMemory<byte>.Empty;
-        var validation = RecordBatchValidator.Validate(bytes.Span, options, out _);
+        var validation = RecordBatchValidator.Validate(bytes.Span, options, out var info, Scratch);
         if (!validation.IsValid)
         {
             reply.ErrorCode = validation.Error.ToKafkaErrorCode();
@@ -91,14 +100,17 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         var appendTime = settings.Log.MessageTimestampType == Storage.TimestampType.LogAppendTime;
         if (appendTime)
             RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.LogAppendTime, now);
+        else if (info.MaxTimestamp != info.DeclaredMaxTimestamp)
+            // As Kafka does: the header's maxTimestamp must be the records' real maximum (time index, retention).
+            RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.CreateTime, info.MaxTimestamp);
         try
         {
-            var info = partition.Log.Append(batch);
+            var appended = partition.Log.Append(batch);
             partition.SignalAppended();
-            reply.BaseOffset = info.FirstOffset;
+            reply.BaseOffset = appended.FirstOffset;
             reply.LogAppendTimeMs = appendTime ? now : -1;
-            reply.LogStartOffset = info.LogStartOffset;
-            return info.LastOffset;
+            reply.LogStartOffset = appended.LogStartOffset;
+            return appended.LastOffset;
         }
         catch (StorageException e)
         {
