@@ -36,8 +36,9 @@ internal sealed partial class TopicManager
                 return TopicResult.Ok;
             var overrides = new Dictionary<string, string>(configs, StringComparer.Ordinal);
             var topic = new TopicState(name, Guid.NewGuid(), overrides, Resolve(overrides));
-            Persist(All.Append(topic));
+            // Partitions first: the stored record takes its partition count from them.
             topic.SetPartitions([.. Enumerable.Range(0, partitions).Select(p => OpenPartition(topic, p))]);
+            Persist(All.Append(topic));
             Register(topic);
             _logger.LogInformation("Created topic {Topic} with {Partitions} partitions", name, partitions);
             return TopicResult.Ok;
