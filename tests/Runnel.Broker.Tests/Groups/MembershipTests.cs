@@ -95,7 +95,10 @@ public sealed class MembershipTests
         var followerSync = h.Coordinator.SyncAsync(new SyncGroupRequest { GroupId = GroupHarness.Group, MemberId = follower.MemberId, GenerationId = follower.GenerationId, GroupInstanceId = follower == r1 ? "i1" : "i2" });
         await h.Coordinator.SyncAsync(new SyncGroupRequest
         {
-            GroupId = GroupHarness.Group, MemberId = leader.MemberId, GenerationId = leader.GenerationId, GroupInstanceId = leader == r1 ? "i1" : "i2",
+            GroupId = GroupHarness.Group,
+            MemberId = leader.MemberId,
+            GenerationId = leader.GenerationId,
+            GroupInstanceId = leader == r1 ? "i1" : "i2",
             Assignments = [new() { MemberId = r1.MemberId, Assignment = [1] }, new() { MemberId = r2.MemberId, Assignment = [2] }],
         });
         await followerSync;
