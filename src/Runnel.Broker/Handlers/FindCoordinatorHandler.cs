@@ -24,32 +24,26 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
     protected override ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request)
     {
         var (host, port) = context.Broker.AdvertisedFor(context.Connection.ListenerName);
-        var nodeId = context.Broker.NodeId;
-        var response = new FindCoordinatorResponse();
+        var (error, message) = Check(request.KeyType);
+        var found = error == ErrorCode.None;
+        var nodeId = found ? context.Broker.NodeId : -1;
+        (host, port) = found ? (host, port) : ("", -1);
         if (context.Version >= 4)
         {
-            foreach (var key in request.CoordinatorKeys)
+            return new(new FindCoordinatorResponse
             {
-                var (error, message) = Check(request.KeyType);
-                response.Coordinators.Add(new FindCoordinatorResponse.Coordinator
+                Coordinators = [.. request.CoordinatorKeys.Select(key => new FindCoordinatorResponse.Coordinator
                 {
                     Key = key,
                     ErrorCode = (short)error,
                     ErrorMessage = message,
-                    NodeId = error == ErrorCode.None ? nodeId : -1,
-                    Host = error == ErrorCode.None ? host : "",
-                    Port = error == ErrorCode.None ? port : -1,
-                });
-            }
-            return new(response);
+                    NodeId = nodeId,
+                    Host = host,
+                    Port = port,
+                })],
+            });
         }
-        var (single, singleMessage) = Check(request.KeyType);
-        response.ErrorCode = (short)single;
-        response.ErrorMessage = singleMessage;
-        response.NodeId = single == ErrorCode.None ? nodeId : -1;
-        response.Host = single == ErrorCode.None ? host : "";
-        response.Port = single == ErrorCode.None ? port : -1;
-        return new(response);
+        return new(new FindCoordinatorResponse { ErrorCode = (short)error, ErrorMessage = message, NodeId = nodeId, Host = host, Port = port });
     }
 
     private static (ErrorCode Error, string? Message) Check(sbyte keyType) => keyType switch

@@ -9,7 +9,7 @@ namespace Runnel.Broker.Handlers;
 /// JoinGroup v0-9 (see <see cref="GroupCoordinator.JoinAsync"/>). The reply is parked until the join phase ends.
 /// v0 has no rebalance timeout (the session timeout serves); v4+ new members get MEMBER_ID_REQUIRED and their id
 /// first; v5+ static membership (group.instance.id); v6+ flexible; v7+ the protocol type in the reply; v8+ a
-/// reason (logged only); v9+ SkipAssignment for a static leader that rejoins without a rebalance.
+/// reason (accepted, not used); v9+ SkipAssignment for a static leader that rejoins without a rebalance.
 /// </summary>
 internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest, JoinGroupResponse>
 {

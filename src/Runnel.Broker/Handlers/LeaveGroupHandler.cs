@@ -8,7 +8,7 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// LeaveGroup v0-5 (see <see cref="GroupCoordinator.Leave"/>). v0-2 name one member and report its error at the
 /// top level; v3+ name several (a static member by instance id alone) with one result each; v4+ flexible; v5+ a
-/// reason per member (logged only).
+/// reason per member (accepted, not used).
 /// </summary>
 internal sealed class LeaveGroupHandler : ApiHandler<LeaveGroupRequest, LeaveGroupResponse>
 {
