@@ -15,7 +15,8 @@ namespace Runnel.Broker.Handlers;
 /// LogAppendTime topics) and appended; the log assigns offsets. All appends happen before the first await, so
 /// pipelined requests on one connection append in order. acks=1 replies once appended (page cache); acks=all
 /// replies once an fsync covers the append when runnel.acks.all.fsync is on (group commit); acks=0 gets no reply,
-/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices.
+/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices. Only the group
+/// coordinator writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION.
 /// </summary>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -56,6 +57,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
                     reply.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
                 else if (topic is null || partition is null)
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                else if (topic.Name == Groups.OffsetsTopicStore.TopicName)
+                    (reply.ErrorCode, reply.ErrorMessage) = ((short)ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}");
                 else if (Append(context, topic, partition, partitionData.Records, reply) is { } lastOffset && request.Acks == -1)
                     durable.Add((reply, partition, lastOffset));
                 failed |= reply.ErrorCode != 0;

@@ -16,6 +16,8 @@ public sealed partial class RunnelConsumer
     /// </summary>
     public async Task<IReadOnlyList<ConsumeResult>> PollAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        if (_group is not null && !await MaintainGroupAsync(timeout, cancellationToken).ConfigureAwait(false))
+            return [];
         if (_assigned.Count == 0)
             throw new InvalidOperationException("No partitions are assigned; call Assign first.");
         await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
