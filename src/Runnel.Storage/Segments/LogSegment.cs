@@ -204,9 +204,7 @@ internal sealed partial class LogSegment
     /// <summary>Removes the segment's files; open leases keep the bytes readable until released.</summary>
     public void Delete()
     {
-        _fs.DeleteFile(SegmentFiles.LogPath(Directory, BaseOffset));
-        _fs.DeleteFile(SegmentFiles.IndexPath(Directory, BaseOffset));
-        _fs.DeleteFile(SegmentFiles.TimeIndexPath(Directory, BaseOffset));
+        SegmentFiles.DeleteAll(_fs, Directory, BaseOffset);
         Release();
     }
 
