@@ -61,7 +61,7 @@ public sealed partial class RunnelProducer
             return;
         try
         {
-            await _cluster.RefreshAsync([.. retry.Select(b => b.Partition.Topic).Distinct()], allowAutoCreate: false, _abort.Token).ConfigureAwait(false);
+            await _cluster.RefreshAsync([.. retry.Select(b => b.Partition.Topic).Distinct()], allowAutoCreate: false, CancellationToken.None).ConfigureAwait(false);
         }
         catch (RunnelException)
         {
@@ -91,15 +91,15 @@ public sealed partial class RunnelProducer
             };
             try
             {
-                var connection = await _cluster.NodeAsync(leader, _abort.Token).ConfigureAwait(false);
+                var connection = await _cluster.NodeAsync(leader, CancellationToken.None).ConfigureAwait(false);
                 if (_options.Acks == Acks.None)
                 {
-                    await connection.SendWithoutReplyAsync(ApiKey.Produce, request, _abort.Token).ConfigureAwait(false);
+                    await connection.SendWithoutReplyAsync(ApiKey.Produce, request, CancellationToken.None).ConfigureAwait(false);
                     foreach (var batch in roundBatches)
                         Settle(batch, null, retriable: false, retry);
                     continue;
                 }
-                var response = await connection.SendAsync<ProduceResponse>(ApiKey.Produce, request, _abort.Token).ConfigureAwait(false);
+                var response = await connection.SendAsync<ProduceResponse>(ApiKey.Produce, request, CancellationToken.None).ConfigureAwait(false);
                 foreach (var batch in roundBatches)
                     SettleFromReply(batch, response);
             }

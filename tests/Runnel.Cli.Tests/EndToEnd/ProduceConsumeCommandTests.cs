@@ -98,3 +98,23 @@ public sealed class ProduceConsumeCommandTests : IAsyncLifetime
         Assert.Equal("good:1\n", (await Run("consume", "--topic", "q", "--from-beginning", "-e", "--format", "%k:%v")).Out);
     }
 }
+
+/// <summary>Producing to a topic that does not exist, with broker auto-creation off.</summary>
+public class MissingTopicTests
+{
+    [Fact]
+    public async Task Every_line_fails_quickly_and_only_the_first_few_are_explained()
+    {
+        await using var broker = await TestBroker.StartAsync("auto.create.topics.enable=false");
+        var lines = string.Concat(Enumerable.Range(0, 200).Select(i => $"line {i}\n"));
+
+        var result = await CliRun.RunWithInputAsync(lines, "produce", "--topic", "absent", "--bootstrap-server", broker.BootstrapServers,
+            "--producer-property", "request.timeout.ms=300");
+
+        Assert.Equal(CliApp.Failed, result.ExitCode);
+        var errors = result.Error.TrimEnd('\n').Split('\n');
+        Assert.Equal(11, errors.Length);
+        Assert.Contains("line 1 was not delivered: Topic 'absent' does not exist.", errors[0], StringComparison.Ordinal);
+        Assert.Equal("runnel produce: more records failed; only their count is reported.", errors[^1]);
+    }
+}
