@@ -128,11 +128,7 @@ internal sealed partial class ProduceCommand : CliCommand
         {
             return new StreamReader(path);
         }
-        catch (IOException e)
-        {
-            throw new RunnelException($"Cannot read {path}: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunnelException($"Cannot read {path}: {e.Message}", e);
         }

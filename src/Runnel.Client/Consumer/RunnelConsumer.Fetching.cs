@@ -19,18 +19,9 @@ public sealed partial class RunnelConsumer
         if (_assigned.Count == 0)
             throw new InvalidOperationException("No partitions are assigned; call Assign first.");
         await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
-        if (_metadataStale)
-        {
-            await _cluster.RefreshAsync([.. _assigned.Keys.Select(p => p.Topic).Distinct()], allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
-            _metadataStale = false;
-        }
-        var byLeader = new Dictionary<int, List<TopicPartition>>();
-        foreach (var partition in _assigned.Keys)
-        {
-            var topic = await _cluster.GetTopicAsync(partition.Topic, allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
-            var leader = Metadata.ClusterClient.PartitionOf(topic, partition.Partition).Leader;
-            (byLeader.TryGetValue(leader, out var list) ? list : byLeader[leader] = []).Add(partition);
-        }
+        // After a leadership error the last fetch flagged, look the leaders up again.
+        var byLeader = await _cluster.GroupByLeaderAsync(_assigned.Keys, forceRefresh: _metadataStale, cancellationToken).ConfigureAwait(false);
+        _metadataStale = false;
         var maxWait = TimeSpan.FromTicks(Math.Min(Math.Max(timeout.Ticks, 0), _options.FetchMaxWait.Ticks));
         var replies = await Task.WhenAll(byLeader.Select(pair => FetchAsync(pair.Key, pair.Value, maxWait, cancellationToken))).ConfigureAwait(false);
         var output = new List<ConsumeResult>();
