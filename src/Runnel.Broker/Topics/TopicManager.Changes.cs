@@ -36,7 +36,7 @@ internal sealed partial class TopicManager
                 return TopicResult.Ok;
             var overrides = new Dictionary<string, string>(configs, StringComparer.Ordinal);
             var topic = new TopicState(name, Guid.NewGuid(), overrides, Resolve(overrides));
-            Persist(All.Append(topic));
+            Persist(All.Append(topic), partitionCounts: new Dictionary<string, int> { [name] = partitions });
             topic.SetPartitions([.. Enumerable.Range(0, partitions).Select(p => OpenPartition(topic, p))]);
             Register(topic);
             _logger.LogInformation("Created topic {Topic} with {Partitions} partitions", name, partitions);
@@ -85,9 +85,9 @@ internal sealed partial class TopicManager
                 return new(ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, {newTotal} would not be an increase.");
             if (validateOnly)
                 return TopicResult.Ok;
+            Persist(All, partitionCounts: new Dictionary<string, int> { [name] = newTotal });
             var grown = topic.Partitions.ToList();
             topic.SetPartitions([.. grown, .. Enumerable.Range(current, newTotal - current).Select(p => OpenPartition(topic, p))]);
-            Persist(All);
             _logger.LogInformation("Topic {Topic} grew from {Old} to {New} partitions", name, current, newTotal);
             return TopicResult.Ok;
         }

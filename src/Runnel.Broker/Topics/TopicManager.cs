@@ -107,8 +107,14 @@ internal sealed partial class TopicManager
         _byId[topic.Id] = topic;
     }
 
-    private void Persist(IEnumerable<TopicState> topics, Dictionary<string, string>? brokerConfigs = null)
+    /// <summary>
+    /// Stores the topic list. A topic being created or grown is stored with its new partition count before its
+    /// partition directories exist (<paramref name="partitionCounts"/> overrides the count of opened partitions).
+    /// </summary>
+    private void Persist(IEnumerable<TopicState> topics, Dictionary<string, string>? brokerConfigs = null,
+        IReadOnlyDictionary<string, int>? partitionCounts = null)
         => _store.Save(new ClusterMetadata(
-            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, t.Partitions.Count, new Dictionary<string, string>(t.Configs, StringComparer.Ordinal)))],
+            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, partitionCounts?.GetValueOrDefault(t.Name) ?? t.Partitions.Count,
+                new Dictionary<string, string>(t.Configs, StringComparer.Ordinal)))],
             brokerConfigs ?? _dynamicBrokerConfigs));
 }
