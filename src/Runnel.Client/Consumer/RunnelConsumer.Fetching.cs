@@ -18,12 +18,24 @@ public sealed partial class RunnelConsumer
     {
         if (_assigned.Count == 0)
             throw new InvalidOperationException("No partitions are assigned; call Assign first.");
-        await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
-        // After a leadership error the last fetch flagged, look the leaders up again.
-        var byLeader = await _cluster.GroupByLeaderAsync(_assigned.Keys, forceRefresh: _metadataStale, cancellationToken).ConfigureAwait(false);
-        _metadataStale = false;
         var maxWait = TimeSpan.FromTicks(Math.Min(Math.Max(timeout.Ticks, 0), _options.FetchMaxWait.Ticks));
-        var replies = await Task.WhenAll(byLeader.Select(pair => FetchAsync(pair.Key, pair.Value, maxWait, cancellationToken))).ConfigureAwait(false);
+        FetchResponse[] replies;
+        try
+        {
+            await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
+            // After a leadership error the last fetch flagged, look the leaders up again.
+            var byLeader = await _cluster.GroupByLeaderAsync(_assigned.Keys, forceRefresh: _metadataStale, cancellationToken).ConfigureAwait(false);
+            _metadataStale = false;
+            replies = await Task.WhenAll(byLeader.Select(pair => FetchAsync(pair.Key, pair.Value, maxWait, cancellationToken))).ConfigureAwait(false);
+        }
+        catch (BrokerConnectionException)
+        {
+            // As Kafka's consumer does, ride out a broker that is away: this poll returns nothing (after a pause, so
+            // a polling loop does not spin) and the next one reconnects. Positions have not moved.
+            _metadataStale = true;
+            await Task.Delay(maxWait < _options.RetryBackoff ? maxWait : _options.RetryBackoff, cancellationToken).ConfigureAwait(false);
+            return [];
+        }
         var output = new List<ConsumeResult>();
         foreach (var reply in replies)
             Apply(reply, output);

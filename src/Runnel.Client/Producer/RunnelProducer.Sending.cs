@@ -107,7 +107,7 @@ public sealed partial class RunnelProducer
             {
                 // The request may or may not have been written; without idempotence a retry can duplicate, as in Kafka.
                 foreach (var batch in roundBatches)
-                    Settle(batch, e, retriable: e.ErrorCode == ErrorCode.None || e.IsRetriable, retry);
+                    Settle(batch, e, e.IsRetriable, retry);
             }
         }
 
