@@ -41,7 +41,7 @@ internal sealed partial class ProduceCommand : CliCommand
     public override string Synopsis => "Usage: runnel produce --topic <name> [--key-separator :] [--partition n] [--acks all|1|0] [--compression codec] < lines";
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
-        [BootstrapServer, Topic, File, KeySeparator, Partition, AcksOption, Compression, Header, Property, ProducerProperty, Linger, BatchSize, NullMarker, PrintOffsets, Help];
+        [BootstrapServer, ConfigFile, Topic, File, KeySeparator, Partition, AcksOption, Compression, Header, Property, ProducerProperty, Linger, BatchSize, NullMarker, PrintOffsets, Help];
 
     public override async Task<int> RunAsync(ParsedArguments args, CliConsole console, CancellationToken cancellationToken)
     {
