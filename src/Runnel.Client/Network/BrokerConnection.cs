@@ -59,7 +59,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((e is SocketException or OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {
                 socket.Dispose();
                 var reason = e is SocketException ? e.Message : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s";
@@ -136,7 +136,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 pending?.Completion.TrySetException(failure);
             return pending;
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException && _closing.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException || (e is OperationCanceledException && _closing.IsCancellationRequested))
         {
             Fail(new BrokerConnectionException($"Connection to {Name} failed while sending: {e.Message}", e));
             ThrowIfFailed();
