@@ -97,7 +97,7 @@ public sealed partial class RunnelProducer : IAsyncDisposable
         await batches.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Flushes, then closes the connections.</summary>
+    /// <summary>Flushes (waiting up to the delivery timeout for records still being retried), then closes the connections.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
