@@ -68,8 +68,9 @@ internal sealed partial class ConsumeCommand
         var options = new ConsumerOptions
         {
             ClientId = "runnel-consumer",
-            // A position that falls off the log (retention) moves to the nearest end the user would expect.
-            AutoOffsetReset = start.Kind == StartKind.End ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
+            // Where an out-of-range position goes: an explicit offset past the end waits at the end, as Kafka's
+            // console consumer does; positions found by time or counted back from the end fell off the log's start.
+            AutoOffsetReset = start.Kind is StartKind.End or StartKind.Offset ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
         };
         // A config file may hold anything a Java consumer reads (deserializers, security): what we do not use is skipped.
         foreach (var (key, value) in ConfigFileOf(args))
