@@ -59,6 +59,10 @@ internal sealed partial class ProduceCommand : CliCommand
         var failures = 0;
         await using (var producer = new RunnelProducer(options))
         {
+            // Fail before reading any input when the cluster cannot be reached or the topic cannot be had.
+            var partitions = await producer.PartitionsForAsync(topic, cancellationToken).ConfigureAwait(false);
+            if (partition is { } chosen && !partitions.Contains(chosen))
+                throw new RunnelException($"Topic '{topic}' has no partition {chosen} (it has {partitions.Count}).");
             long lineNumber = 0;
             while (await ReadLineAsync(lines, cancellationToken).ConfigureAwait(false) is { } line)
             {

@@ -81,6 +81,16 @@ public sealed partial class RunnelProducer : IAsyncDisposable
         return await item.Completion!.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The partitions of <paramref name="topic"/>, looked up (and auto-created when allowed) as the first record
+    /// would; fails with <see cref="RunnelException"/> when the cluster is unreachable or the topic is missing.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> PartitionsForAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        var info = await _cluster.GetTopicAsync(topic, _options.AllowAutoTopicCreation, cancellationToken).ConfigureAwait(false);
+        return [.. info.Partitions.Select(p => p.Partition)];
+    }
+
     /// <summary>Sends everything queued before the call, ignoring linger, and waits until each record is delivered or failed.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {

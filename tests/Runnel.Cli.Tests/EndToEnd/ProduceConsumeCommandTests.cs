@@ -99,22 +99,34 @@ public sealed class ProduceConsumeCommandTests : IAsyncLifetime
     }
 }
 
-/// <summary>Producing to a topic that does not exist, with broker auto-creation off.</summary>
-public class MissingTopicTests
+/// <summary>Producing that cannot succeed: a missing topic (auto-creation off), or records over the size limit.</summary>
+public class ProduceFailureTests
 {
     [Fact]
-    public async Task Every_line_fails_quickly_and_only_the_first_few_are_explained()
+    public async Task A_missing_topic_fails_before_any_input_is_read()
     {
         await using var broker = await TestBroker.StartAsync("auto.create.topics.enable=false");
-        var lines = string.Concat(Enumerable.Range(0, 200).Select(i => $"line {i}\n"));
 
-        var result = await CliRun.RunWithInputAsync(lines, "produce", "--topic", "absent", "--bootstrap-server", broker.BootstrapServers,
+        var result = await CliRun.RunWithInputAsync("a\nb\n", "produce", "--topic", "absent", "--bootstrap-server", broker.BootstrapServers,
             "--producer-property", "request.timeout.ms=300");
+
+        Assert.Equal(CliApp.Failed, result.ExitCode);
+        Assert.Equal("runnel produce: Topic 'absent' does not exist.\n", result.Error);
+    }
+
+    [Fact]
+    public async Task Every_line_failing_is_explained_for_the_first_ten_only()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var lines = string.Concat(Enumerable.Range(0, 200).Select(i => $"a line longer than the limit {i}\n"));
+
+        var result = await CliRun.RunWithInputAsync(lines, "produce", "--topic", "small", "--bootstrap-server", broker.BootstrapServers,
+            "--producer-property", "max.request.size=30");
 
         Assert.Equal(CliApp.Failed, result.ExitCode);
         var errors = result.Error.TrimEnd('\n').Split('\n');
         Assert.Equal(11, errors.Length);
-        Assert.Contains("line 1 was not delivered: Topic 'absent' does not exist.", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("runnel produce: line 1 was not delivered: The record is about", errors[0], StringComparison.Ordinal);
         Assert.Equal("runnel produce: more records failed; only their count is reported.", errors[^1]);
     }
 }
