@@ -1,14 +1,18 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
 
 namespace Runnel.Broker;
 
 /// <summary>The broker's shared parts that handlers reach through their request context.</summary>
-internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, ILoggerFactory loggerFactory, TimeProvider time)
+internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, GroupCoordinator groups,
+    ILoggerFactory loggerFactory, TimeProvider time)
 {
     public TopicManager Topics { get; } = topics;
+
+    public GroupCoordinator Groups { get; } = groups;
 
     public BrokerConfig Config { get; } = config;
 

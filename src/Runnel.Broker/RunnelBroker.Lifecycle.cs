@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Groups;
 using Runnel.Broker.Handlers;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
@@ -26,7 +27,8 @@ public sealed partial class RunnelBroker
 
         var meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
         var topics = new TopicManager(config, loggerFactory);
-        var services = new BrokerServices(config, meta.ClusterId, topics, loggerFactory, TimeProvider.System);
+        var groups = GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System);
+        var services = new BrokerServices(config, meta.ClusterId, topics, groups, loggerFactory, TimeProvider.System);
         services.Handlers = new HandlerRegistry(BrokerHandlers.Create());
         var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
@@ -40,6 +42,7 @@ public sealed partial class RunnelBroker
         {
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
+            groups.Dispose();
             topics.Logs.Dispose();
             throw;
         }
@@ -53,6 +56,7 @@ public sealed partial class RunnelBroker
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
         broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
         broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
+        broker._background.Add(groups.RunRetentionAsync(broker._stopping.Token));
         foreach (var listener in listeners)
             logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
         logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
@@ -88,6 +92,7 @@ public sealed partial class RunnelBroker
         foreach (var connection in _connections.Values)
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
+        _services.Groups.Dispose();
         // Closing the logs flushes them and leaves the clean-shutdown marker that makes the next start fast.
         _services.Topics.Logs.Dispose();
         _stopping.Dispose();

@@ -16,7 +16,7 @@ internal static class CliApp
     public const int Interrupted = 130;
 
     public static IReadOnlyList<CliCommand> Commands { get; } =
-        [new TopicCommand(), new ProduceCommand(), new ConsumeCommand(), new ClusterCommand(), new ServerCommand()];
+        [new TopicCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new ClusterCommand(), new ServerCommand()];
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
@@ -26,7 +26,12 @@ internal static class CliApp
             await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
             return args.Length == 0 ? BadUsage : Ok;
         }
-        var name = args[0] == "topics" ? "topic" : args[0];
+        var name = args[0] switch
+        {
+            "topics" => "topic",
+            "groups" or "consumer-groups" => "group",
+            var other => other,
+        };
         var command = Commands.FirstOrDefault(c => c.Name == name);
         if (command is null)
         {

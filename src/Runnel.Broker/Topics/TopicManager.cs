@@ -112,9 +112,9 @@ internal sealed partial class TopicManager
     /// partition directories exist (<paramref name="partitionCounts"/> overrides the count of opened partitions).
     /// </summary>
     private void Persist(IEnumerable<TopicState> topics, Dictionary<string, string>? brokerConfigs = null,
-        IReadOnlyDictionary<string, int>? partitionCounts = null)
+        Dictionary<string, int>? partitionCounts = null)
         => _store.Save(new ClusterMetadata(
-            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, partitionCounts?.GetValueOrDefault(t.Name) ?? t.Partitions.Count,
+            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, partitionCounts is not null && partitionCounts.TryGetValue(t.Name, out var count) ? count : t.Partitions.Count,
                 new Dictionary<string, string>(t.Configs, StringComparer.Ordinal)))],
             brokerConfigs ?? _dynamicBrokerConfigs));
 }

@@ -8,7 +8,7 @@ namespace Runnel.Cli.Commands;
 /// <summary>
 /// <c>runnel consume --topic t</c>: prints records from all partitions (or one) starting at the end, the beginning,
 /// an offset or a timestamp, until interrupted, <c>--max-messages</c>, <c>--timeout-ms</c> of silence, or
-/// <c>--exit-at-end</c>.
+/// <c>--exit-at-end</c>. With <c>--group</c> it reads as a group member instead and commits what it printed.
 /// </summary>
 internal sealed partial class ConsumeCommand : CliCommand
 {
@@ -22,7 +22,8 @@ internal sealed partial class ConsumeCommand : CliCommand
     private static readonly OptionSpec MaxMessages = OptionSpec.Value("max-messages", "n", "stop after n records", "c");
     private static readonly OptionSpec TimeoutMs = OptionSpec.Value("timeout-ms", "ms", "stop when no record arrives for this long");
     private static readonly OptionSpec ExitAtEnd = OptionSpec.Flag("exit-at-end", "stop at the end offsets seen when starting", "e");
-    private static readonly OptionSpec Group = OptionSpec.Value("group", "id", "consumer group (not supported yet)", "group-id", "g");
+    private static readonly OptionSpec Group = OptionSpec.Value("group", "id",
+        "read as a member of this consumer group: the group assigns partitions, reading starts at its committed offsets (else per --from-beginning), and progress is committed", "group-id", "g");
     private static readonly OptionSpec Format = OptionSpec.Value("format", "fmt", RecordFormatter.FormatHelp, "f");
     private static readonly OptionSpec Property = OptionSpec.Many("property", "key=value",
         "formatter setting: print.key, print.value, print.partition, print.offset, print.timestamp, print.headers, key.separator, line.separator, headers.separator, headers.key.separator, null.literal");
@@ -42,20 +43,31 @@ internal sealed partial class ConsumeCommand : CliCommand
     public override async Task<int> RunAsync(ParsedArguments args, CliConsole console, CancellationToken cancellationToken)
     {
         var topic = args.Get(Topic.Name) ?? throw new UsageException("--topic is required.");
-        if (args.Get(Group.Name) is { } group)
-            throw new NotSupportedException($"--group {group}: consumer groups are not supported yet; leave out --group to read the topic's partitions directly.");
+        var group = args.Get(Group.Name);
+        if (group is not null && (args.Has(Partition.Name) || args.Has(Offset.Name) || args.Has(Timestamp.Name)))
+            throw new UsageException("--group reads where the group left off: leave out --partition, --offset and --timestamp.");
         var start = StartOf(args);
         var formatter = BuildFormatter(args);
         var maxMessages = args.GetLong(MaxMessages.Name);
         var idleLimit = args.GetInt(TimeoutMs.Name) is { } ms ? TimeSpan.FromMilliseconds(ms) : (TimeSpan?)null;
 
-        await using var consumer = new RunnelConsumer(BuildOptions(args, start));
-        if (args.GetInt(Partition.Name) is { } partition)
-            consumer.Assign([new(topic, partition)]);
+        var options = BuildOptions(args, start);
+        options.GroupId = group;
+        // Commit often, so a describe of the group shows progress while this runs; and on exit.
+        options.AutoCommitInterval = TimeSpan.FromSeconds(1);
+        await using var consumer = new RunnelConsumer(options);
+        IReadOnlyDictionary<Client.TopicPartition, long>? ends = null;
+        if (group is not null)
+            consumer.Subscribe([topic]);
         else
-            await consumer.AssignAllPartitionsAsync(topic, cancellationToken).ConfigureAwait(false);
-        await SeekAsync(consumer, start, cancellationToken).ConfigureAwait(false);
-        var ends = args.Has(ExitAtEnd.Name) ? await consumer.EndOffsetsAsync(cancellationToken: cancellationToken).ConfigureAwait(false) : null;
+        {
+            if (args.GetInt(Partition.Name) is { } partition)
+                consumer.Assign([new(topic, partition)]);
+            else
+                await consumer.AssignAllPartitionsAsync(topic, cancellationToken).ConfigureAwait(false);
+            await SeekAsync(consumer, start, cancellationToken).ConfigureAwait(false);
+            ends = args.Has(ExitAtEnd.Name) ? await consumer.EndOffsetsAsync(cancellationToken: cancellationToken).ConfigureAwait(false) : null;
+        }
 
         var progress = new Progress(console, "Consumed", live: !console.OutputIsTerminal);
         var idle = Stopwatch.StartNew();
@@ -69,6 +81,9 @@ internal sealed partial class ConsumeCommand : CliCommand
                 if (wait <= TimeSpan.Zero)
                     break;
                 var records = await consumer.PollAsync(wait < TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                // A group member learns its partitions on its first poll; --exit-at-end then stops at their ends as they were.
+                if (ends is null && group is not null && args.Has(ExitAtEnd.Name) && consumer.Assignment.Count > 0)
+                    ends = await consumer.EndOffsetsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 foreach (var record in records)
                 {
                     formatter.Write(record, console.Out);

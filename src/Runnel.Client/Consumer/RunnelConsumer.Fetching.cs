@@ -16,12 +16,14 @@ public sealed partial class RunnelConsumer
     /// </summary>
     public async Task<IReadOnlyList<ConsumeResult>> PollAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (_assigned.Count == 0)
+        if (_group is null && _assigned.Count == 0)
             throw new InvalidOperationException("No partitions are assigned; call Assign first.");
         var maxWait = TimeSpan.FromTicks(Math.Min(Math.Max(timeout.Ticks, 0), _options.FetchMaxWait.Ticks));
         FetchResponse[] replies;
         try
         {
+            if (_group is not null && !await MaintainGroupAsync(timeout, cancellationToken).ConfigureAwait(false))
+                return [];
             await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
             // After a leadership error the last fetch flagged, look the leaders up again.
             var byLeader = await _cluster.GroupByLeaderAsync(_assigned.Keys, forceRefresh: _metadataStale, cancellationToken).ConfigureAwait(false);

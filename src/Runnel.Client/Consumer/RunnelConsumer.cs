@@ -12,7 +12,9 @@ namespace Runnel.Client.Consumer;
 /// await consumer.SeekToBeginningAsync();
 /// foreach (var record in await consumer.PollAsync(TimeSpan.FromSeconds(1))) { … }
 /// </code>
-/// Not thread-safe: one caller polls at a time. Consumer groups (subscribe, commit) are not supported yet.
+/// With <see cref="ConsumerOptions.GroupId"/> set, <see cref="Subscribe"/> instead: the group spreads the
+/// partitions over its members, each poll keeps the membership current, and commits store the positions.
+/// Not thread-safe: one caller polls at a time.
 /// </summary>
 public sealed partial class RunnelConsumer : IAsyncDisposable
 {
@@ -22,13 +24,10 @@ public sealed partial class RunnelConsumer : IAsyncDisposable
 
     public RunnelConsumer(ConsumerOptions options)
     {
-        if (options.GroupId is not null)
-        {
-            throw new NotSupportedException(
-                $"Consumer groups (group.id '{options.GroupId}') are not supported yet; assign partitions explicitly instead.");
-        }
         _options = options;
         _cluster = new ClusterClient(options);
+        if (options.GroupId is { } groupId)
+            _group = new GroupMembership(_cluster, options, groupId);
     }
 
     /// <summary>The assigned partitions.</summary>
@@ -55,10 +54,6 @@ public sealed partial class RunnelConsumer : IAsyncDisposable
         Assign([.. _assigned.Keys, .. partitions]);
         return partitions;
     }
-
-    /// <summary>Subscribing needs consumer groups, which are not supported yet.</summary>
-    public static void Subscribe(IEnumerable<string> topics)
-        => throw new NotSupportedException("Subscribing needs consumer groups, which are not supported yet; use Assign.");
 
     /// <summary>The next offset to read from a partition, or null when it is not known yet.</summary>
     public long? Position(TopicPartition partition) => State(partition).Position;
@@ -97,6 +92,8 @@ public sealed partial class RunnelConsumer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_group is not null)
+            await CloseGroupAsync().ConfigureAwait(false);
         await _cluster.DisposeAsync().ConfigureAwait(false);
         _scratch.Dispose();
     }

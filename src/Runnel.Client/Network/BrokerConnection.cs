@@ -85,19 +85,24 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Sends a request at the negotiated version (or <paramref name="version"/>) and awaits its reply.</summary>
-    public async Task<TResponse> SendAsync<TResponse>(ApiKey key, IKafkaMessage request, CancellationToken cancellationToken, short? version = null)
+    /// <summary>
+    /// Sends a request at the negotiated version (or <paramref name="version"/>) and awaits its reply, for the
+    /// request timeout or <paramref name="timeout"/> (JoinGroup may be parked for a whole rebalance).
+    /// </summary>
+    public async Task<TResponse> SendAsync<TResponse>(ApiKey key, IKafkaMessage request, CancellationToken cancellationToken, short? version = null,
+        TimeSpan? timeout = null)
         where TResponse : class, IKafkaMessage, new()
     {
         var pending = await WriteAsync(key, version ?? Versions.Negotiate(key), request, new TResponse(), cancellationToken).ConfigureAwait(false);
+        var limit = timeout ?? _options.RequestTimeout;
         try
         {
-            return (TResponse)await pending!.Completion.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            return (TResponse)await pending!.Completion.Task.WaitAsync(limit, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             var failure = new BrokerConnectionException(
-                $"{Name} did not answer {ApiCatalog.Get(key).Name} within {_options.RequestTimeout.TotalSeconds:0.#} s; closing the connection.");
+                $"{Name} did not answer {ApiCatalog.Get(key).Name} within {limit.TotalSeconds:0.#} s; closing the connection.");
             Fail(failure);
             throw failure;
         }

@@ -31,11 +31,13 @@ public class CliAppTests
     }
 
     [Fact]
-    public async Task Groups_are_refused_plainly_until_consumer_groups_exist()
+    public async Task A_group_reads_where_it_left_off_so_explicit_positions_are_a_usage_error()
     {
-        var result = await CliRun.RunAsync("consume", "--topic", "t", "--group", "g1");
-        Assert.Equal(CliApp.Failed, result.ExitCode);
-        Assert.Contains("consumer groups are not supported yet", result.Error, StringComparison.Ordinal);
+        var result = await CliRun.RunAsync("consume", "--topic", "t", "--group", "g1", "--partition", "0");
+        Assert.Equal(CliApp.BadUsage, result.ExitCode);
+        Assert.Contains("--group reads where the group left off", result.Error, StringComparison.Ordinal);
+        var noGroup = await CliRun.RunAsync("group", "describe");
+        Assert.Equal(CliApp.BadUsage, noGroup.ExitCode);
     }
 
     [Fact]

@@ -166,6 +166,35 @@ public sealed class ProduceConsumeTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Consumer_groups_are_a_clear_not_yet()
-        => Assert.Throws<NotSupportedException>(() => new RunnelConsumer(new ConsumerOptions { GroupId = "g" }));
+    public async Task A_group_consumer_reads_every_partition_commits_and_a_later_member_resumes_after_the_commit()
+    {
+        await CreateTopicAsync("grouped", 3);
+        await using (var producer = Producer())
+            await Task.WhenAll(Enumerable.Range(0, 60).Select(i => producer.ProduceAsync(new ProducerRecord("grouped", Utf8($"k{i}"), Utf8($"v{i}")))));
+        ConsumerOptions Options() => new()
+        {
+            BootstrapServers = _broker.BootstrapServers,
+            GroupId = "readers",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            FetchMaxWait = TimeSpan.FromMilliseconds(100),
+        };
+        await using (var first = new RunnelConsumer(Options()))
+        {
+            first.Subscribe(["grouped"]);
+            var records = await ReadAsync(first, 40);
+            Assert.Equal(3, first.Assignment.Count);
+            Assert.True(first.GenerationId >= 1);
+            await first.CommitAsync();
+            Assert.Throws<InvalidOperationException>(() => Consumer().Subscribe(["grouped"]));
+            Assert.True(records.Count >= 40);
+        }
+        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = _broker.BootstrapServers });
+        var committed = await admin.ListGroupOffsetsAsync("readers");
+        await using var second = new RunnelConsumer(Options());
+        second.Subscribe(["grouped"]);
+        var rest = await ReadAsync(second, 60 - (int)committed.Values.Sum());
+        Assert.All(rest, r => Assert.True(r.Offset >= committed[new TopicPartition("grouped", r.Partition)]));
+        Assert.Contains(await admin.ListGroupsAsync(), g => g.GroupId == "readers" && g.ProtocolType == "consumer");
+    }
 }

@@ -30,7 +30,9 @@ public sealed class TopicMetadataRestartTests
         await using (var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap))
         {
             var metadata = await connection.RequestAsync<MetadataResponse>(ApiKey.Metadata, 12, new MetadataRequest { Topics = null });
-            var topic = Assert.Single(metadata.Topics);
+            var topic = Assert.Single(metadata.Topics, t => !t.IsInternal);
+            // The other topics keep their partitions too (here __consumer_offsets, created at start-up).
+            Assert.Equal(50, Assert.Single(metadata.Topics, t => t.IsInternal).Partitions.Count);
             Assert.Equal(id, topic.TopicId);
             Assert.Equal(6, topic.Partitions.Count);
             var configs = await connection.RequestAsync<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, new DescribeConfigsRequest
