@@ -66,14 +66,6 @@ internal sealed partial class ClusterClient
         }
     }
 
-    /// <summary>The partition's leader connection, refreshing metadata when the cached leader is unknown.</summary>
-    public async Task<Network.BrokerConnection> LeaderAsync(TopicPartition partition, CancellationToken cancellationToken)
-    {
-        var topic = await GetTopicAsync(partition.Topic, allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
-        var info = PartitionOf(topic, partition.Partition);
-        return await NodeAsync(info.Leader, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>The partitions grouped by their leader's node id, from metadata (refreshed when stale or forced).</summary>
     public async Task<Dictionary<int, List<TopicPartition>>> GroupByLeaderAsync(IEnumerable<TopicPartition> partitions, bool forceRefresh, CancellationToken cancellationToken)
     {
