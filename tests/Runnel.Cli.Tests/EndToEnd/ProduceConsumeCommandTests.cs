@@ -86,6 +86,19 @@ public sealed class ProduceConsumeCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_person_watching_stderr_gets_a_summary_while_piped_runs_stay_plain()
+    {
+        await Run("topic", "create", "--topic", "s", "--partitions", "1");
+        var produced = await CliRun.RunWatchedAsync("a\nb\nc\n", With("produce", "--topic", "s"));
+        Assert.Matches(@"^(\r\u001b\[2K.*)?Produced 3 records \(3 B\) in [0-9.]+ s, [0-9]+ records/s\n$", produced.Error);
+
+        var consumed = await CliRun.RunWatchedAsync("", With("consume", "--topic", "s", "--from-beginning", "--max-messages", "3"));
+        Assert.Equal("a\nb\nc\n", consumed.Out);
+        Assert.Contains("Consumed 3 records (3 B)", consumed.Error, StringComparison.Ordinal);
+        Assert.Equal("", (await Run("consume", "--topic", "s", "--from-beginning", "--max-messages", "3")).Error);
+    }
+
+    [Fact]
     public async Task A_quiet_topic_ends_after_the_timeout_and_a_bad_line_is_reported()
     {
         await Run("topic", "create", "--topic", "q", "--partitions", "1");
