@@ -25,8 +25,19 @@ public sealed partial class RunnelBroker
         if (config.ClientListeners.Count == 0)
             throw new ConfigException("listeners", "no client listener (every listener is a controller listener)");
 
-        var meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
-        var topics = new TopicManager(config, loggerFactory);
+        var directoryLock = DataDirectoryLock.Acquire(config.LogDirs);
+        TopicManager topics;
+        MetaProperties meta;
+        try
+        {
+            meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
+            topics = new TopicManager(config, loggerFactory);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
         var groups = GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System);
         var services = new BrokerServices(config, meta.ClusterId, topics, groups, loggerFactory, TimeProvider.System);
         services.Handlers = new HandlerRegistry(BrokerHandlers.Create());
@@ -44,6 +55,7 @@ public sealed partial class RunnelBroker
                 await bound.DisposeAsync().ConfigureAwait(false);
             groups.Dispose();
             topics.Logs.Dispose();
+            directoryLock.Dispose();
             throw;
         }
         services.AdvertisedEndpoints = config.AdvertisedListeners.ToDictionary(
@@ -51,7 +63,7 @@ public sealed partial class RunnelBroker
             a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
                   a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
 
-        var broker = new RunnelBroker(services, listeners, pipeline, logger);
+        var broker = new RunnelBroker(services, listeners, pipeline, logger) { _directoryLock = directoryLock };
         foreach (var listener in listeners)
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
         broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
@@ -119,6 +131,7 @@ public sealed partial class RunnelBroker
         _services.Groups.Dispose();
         // Closing the logs flushes them and leaves the clean-shutdown marker that makes the next start fast.
         _services.Topics.Logs.Dispose();
+        _directoryLock?.Dispose();
         _stopping.Dispose();
         _logger.LogInformation("Runnel node {NodeId} stopped", NodeId);
         _stopped.TrySetResult();

@@ -22,6 +22,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ClientConnection> _connections = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _background = [];
+    private DataDirectoryLock? _directoryLock;
     private long _nextConnectionId;
     private int _stopRequested;
 

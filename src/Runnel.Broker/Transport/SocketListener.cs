@@ -37,7 +37,7 @@ internal sealed class SocketListener : IAsyncDisposable
                 var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 if (ip.Equals(IPAddress.IPv6Any))
                     socket.DualMode = true;
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                AllowRebindAfterRestart(socket);
                 try
                 {
                     socket.Bind(new IPEndPoint(ip, port));
@@ -61,6 +61,20 @@ internal sealed class SocketListener : IAsyncDisposable
             foreach (var socket in listener._sockets)
                 socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Lets a restarted broker bind while old connections sit in TIME_WAIT. On Linux only SO_REUSEADDR is set:
+    /// .NET's ReuseAddress option also sets SO_REUSEPORT there, which would let a second broker listen on the same
+    /// port and split the clients between them.
+    /// </summary>
+    private static void AllowRebindAfterRestart(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int SolSocket = 1, SoReuseAddr = 2;
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
         }
     }
 
