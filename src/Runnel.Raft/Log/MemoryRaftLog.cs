@@ -149,6 +149,7 @@ public sealed class MemoryRaftLog : IRaftLog
     {
         _snapshots = [(id, data.ToArray())];
         _batches = [];
+        _stable = 0;
         _epochs.Clear();
         _start = id.Offset;
         Flush();
