@@ -6,8 +6,13 @@ using Runnel.Broker.Topics;
 namespace Runnel.Broker;
 
 /// <summary>The broker's shared parts that handlers reach through their request context.</summary>
-internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, ILoggerFactory loggerFactory, TimeProvider time)
+internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, Quorum.MetadataQuorum quorum, ILoggerFactory loggerFactory, TimeProvider time)
 {
+    public Quorum.MetadataQuorum Quorum { get; } = quorum;
+
+    /// <summary>The first of controller.listener.names, as DescribeQuorum names the voters' listener.</summary>
+    public string ControllerListenerName => Config.GetList("controller.listener.names") is [var first, ..] ? first : "CONTROLLER";
+
     public TopicManager Topics { get; } = topics;
 
     public BrokerConfig Config { get; } = config;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Handlers;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Quorum;
 using Runnel.Broker.Topics;
 using Runnel.Broker.Transport;
 
@@ -21,25 +22,41 @@ public sealed partial class RunnelBroker
         var logger = loggerFactory.CreateLogger("Runnel.Broker");
         foreach (var warning in config.Warnings)
             logger.LogWarning("{Warning}", warning);
-        if (config.ClientListeners.Count == 0)
+        if (config.IsBroker && config.ClientListeners.Count == 0)
             throw new ConfigException("listeners", "no client listener (every listener is a controller listener)");
 
         var meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
-        var topics = new TopicManager(config, loggerFactory);
-        var services = new BrokerServices(config, meta.ClusterId, topics, loggerFactory, TimeProvider.System);
-        services.Handlers = new HandlerRegistry(BrokerHandlers.Create());
+        var quorum = MetadataQuorum.Start(config, loggerFactory);
+        TopicManager topics;
+        try
+        {
+            // A lone voter leads at once: serve nothing until its topics and configs are loaded from the metadata log.
+            // In a quorum the leader may not be up yet; the topics then arrive as the log is replicated.
+            if (quorum.Voters.Count == 1 && !await quorum.WaitForCatchUpAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+                throw new InvalidOperationException("The metadata quorum did not load within 30 seconds.");
+            topics = new TopicManager(config, loggerFactory, quorum, quorum.Loader.Image);
+            await quorum.SubscribeAsync(topics).ConfigureAwait(false);
+        }
+        catch
+        {
+            await quorum.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        var services = new BrokerServices(config, meta.ClusterId, topics, quorum, loggerFactory, TimeProvider.System);
+        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.Quorum()]);
         var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
         var listeners = new List<SocketListener>();
         try
         {
-            foreach (var address in config.ClientListeners)
+            foreach (var address in config.Listeners)
                 listeners.Add(SocketListener.Bind(address, logger));
         }
         catch
         {
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
+            await quorum.DisposeAsync().ConfigureAwait(false);
             topics.Logs.Dispose();
             throw;
         }
@@ -88,7 +105,9 @@ public sealed partial class RunnelBroker
         foreach (var connection in _connections.Values)
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
-        // Closing the logs flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        // The quorum first (a leader resigns, and nothing publishes into the logs any more), then the logs: closing
+        // them flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        await _services.Quorum.DisposeAsync().ConfigureAwait(false);
         _services.Topics.Logs.Dispose();
         _stopping.Dispose();
         _logger.LogInformation("Runnel node {NodeId} stopped", NodeId);

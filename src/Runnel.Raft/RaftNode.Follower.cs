@@ -65,24 +65,26 @@ public sealed partial class RaftNode
 
     private void HandleFetchResponse(RaftMessage message, FetchResponse response, Outstanding sent)
     {
-        if (RaftRequests.Single(response) is not { } p)
-            return;
         var isCurrent = message.CorrelationId == _fetchInFlight;
         if (isCurrent)
+        {
             _fetchInFlight = null;
+            _nextFetchAt = _now + _config.RetryBackoffMs;
+        }
+        if (RaftRequests.Single(response) is not { } p)
+            return;
         Heard(message.Source, p.CurrentLeader.LeaderEpoch);
         if ((ErrorCode)p.ErrorCode != ErrorCode.None || sent.IsProbe || !isCurrent)
         {
             if (p.CurrentLeader.LeaderEpoch >= _state.Epoch)
                 ObserveLeader(p.CurrentLeader.LeaderEpoch, p.CurrentLeader.LeaderId);
-            if (isCurrent)
-                _nextFetchAt = _now + _config.RetryBackoffMs;
             return;
         }
         if (_role != RaftRole.Follower || message.Source != _state.LeaderId || sent.Epoch != _state.Epoch)
             return;
         _fetchDeadline = _now + _config.FetchTimeoutMs;
         _lastLeaderContact = _now;
+        _nextFetchAt = _now;
         if (p.DivergingEpoch.EndOffset >= 0)
             TruncateDiverging(new OffsetAndEpoch(p.DivergingEpoch.EndOffset, p.DivergingEpoch.Epoch));
         else if (p.SnapshotId.EndOffset >= 0)
@@ -136,9 +138,11 @@ public sealed partial class RaftNode
 
     private void HandleFetchSnapshotResponse(RaftMessage message, FetchSnapshotResponse response, Outstanding sent)
     {
-        if (RaftRequests.Single(response) is not { } p || _download is not { } download || download.InFlight != message.CorrelationId)
+        if (_download is not { } download || download.InFlight != message.CorrelationId)
             return;
         download.InFlight = null;
+        if (RaftRequests.Single(response) is not { } p)
+            return;
         Heard(message.Source, p.CurrentLeader.LeaderEpoch);
         var id = new OffsetAndEpoch(p.SnapshotId.EndOffset, p.SnapshotId.Epoch);
         if ((ErrorCode)p.ErrorCode != ErrorCode.None || id != download.Id || sent.Epoch != _state.Epoch || _role != RaftRole.Follower)

@@ -15,7 +15,9 @@ public sealed class SchemaAgreementTests
     {
         var problems = new List<string>();
         var count = 0;
-        foreach (var message in GeneratorRun.LoadSchemas(ReferenceSpecs.RepositoryRoot).Values.SelectMany(m => m))
+        // Kafka's metadata records live in its metadata module, not among the reference's message specs.
+        var schemas = GeneratorRun.LoadSchemas(ReferenceSpecs.RepositoryRoot).Where(f => f.Key != "MetadataRecords");
+        foreach (var message in schemas.SelectMany(f => f.Value))
         {
             var path = Path.Combine(ReferenceSpecs.Directory!, message.Name + ".json");
             if (!File.Exists(path))
