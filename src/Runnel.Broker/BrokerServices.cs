@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
 
 namespace Runnel.Broker;
 
 /// <summary>The broker's shared parts that handlers reach through their request context.</summary>
-internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, Quorum.MetadataQuorum quorum, ILoggerFactory loggerFactory, TimeProvider time)
+internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, GroupCoordinator groups,
+    Quorum.MetadataQuorum quorum, ILoggerFactory loggerFactory, TimeProvider time)
 {
     public Quorum.MetadataQuorum Quorum { get; } = quorum;
 
@@ -14,6 +16,8 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     public string ControllerListenerName => Config.GetList("controller.listener.names") is [var first, ..] ? first : "CONTROLLER";
 
     public TopicManager Topics { get; } = topics;
+
+    public GroupCoordinator Groups { get; } = groups;
 
     public BrokerConfig Config { get; } = config;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Groups;
 using Runnel.Broker.Handlers;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Quorum;
@@ -42,7 +43,12 @@ public sealed partial class RunnelBroker
             await quorum.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var services = new BrokerServices(config, meta.ClusterId, topics, quorum, loggerFactory, TimeProvider.System);
+        // Groups live on brokers; a controller-only node (and, for now, a broker in a quorum of several voters)
+        // answers group requests with an error.
+        var groups = config.IsBroker && quorum.Voters.Count == 1
+            ? GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System)
+            : new GroupCoordinator(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
+        var services = new BrokerServices(config, meta.ClusterId, topics, groups, quorum, loggerFactory, TimeProvider.System);
         services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.Quorum()]);
         var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
@@ -56,6 +62,7 @@ public sealed partial class RunnelBroker
         {
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
+            groups.Dispose();
             await quorum.DisposeAsync().ConfigureAwait(false);
             topics.Logs.Dispose();
             throw;
@@ -70,6 +77,7 @@ public sealed partial class RunnelBroker
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
         broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
         broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
+        broker._background.Add(groups.RunRetentionAsync(broker._stopping.Token));
         foreach (var listener in listeners)
             logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
         logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
@@ -105,6 +113,7 @@ public sealed partial class RunnelBroker
         foreach (var connection in _connections.Values)
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
+        _services.Groups.Dispose();
         // The quorum first (a leader resigns, and nothing publishes into the logs any more), then the logs: closing
         // them flushes them and leaves the clean-shutdown marker that makes the next start fast.
         await _services.Quorum.DisposeAsync().ConfigureAwait(false);

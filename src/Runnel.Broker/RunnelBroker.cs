@@ -58,6 +58,9 @@ public sealed partial class RunnelBroker : IAsyncDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>The broker's parts, for tests in this repository.</summary>
+    internal BrokerServices Services => _services;
+
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     private void Accept(Socket socket, string listenerName)

@@ -32,6 +32,36 @@ public sealed partial class LogManager
             RunMaintenance();
     }
 
+    /// <summary>
+    /// One compaction pass over every compacted log that is dirty enough. Meant for a background task of its own
+    /// (<see cref="RunCompactionLoopAsync"/>): it reads and writes whole segments but blocks appends only for the swap.
+    /// </summary>
+    public int Compact(bool force = false)
+    {
+        var cleaned = 0;
+        foreach (var (log, _) in _logs.Values)
+        {
+            try
+            {
+                if (Cleaner.Clean(log, force) is { Groups: > 0 })
+                    cleaned++;
+            }
+            catch (Exception e) when (e is StorageException or IOException)
+            {
+                _env.Log(StorageLogLevel.Warning, $"Compaction of {log.TopicPartition}: {e.Message}");
+            }
+        }
+        return cleaned;
+    }
+
+    /// <summary>Runs <see cref="Compact"/> every <paramref name="interval"/> until cancelled (log.cleaner.backoff.ms).</summary>
+    public async Task RunCompactionLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _env.Time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            Compact();
+    }
+
     /// <summary>Writes every log dir's checkpoints (the recovery point advances only as flushes complete).</summary>
     public void CheckpointRecoveryPoints()
     {

@@ -36,7 +36,11 @@ public sealed partial class LogManager : IDisposable
         _options = options;
         var committer = options.Durability == DurabilityMode.GroupCommit ? new GroupCommitter(options.Log) : null;
         _env = new LogEnvironment(options.FileSystem, options.Time, options.Log ?? ((_, _) => { }), committer);
+        Cleaner = new Compaction.LogCleaner(_env);
     }
+
+    /// <summary>Compaction for logs whose cleanup.policy includes compact; see <see cref="Compact"/>.</summary>
+    public Compaction.LogCleaner Cleaner { get; }
 
     public DurabilityMode Durability => _options.Durability;
 

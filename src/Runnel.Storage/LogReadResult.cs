@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
-using Runnel.Storage.IO;
 using Runnel.Storage.Segments;
 
 namespace Runnel.Storage;
@@ -20,11 +19,12 @@ public sealed class LogReadResult : IDisposable
 {
     private LogSegment? _segment;
 
-    internal LogReadResult(LogSegment? segment, int position, int length, long firstOffset, long logStartOffset, long logEndOffset)
+    internal LogReadResult(LogSegment? segment, SegmentSlice slice, long logStartOffset, long logEndOffset)
     {
         _segment = segment;
-        Region = new FileRegion(segment?.LogFile.Handle, position, length);
-        FirstBatchOffset = firstOffset;
+        Region = new FileRegion(segment?.LogFile.Handle, slice.Position, slice.Length);
+        FirstBatchOffset = slice.Length == 0 ? -1 : slice.FirstOffset;
+        NextOffset = slice.Length == 0 ? -1 : slice.NextOffset;
         LogStartOffset = logStartOffset;
         LogEndOffset = logEndOffset;
     }
@@ -38,11 +38,14 @@ public sealed class LogReadResult : IDisposable
     /// <summary>Base offset of the first batch returned, or -1 when empty.</summary>
     public long FirstBatchOffset { get; }
 
+    /// <summary>One past the last offset of the last batch returned (where a sequential reader continues), or -1 when empty.</summary>
+    public long NextOffset { get; }
+
     public long LogStartOffset { get; }
 
     public long LogEndOffset { get; }
 
-    internal static LogReadResult Empty(long logStartOffset, long logEndOffset) => new(null, 0, 0, -1, logStartOffset, logEndOffset);
+    internal static LogReadResult Empty(long logStartOffset, long logEndOffset) => new(null, default, logStartOffset, logEndOffset);
 
     /// <summary>Copies the batches into <paramref name="destination"/>, which must hold <see cref="Length"/> bytes.</summary>
     public void CopyTo(Span<byte> destination)

@@ -1,3 +1,5 @@
+using Runnel.Protocol.Primitives;
+using Runnel.Protocol.Records;
 using Runnel.Storage.Segments;
 
 namespace Runnel.Storage;
@@ -43,11 +45,11 @@ public sealed partial class PartitionLog
                 result = null!;
                 return false;
             }
-            var found = segment.TryLocate(offset, maxBytes, bound, minOneBatch, out var position, out var length, out var first);
+            var found = segment.TryLocate(offset, maxBytes, bound, minOneBatch, out var slice);
             RepairIndexIfSuspect(segment);
-            if (found && length > 0)
+            if (found && slice.Length > 0)
             {
-                result = new LogReadResult(segment, position, length, first.BaseOffset, start, end);
+                result = new LogReadResult(segment, slice, start, end);
                 return true;
             }
             segment.Release();
@@ -72,7 +74,7 @@ public sealed partial class PartitionLog
                 var found = segment.TryFindByTimestamp(timestamp, out var batch);
                 RepairIndexIfSuspect(segment);
                 if (found && batch.LastOffset >= start)
-                    return new TimestampAndOffset(batch.MaxTimestamp, Math.Max(batch.BaseOffset, start));
+                    return FirstRecordAtOrAfter(segment, batch, timestamp, start);
             }
             finally
             {
@@ -82,16 +84,45 @@ public sealed partial class PartitionLog
         return null;
     }
 
+    /// <summary>
+    /// Within the batch found by the time index, the first record at or after <paramref name="timestamp"/> (and at or
+    /// after the log start), as Kafka answers ListOffsets; the batch's base offset if its records cannot be read.
+    /// </summary>
+    private static TimestampAndOffset FirstRecordAtOrAfter(LogSegment segment, BatchInfo batch, long timestamp, long start)
+    {
+        var bytes = new byte[batch.Size];
+        segment.LogFile.Read(batch.Position, bytes);
+        using var scratch = new KafkaWriter();
+        var records = RecordBatch.ReadRecords(bytes, scratch, 256 * 1024 * 1024);
+        while (records.MoveNext())
+        {
+            if (records.Current.Timestamp >= timestamp && records.Current.Offset >= start)
+                return new TimestampAndOffset(records.Current.Timestamp, records.Current.Offset);
+        }
+        return new TimestampAndOffset(batch.MaxTimestamp, Math.Max(batch.BaseOffset, start));
+    }
+
     /// <summary>ListOffsets(MAX_TIMESTAMP): the largest timestamp in the log and the batch that first reached it.</summary>
     public TimestampAndOffset? MaxTimestamp()
     {
-        TimestampAndOffset? best = null;
+        LogSegment? best = null;
         foreach (var segment in Volatile.Read(ref _segments))
         {
-            if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.Value.Timestamp))
-                best = new TimestampAndOffset(segment.MaxTimestamp, segment.OffsetOfMaxTimestamp);
+            if (segment.MaxTimestamp >= 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
+                best = segment;
         }
-        return best;
+        if (best is null || !best.TryAcquire())
+            return null;
+        try
+        {
+            return best.TryFindBatch(best.OffsetOfMaxTimestamp, best.Size, out var batch)
+                ? FirstRecordAtOrAfter(best, batch, best.MaxTimestamp, LogStartOffset)
+                : new TimestampAndOffset(best.MaxTimestamp, best.OffsetOfMaxTimestamp);
+        }
+        finally
+        {
+            best.Release();
+        }
     }
 
     /// <summary>The index of the last segment whose base offset is at most <paramref name="offset"/>, or -1.</summary>

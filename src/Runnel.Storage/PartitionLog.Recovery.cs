@@ -45,12 +45,15 @@ public sealed partial class PartitionLog
             recovering = true;
             var result = segment.Recover();
             segments.Add(segment);
-            if (result.TruncatedBytes > 0)
+            // An empty segment with others after it held appends that never reached the disk (rolls never leave an
+            // empty segment behind, and compaction output is always below the recovery point): the log ends here.
+            var lostTail = result.ValidBytes == 0 && !isNewest;
+            if (result.TruncatedBytes > 0 || lostTail)
             {
                 var later = baseOffsets.Skip(i + 1).ToList();
                 env.Log(StorageLogLevel.Warning,
                     $"{tp}: recovery cut {result.TruncatedBytes} bytes from segment {baseOffset} at position {result.ValidBytes} "
-                    + $"(log now ends at offset {segment.NextOffset}; {result.Reason}); deleting {later.Count} later segment(s) "
+                    + $"(log now ends at offset {segment.NextOffset}; {result.Reason ?? "an empty segment in the middle of the log"}); deleting {later.Count} later segment(s) "
                     + (later.Count > 0 ? $"from offset {later[0]}." : "."));
                 foreach (var b in later)
                     DeleteFiles(fs, dir, b);

@@ -43,8 +43,9 @@ public sealed partial class PartitionLog
                 RollLocked(_logEndOffset);
                 segments = _segments;
             }
+            // The new start offset is persisted before any segment goes, so a crash cannot resurrect a stale start.
+            AdvanceStartLocked(segments[doomed].BaseOffset);
             RemoveSegmentsLocked(segments[..doomed], "retention");
-            AdvanceStartLocked(_segments[0].BaseOffset);
             return doomed;
         }
     }
@@ -75,8 +76,18 @@ public sealed partial class PartitionLog
     {
         if (offset <= _logStartOffset)
             return;
+        var old = _logStartOffset;
         Volatile.Write(ref _logStartOffset, offset);
-        CheckpointNeeded?.Invoke(this);
+        try
+        {
+            CheckpointNeeded?.Invoke(this);
+        }
+        catch
+        {
+            // Not durable, so not done: DeleteRecords fails and retention tries again later.
+            Volatile.Write(ref _logStartOffset, old);
+            throw;
+        }
     }
 
     /// <summary>
@@ -104,7 +115,7 @@ public sealed partial class PartitionLog
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, _logEndOffset));
                 if (_logStartOffset > _logEndOffset)
                     Volatile.Write(ref _logStartOffset, _logEndOffset);
-                CheckpointNeeded?.Invoke(this);
+                FlushTruncation();
             }
     }
 
@@ -124,11 +135,31 @@ public sealed partial class PartitionLog
         // The new segment may reuse an old one's name: delete first (readers see an empty log meanwhile), then create.
         RemoveSegmentsLocked(_segments, $"restart at {offset}");
         Volatile.Write(ref _segments, [LogSegment.Create(_env.FileSystem, Directory, offset, Config, _env.NowMs)]);
-        _directoryDirty = true;
         Volatile.Write(ref _logEndOffset, offset);
         Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
         Volatile.Write(ref _logStartOffset, offset);
-        CheckpointNeeded?.Invoke(this);
+        FlushTruncation();
+    }
+
+    /// <summary>
+    /// Makes a truncation durable before anyone relies on it (otherwise a power loss brings the removed batches back,
+    /// with offsets the leader has since given to other records), then checkpoints. The flush covers every segment,
+    /// not just the truncated one: durable data must stay a prefix of the log, never a later segment without an
+    /// earlier one.
+    /// </summary>
+    private void FlushTruncation()
+    {
+        _directoryDirty = true;
+        Flush();
+        try
+        {
+            CheckpointNeeded?.Invoke(this);
+        }
+        catch (StorageException e)
+        {
+            // The truncation itself is durable; a stale checkpoint only makes the next recovery validate more.
+            _env.Log(StorageLogLevel.Warning, $"{TopicPartition}: checkpoint after truncation failed: {e.Message}");
+        }
     }
 
     private void RemoveSegmentsLocked(IEnumerable<LogSegment> doomed, string reason)

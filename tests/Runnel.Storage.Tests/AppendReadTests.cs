@@ -99,11 +99,12 @@ public sealed class AppendReadTests
         {
             h.Log.Append(TestBatch.Build(2, 1000 + i * 10));
         }
-        Assert.Equal(new TimestampAndOffset(1001, 0), h.Log.FindOffsetByTimestamp(0));
-        Assert.Equal(new TimestampAndOffset(1251, 50), h.Log.FindOffsetByTimestamp(1245));
-        Assert.Equal(new TimestampAndOffset(1251, 50), h.Log.FindOffsetByTimestamp(1251));
+        // Records of batch i carry timestamps 1000 + 10i and 1001 + 10i: the answer is the record, not the batch.
+        Assert.Equal(new TimestampAndOffset(1000, 0), h.Log.FindOffsetByTimestamp(0));
+        Assert.Equal(new TimestampAndOffset(1250, 50), h.Log.FindOffsetByTimestamp(1245));
+        Assert.Equal(new TimestampAndOffset(1251, 51), h.Log.FindOffsetByTimestamp(1251));
         Assert.Null(h.Log.FindOffsetByTimestamp(5000));
-        Assert.Equal(new TimestampAndOffset(1491, 98), h.Log.MaxTimestamp());
+        Assert.Equal(new TimestampAndOffset(1491, 99), h.Log.MaxTimestamp());
     }
 
     [Fact]

@@ -90,5 +90,36 @@ internal sealed class LogHarness : IDisposable
         return batches;
     }
 
+    /// <summary>Every record of the log as (offset, key, value, timestamp; a null value is a tombstone), read back through the public path.</summary>
+    public List<(long Offset, string? Key, string? Value, long Timestamp)> ReadRecords(PartitionLog? log = null)
+    {
+        log ??= Log;
+        var records = new List<(long, string?, string?, long)>();
+        var offset = log.LogStartOffset;
+        while (offset < log.LogEndOffset)
+        {
+            using var result = log.Read(offset, 1 << 20);
+            if (result.IsEmpty)
+                break;
+            var bytes = new byte[result.Length];
+            result.CopyTo(bytes);
+            for (var pos = 0; pos < bytes.Length;)
+            {
+                var batch = bytes.AsSpan(pos);
+                Runnel.Protocol.Records.RecordBatchHeader.TryRead(batch, out var header);
+                var enumerator = Runnel.Protocol.Records.RecordBatch.ReadRecords(batch[..header.TotalSize]);
+                while (enumerator.MoveNext())
+                {
+                    var r = enumerator.Current;
+                    records.Add((r.Offset, r.IsKeyNull ? null : System.Text.Encoding.UTF8.GetString(r.Key), r.IsValueNull ? null : System.Text.Encoding.UTF8.GetString(r.Value), r.Timestamp));
+                }
+                Assert.Equal(Runnel.Protocol.Records.RecordBatchError.None, enumerator.Error);
+                pos += header.TotalSize;
+            }
+            offset = result.NextOffset;
+        }
+        return records;
+    }
+
     public void Dispose() => Manager.Dispose();
 }

@@ -72,6 +72,7 @@ public static class BrokerConfigs
         new("offsets.retention.minutes", ConfigType.Int, "10080", "how long offsets of an empty group are kept") { Min = 1 },
         new("offsets.retention.check.interval.ms", ConfigType.Long, "600000", "how often expired offsets are removed") { Min = 1 },
         new("offsets.topic.segment.bytes", ConfigType.Int, "104857600", "segment.bytes of __consumer_offsets") { Min = 1 },
+        new("offset.metadata.max.bytes", ConfigType.Int, "4096", "longest metadata string an offset commit may carry") { Min = 0 },
         new("transaction.state.log.num.partitions", ConfigType.Int, "50", "partitions of __transaction_state") { Min = 1 },
         new("transaction.state.log.replication.factor", ConfigType.Int, "3", "replicas of __transaction_state") { Min = 1 },
         new("transaction.state.log.min.isr", ConfigType.Int, "2", "min.insync.replicas of __transaction_state") { Min = 1 },

@@ -31,5 +31,16 @@ internal static class BrokerHandlers
         new CreatePartitionsHandler(),
         new IncrementalAlterConfigsHandler(),
         new DescribeClusterHandler(),
+        new FindCoordinatorHandler(),
+        new JoinGroupHandler(),
+        new SyncGroupHandler(),
+        new HeartbeatHandler(),
+        new LeaveGroupHandler(),
+        new OffsetCommitHandler(),
+        new OffsetFetchHandler(),
+        new DescribeGroupsHandler(),
+        new ListGroupsHandler(),
+        new DeleteGroupsHandler(),
+        new OffsetDeleteHandler(),
     ];
 }

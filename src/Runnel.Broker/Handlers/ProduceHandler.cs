@@ -15,7 +15,8 @@ namespace Runnel.Broker.Handlers;
 /// LogAppendTime topics) and appended; the log assigns offsets. All appends happen before the first await, so
 /// pipelined requests on one connection append in order. acks=1 replies once appended (page cache); acks=all
 /// replies once an fsync covers the append when runnel.acks.all.fsync is on (group commit); acks=0 gets no reply,
-/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices.
+/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices. Only the group
+/// coordinator writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION.
 /// </summary>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -26,6 +27,15 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
     public override short MaxVersion => 11;
 
     public override bool AllowsPipelining => true;
+
+    /// <summary>
+    /// Where compressed records are inflated for validation. Validation runs synchronously on one thread and keeps
+    /// nothing, so one buffer per thread serves every request without per-request allocation.
+    /// </summary>
+    private static KafkaWriter Scratch => _threadScratch ??= new KafkaWriter(64 * 1024);
+
+    [ThreadStatic]
+    private static KafkaWriter? _threadScratch;
 
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
@@ -47,6 +57,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
                     reply.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
                 else if (topic is null || partition is null)
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                else if (topic.Name == Groups.OffsetsTopicStore.TopicName)
+                    (reply.ErrorCode, reply.ErrorMessage) = ((short)ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}");
                 else if (Append(context, topic, partition, partitionData.Records, reply) is { } lastOffset && request.Acks == -1)
                     durable.Add((reply, partition, lastOffset));
                 failed |= reply.ErrorCode != 0;
@@ -78,7 +90,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             MaxTimestamp = SaturatingAdd(now, settings.TimestampAfterMaxMs),
         };
         var bytes = records ?? ReadOnlyMemory<byte>.Empty;
-        var validation = RecordBatchValidator.Validate(bytes.Span, options, out _);
+        var validation = RecordBatchValidator.Validate(bytes.Span, options, out var info, Scratch);
         if (!validation.IsValid)
         {
             reply.ErrorCode = validation.Error.ToKafkaErrorCode();
@@ -91,14 +103,17 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         var appendTime = settings.Log.MessageTimestampType == Storage.TimestampType.LogAppendTime;
         if (appendTime)
             RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.LogAppendTime, now);
+        else if (info.MaxTimestamp != info.DeclaredMaxTimestamp)
+            // As Kafka does: the header's maxTimestamp must be the records' real maximum (time index, retention).
+            RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.CreateTime, info.MaxTimestamp);
         try
         {
-            var info = partition.Log.Append(batch);
+            var appended = partition.Log.Append(batch);
             partition.SignalAppended();
-            reply.BaseOffset = info.FirstOffset;
+            reply.BaseOffset = appended.FirstOffset;
             reply.LogAppendTimeMs = appendTime ? now : -1;
-            reply.LogStartOffset = info.LogStartOffset;
-            return info.LastOffset;
+            reply.LogStartOffset = appended.LogStartOffset;
+            return appended.LastOffset;
         }
         catch (StorageException e)
         {

@@ -113,6 +113,13 @@ internal sealed partial class TopicManager
             if (definition.Validate(value) is { } problem)
                 return new(ErrorCode.InvalidConfig, $"Invalid value {value} for configuration {key}: {problem}");
         }
+        // A valid value the broker still refuses: no request carrying such a batch could ever reach it.
+        if (configs.TryGetValue(TopicConfigs.MaxMessageBytes, out var maxMessage)
+            && long.Parse(maxMessage, System.Globalization.CultureInfo.InvariantCulture) > _config.SocketRequestMaxBytes)
+        {
+            return new(ErrorCode.PolicyViolation,
+                $"max.message.bytes {maxMessage} exceeds socket.request.max.bytes {_config.SocketRequestMaxBytes}; no such batch could be received.");
+        }
         try
         {
             Resolve(configs);

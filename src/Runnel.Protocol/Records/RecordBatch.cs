@@ -34,27 +34,24 @@ public static partial class RecordBatch
     }
 
     /// <summary>The records of the uncompressed batch at the start of <paramref name="batch"/>.</summary>
-    public static RecordEnumerator ReadRecords(ReadOnlySpan<byte> batch)
-    {
-        if (!TrySplit(batch, out var header, out var records, out var problem))
-            return new RecordEnumerator(problem);
-        var codec = (CompressionType)(header[RecordBatchHeader.AttributesOffset + 1] & CompressionMask);
-        if (codec != CompressionType.None)
-            return new RecordEnumerator(new BatchProblem(RecordBatchError.UnsupportedCompression, ProblemKind.CompressedWithoutScratch, (long)codec));
-        return new RecordEnumerator(header, records);
-    }
+    public static RecordEnumerator ReadRecords(ReadOnlySpan<byte> batch) => Open(batch, null, 0);
 
     /// <summary>
     /// The records of the batch at the start of <paramref name="batch"/>, decompressed into <paramref name="scratch"/>
     /// (reset first) when the batch is compressed; the records then live as long as the scratch contents.
     /// </summary>
     public static RecordEnumerator ReadRecords(ReadOnlySpan<byte> batch, KafkaWriter scratch, int maxUncompressedBytes)
+        => Open(batch, scratch, maxUncompressedBytes);
+
+    private static RecordEnumerator Open(ReadOnlySpan<byte> batch, KafkaWriter? scratch, int maxUncompressedBytes)
     {
         if (!TrySplit(batch, out var header, out var records, out var problem))
             return new RecordEnumerator(problem);
         var codec = (CompressionType)(header[RecordBatchHeader.AttributesOffset + 1] & CompressionMask);
         if (codec == CompressionType.None)
             return new RecordEnumerator(header, records);
+        if (scratch is null)
+            return new RecordEnumerator(new BatchProblem(RecordBatchError.UnsupportedCompression, ProblemKind.CompressedWithoutScratch, (long)codec));
         scratch.Reset();
         problem = Decompress(codec, records, scratch, maxUncompressedBytes);
         return problem.Error == RecordBatchError.None ? new RecordEnumerator(header, scratch.WrittenSpan) : new RecordEnumerator(problem);
@@ -68,7 +65,7 @@ public static partial class RecordBatch
         header = records = default;
         problem = default;
         if (batch.Length < RecordBatchHeader.Size)
-            problem = new BatchProblem(RecordBatchError.Truncated, ProblemKind.ShortForMagic, batch.Length);
+            problem = new BatchProblem(RecordBatchError.Truncated, ProblemKind.ShortForHeader, batch.Length);
         else if ((sbyte)batch[RecordBatchHeader.MagicOffset] != CurrentMagic)
             problem = new BatchProblem(RecordBatchError.UnknownMagic, ProblemKind.UnknownMagic, (sbyte)batch[RecordBatchHeader.MagicOffset]);
         else if (!TryGetSize(batch, out var size) || size > batch.Length)

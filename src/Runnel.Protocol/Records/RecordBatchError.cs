@@ -72,22 +72,18 @@ public enum RecordBatchError
 
 public static class RecordBatchErrors
 {
-    /// <summary>Kafka error codes (see kafka-message-specs/errors.tsv).</summary>
-    public const short CorruptMessage = 2;
-    public const short MessageTooLarge = 10;
-    public const short InvalidTimestamp = 32;
-    public const short UnsupportedCompressionType = 76;
-    public const short InvalidRecord = 87;
-
-    /// <summary>The error code the broker puts in the partition's Produce response.</summary>
-    public static short ToKafkaErrorCode(this RecordBatchError error) => error switch
+    /// <summary>The error the broker puts in the partition's Produce response.</summary>
+    public static ErrorCode ToErrorCode(this RecordBatchError error) => error switch
     {
-        RecordBatchError.None => 0,
+        RecordBatchError.None => ErrorCode.None,
         RecordBatchError.LengthTooSmall or RecordBatchError.UnknownMagic or RecordBatchError.CrcMismatch
-            or RecordBatchError.CorruptCompression => CorruptMessage,
-        RecordBatchError.TooLarge or RecordBatchError.UncompressedTooLarge => MessageTooLarge,
-        RecordBatchError.UnsupportedCompression => UnsupportedCompressionType,
-        RecordBatchError.InvalidTimestamp => InvalidTimestamp,
-        _ => InvalidRecord,
+            or RecordBatchError.CorruptCompression => ErrorCode.CorruptMessage,
+        RecordBatchError.TooLarge or RecordBatchError.UncompressedTooLarge => ErrorCode.MessageTooLarge,
+        RecordBatchError.UnsupportedCompression => ErrorCode.UnsupportedCompressionType,
+        RecordBatchError.InvalidTimestamp => ErrorCode.InvalidTimestamp,
+        _ => ErrorCode.InvalidRecord,
     };
+
+    /// <summary><see cref="ToErrorCode"/> as the int16 the wire carries.</summary>
+    public static short ToKafkaErrorCode(this RecordBatchError error) => (short)error.ToErrorCode();
 }

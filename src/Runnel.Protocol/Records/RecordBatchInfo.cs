@@ -45,7 +45,10 @@ public readonly record struct RecordBatchInfo
 
     public bool IsControl { get; init; }
 
-    /// <summary>Bytes of the records section after decompression (equal to the stored size when uncompressed).</summary>
+    /// <summary>
+    /// Bytes of the records section after decompression: the stored size when uncompressed, or when the options
+    /// skipped walking compressed records.
+    /// </summary>
     public int UncompressedRecordsBytes { get; init; }
 
     public bool HasProducerId => ProducerId >= 0;

@@ -22,7 +22,7 @@ public readonly record struct RecordBatchValidationResult
 
     public bool IsValid => Error == RecordBatchError.None;
 
-    public short KafkaErrorCode => Error.ToKafkaErrorCode();
+    public ErrorCode ErrorCode => Error.ToErrorCode();
 
     /// <summary>What is wrong and where, formatted on demand; null when valid.</summary>
     public string? Message => IsValid ? null

@@ -68,31 +68,35 @@ public static partial class RecordBatchValidator
     private static RecordBatchValidationResult WalkRecords(
         ReadOnlySpan<byte> batch, ReadOnlySpan<byte> records, in RecordBatchHeader header, in RecordBatchValidationOptions options, ref RecordBatchInfo info)
     {
+        // Copied to locals: the options and header are reached through references the loop's calls could alias.
         var fromClient = options.FromClient;
-        var checkTimestamps = fromClient && (options.MinTimestamp != long.MinValue || options.MaxTimestamp != long.MaxValue);
+        var requireKeys = options.RequireKeys;
+        var (minTimestamp, maxAllowed) = (options.MinTimestamp, options.MaxTimestamp);
+        var checkTimestamps = fromClient && (minTimestamp != long.MinValue || maxAllowed != long.MaxValue);
+        var (lastOffsetDelta, isControl, isTransactional) = (header.LastOffsetDelta, header.IsControl, header.IsTransactional);
         long maxTimestamp = -1;
         int maxTimestampDelta = -1, firstDelta = -1, previousDelta = -1, index = 0;
         var enumerator = new RecordEnumerator(batch[..RecordBatchHeader.Size], records);
         while (enumerator.MoveNext())
         {
-            var record = enumerator.Current;
-            var delta = record.OffsetDelta;
-            if (fromClient ? delta != index : delta <= previousDelta || delta > header.LastOffsetDelta)
+            ref readonly var fields = ref enumerator.Fields;
+            var delta = fields.OffsetDelta;
+            if (fromClient ? delta != index : delta <= previousDelta || delta > lastOffsetDelta)
                 return FailRecord(RecordBatchError.InvalidOffsetDelta, ProblemKind.OffsetDelta, index, delta, fromClient ? index : -1);
             if (index == 0)
                 firstDelta = delta;
             previousDelta = delta;
-            var timestamp = record.Timestamp;
+            var timestamp = enumerator.Timestamp;
             if (timestamp > maxTimestamp)
             {
                 maxTimestamp = timestamp;
                 maxTimestampDelta = delta;
             }
-            if (checkTimestamps && timestamp != -1 && (timestamp < options.MinTimestamp || timestamp > options.MaxTimestamp))
-                return FailRecord(RecordBatchError.InvalidTimestamp, ProblemKind.TimestampOutOfRange, index, timestamp, options.MinTimestamp, options.MaxTimestamp);
-            if (options.RequireKeys && record.IsKeyNull)
+            if (checkTimestamps && timestamp != -1 && (timestamp < minTimestamp || timestamp > maxAllowed))
+                return FailRecord(RecordBatchError.InvalidTimestamp, ProblemKind.TimestampOutOfRange, index, timestamp, minTimestamp, maxAllowed);
+            if (requireKeys && fields.KeyLength < 0)
                 return FailRecord(RecordBatchError.MissingKey, ProblemKind.MissingKey, index);
-            if (header.IsControl && ControlRecord.Check(record, header.IsTransactional) is var problem and not ProblemKind.None)
+            if (isControl && ControlRecord.Check(enumerator.Current, isTransactional) is var problem and not ProblemKind.None)
                 return FailRecord(RecordBatchError.InvalidControlRecord, problem, index);
             index++;
         }

@@ -6,66 +6,47 @@ namespace Runnel.Protocol.Records;
 /// </summary>
 public readonly ref struct RecordView
 {
-    private readonly ReadOnlySpan<byte> _headers;
+    private readonly ReadOnlySpan<byte> _records;
+    private readonly RecordFields _fields;
 
-    internal RecordView(
-        long offset,
-        int offsetDelta,
-        long timestamp,
-        long timestampDelta,
-        byte attributes,
-        ReadOnlySpan<byte> key,
-        bool isKeyNull,
-        ReadOnlySpan<byte> value,
-        bool isValueNull,
-        ReadOnlySpan<byte> headers,
-        int headerCount,
-        int sizeInBytes)
+    internal RecordView(ReadOnlySpan<byte> records, scoped in RecordFields fields, long baseOffset, long timestamp)
     {
-        Offset = offset;
-        OffsetDelta = offsetDelta;
+        _records = records;
+        _fields = fields;
+        Offset = baseOffset + fields.OffsetDelta;
         Timestamp = timestamp;
-        TimestampDelta = timestampDelta;
-        Attributes = attributes;
-        Key = key;
-        IsKeyNull = isKeyNull;
-        Value = value;
-        IsValueNull = isValueNull;
-        _headers = headers;
-        HeaderCount = headerCount;
-        SizeInBytes = sizeInBytes;
     }
 
     /// <summary>The batch's baseOffset plus <see cref="OffsetDelta"/>.</summary>
     public long Offset { get; }
 
-    public int OffsetDelta { get; }
+    public int OffsetDelta => _fields.OffsetDelta;
 
     /// <summary>baseTimestamp + delta for CreateTime; the batch's maxTimestamp for LogAppendTime.</summary>
     public long Timestamp { get; }
 
-    public long TimestampDelta { get; }
+    public long TimestampDelta => _fields.TimestampDelta;
 
     /// <summary>The record's attribute byte; Kafka defines no bits in it yet.</summary>
-    public byte Attributes { get; }
+    public byte Attributes => (uint)_fields.BodyStart < (uint)_records.Length ? _records[_fields.BodyStart] : (byte)0;
 
     /// <summary>Empty when <see cref="IsKeyNull"/>.</summary>
-    public ReadOnlySpan<byte> Key { get; }
+    public ReadOnlySpan<byte> Key => _fields.KeyLength > 0 ? _records.Slice(_fields.KeyStart, _fields.KeyLength) : default;
 
-    public bool IsKeyNull { get; }
+    public bool IsKeyNull => _fields.KeyLength < 0;
 
     /// <summary>Empty when <see cref="IsValueNull"/> (a tombstone on a compacted topic).</summary>
-    public ReadOnlySpan<byte> Value { get; }
+    public ReadOnlySpan<byte> Value => _fields.ValueLength > 0 ? _records.Slice(_fields.ValueStart, _fields.ValueLength) : default;
 
-    public bool IsValueNull { get; }
+    public bool IsValueNull => _fields.ValueLength < 0;
 
-    public int HeaderCount { get; }
+    public int HeaderCount => _fields.HeaderCount;
 
     /// <summary>The record's bytes in the batch: the length varint plus the body.</summary>
-    public int SizeInBytes { get; }
+    public int SizeInBytes => _fields.End - _fields.Start;
 
     /// <summary>The headers in wire order, read lazily; <c>foreach (var h in record.Headers)</c> allocates nothing.</summary>
-    public HeaderEnumerator Headers => new(_headers, HeaderCount);
+    public HeaderEnumerator Headers => new(_records[_fields.HeadersStart.._fields.End], _fields.HeaderCount);
 }
 
 /// <summary>One record header: a UTF-8 key (never null) and a value that may be null.</summary>
@@ -114,12 +95,12 @@ public ref struct HeaderEnumerator
     {
         if (_index >= _count)
             return false;
-        var p = _position;
-        if (!RecordVarInt.TryReadLength(_bytes, ref p, out var keyLength) || keyLength < 0)
+        var p = RecordParser.ReadLength(_bytes, _position, _bytes.Length, out var keyLength);
+        if (p < 0 || keyLength < 0)
             return Stop();
         var key = _bytes.Slice(p, keyLength);
-        p += keyLength;
-        if (!RecordVarInt.TryReadLength(_bytes, ref p, out var valueLength))
+        p = RecordParser.ReadLength(_bytes, p + keyLength, _bytes.Length, out var valueLength);
+        if (p < 0)
             return Stop();
         var value = valueLength < 0 ? default : _bytes.Slice(p, valueLength);
         p += Math.Max(valueLength, 0);

@@ -100,6 +100,7 @@ public sealed partial class FaultyFileSystem
             lock (fs._gate)
             {
                 Check();
+                fs.Mutating($"write {path}");
                 if (fs.FailWrite?.Invoke(path) == true)
                     throw new IOException($"Injected write failure on {path}.");
                 var growth = Math.Max(0, position + data.Length - inode.Length);
@@ -129,6 +130,7 @@ public sealed partial class FaultyFileSystem
             lock (fs._gate)
             {
                 Check();
+                fs.Mutating($"fsync {path}");
                 if (fs.FailFlush?.Invoke(path) == true)
                     throw new IOException($"Injected fsync failure on {path}.");
                 fs.FlushCount++;

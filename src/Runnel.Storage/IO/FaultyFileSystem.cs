@@ -29,6 +29,26 @@ public sealed partial class FaultyFileSystem : IFileSystem
 
     public int FlushCount { get; private set; }
 
+    /// <summary>
+    /// Counts down on every write, fsync, rename, delete and directory fsync; when it reaches zero the process "dies"
+    /// at that point: the operation and every later one fail until <see cref="Crash"/>, so nothing more reaches the disk.
+    /// </summary>
+    public int? CrashAfterOperations { get; set; }
+
+    private bool _dead;
+
+    /// <summary>Called under the lock by every mutating operation: enforces <see cref="CrashAfterOperations"/>.</summary>
+    private void Mutating(string what)
+    {
+        if (!_dead && CrashAfterOperations is { } left)
+        {
+            CrashAfterOperations = left - 1;
+            _dead = left <= 1;
+        }
+        if (_dead)
+            throw new IOException($"Simulated crash before {what}.");
+    }
+
     public long UsedBytes
     {
         get
@@ -48,6 +68,8 @@ public sealed partial class FaultyFileSystem : IFileSystem
         lock (_gate)
         {
             _generation++;
+            _dead = false;
+            CrashAfterOperations = null;
             _files = new Dictionary<string, Inode>(_durableFiles, StringComparer.Ordinal);
             _dirs = new HashSet<string>(_durableDirs, StringComparer.Ordinal);
             foreach (var inode in _files.Values.Distinct())
@@ -141,7 +163,10 @@ public sealed partial class FaultyFileSystem : IFileSystem
     public void DeleteFile(string path)
     {
         lock (_gate)
+        {
+            Mutating($"delete {path}");
             _files.Remove(Normalize(path));
+        }
     }
 
     public void DeleteDirectory(string path)
@@ -162,6 +187,7 @@ public sealed partial class FaultyFileSystem : IFileSystem
         destination = Normalize(destination);
         lock (_gate)
         {
+            Mutating($"rename {source}");
             if (!_files.Remove(source, out var inode))
                 throw new FileNotFoundException($"No file {source}.", source);
             RequireDirectory(ParentOf(destination));
@@ -174,6 +200,7 @@ public sealed partial class FaultyFileSystem : IFileSystem
         path = Normalize(path);
         lock (_gate)
         {
+            Mutating($"fsync {path}");
             RequireDirectory(path);
             FlushCount++;
             foreach (var gone in _durableFiles.Keys.Where(p => ParentOf(p) == path && !_files.ContainsKey(p)).ToList())

@@ -3,6 +3,9 @@ using Runnel.Protocol.Records;
 
 namespace Runnel.Storage.Segments;
 
+/// <summary>Whole batches of a segment chosen for a read, and the offset a following read continues from.</summary>
+internal readonly record struct SegmentSlice(int Position, int Length, long FirstOffset, long NextOffset);
+
 internal sealed partial class LogSegment
 {
     private volatile bool _indexSuspect;
@@ -30,27 +33,33 @@ internal sealed partial class LogSegment
     /// <paramref name="minOneBatch"/> lets a larger first batch through, and only batches wholly below
     /// <paramref name="maxOffset"/>. Returns false when no batch at or after the offset is in this segment.
     /// </summary>
-    public bool TryLocate(long offset, int maxBytes, long maxOffset, bool minOneBatch, out int position, out int length, out BatchInfo first)
+    public bool TryLocate(long offset, int maxBytes, long maxOffset, bool minOneBatch, out SegmentSlice slice)
     {
         var size = Size;
-        position = length = 0;
-        if (!TryFindBatch(offset, size, out first))
+        slice = default;
+        if (!TryFindBatch(offset, size, out var first))
             return false;
-        position = first.Position;
+        slice = new SegmentSlice(first.Position, 0, first.BaseOffset, first.BaseOffset);
         if (first.LastOffset >= maxOffset)
             return true;
         if (first.Size > maxBytes)
         {
-            length = minOneBatch ? first.Size : 0;
+            if (minOneBatch)
+                slice = slice with { Length = first.Size, NextOffset = first.LastOffset + 1 };
             return true;
         }
         var limit = (int)Math.Min(size, (long)first.Position + maxBytes);
         // Jump close to the end with the index (every entry is a batch boundary), then walk the last few headers.
         var entry = OffsetIndex.LastBefore(limit, maxOffset);
-        var end = entry.Position > first.Position && Checked(entry, size) ? entry.Position : first.Position;
+        var fromEntry = entry.Position > first.Position && Checked(entry, size);
+        var end = fromEntry ? entry.Position : first.Position;
+        var next = fromEntry ? BaseOffset + entry.RelativeOffset : first.BaseOffset;
         while (TryReadHeader(end, size, out var batch) && batch.Position + batch.Size <= limit && batch.LastOffset < maxOffset)
+        {
             end += batch.Size;
-        length = end - first.Position;
+            next = batch.LastOffset + 1;
+        }
+        slice = slice with { Length = end - first.Position, NextOffset = next };
         return true;
     }
 

@@ -54,7 +54,10 @@ internal sealed partial class LogSegment
         var length = LogFile.Length;
         var result = Rescan(verify: true);
         if (result.ValidBytes < length)
+        {
             LogFile.SetLength(result.ValidBytes);
+            _flushedSize = -1; // the cut itself must reach the disk
+        }
         return result with { TruncatedBytes = length - result.ValidBytes };
     }
 
@@ -62,15 +65,13 @@ internal sealed partial class LogSegment
     public void RebuildIndexes()
     {
         if (_indexSuspect)
-        {
-            _indexSuspect = false;
             Rescan(verify: false);
-        }
     }
 
     private SegmentRecovery Rescan(bool verify)
     {
         var end = (int)Math.Min(LogFile.Length, int.MaxValue);
+        _indexSuspect = false;
         OffsetIndex.Reset();
         TimeIndex.Reset();
         MaxTimestamp = OffsetOfMaxTimestamp = FirstBatchTimestamp = -1;
@@ -97,7 +98,7 @@ internal sealed partial class LogSegment
 
     /// <summary>
     /// Removes every batch that holds an offset at or above <paramref name="offset"/> (a batch straddling it goes
-    /// whole) and returns the bytes removed.
+    /// whole) and returns the bytes removed; <see cref="NextOffset"/> is then one past the last batch kept.
     /// </summary>
     public int TruncateTo(long offset)
     {
@@ -105,10 +106,12 @@ internal sealed partial class LogSegment
         if (!TryFindBatch(offset, size, out var batch))
             return 0;
         LogFile.SetLength(batch.Position);
+        _flushedSize = -1; // the next flush must make the shorter length durable
         // Truncation is rare (replication, recovery); rebuilding the indexes from the kept bytes keeps the max
         // timestamp and index spacing exact without a second code path.
+        // The log end becomes the end of the last batch kept (or the base offset), as a restart would compute it:
+        // an end inside a gap (compaction, a follower's skip) would not survive a restart.
         Rescan(verify: false);
-        Volatile.Write(ref _nextOffset, Math.Min(offset, batch.BaseOffset));
         return size - batch.Position;
     }
 }

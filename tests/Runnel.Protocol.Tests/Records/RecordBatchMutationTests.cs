@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using Runnel.Protocol.Compression;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
+using Runnel.Protocol.Tests.Compression;
 using Xunit.Abstractions;
 
 namespace Runnel.Protocol.Tests.Records;
@@ -9,7 +11,7 @@ namespace Runnel.Protocol.Tests.Records;
 /// Seeded mutations of valid batches (bit flips, byte writes, truncation, garbage, length rewrites, shifted bytes),
 /// most with the CRC fixed afterwards so they reach the structure checks: the validator and the enumerator must
 /// never throw and never allocate more than the input's size. Batches claiming a codec are exempt from the
-/// allocation bound (the codecs' own buffers), not from the no-throw rule.
+/// allocation bound (the codecs' own buffers and exceptions), not from the no-throw rule.
 /// </summary>
 public sealed class RecordBatchMutationTests(ITestOutputHelper output)
 {
@@ -62,7 +64,7 @@ public sealed class RecordBatchMutationTests(ITestOutputHelper output)
         RecordBatchValidator.Validate(input, new RecordBatchValidationOptions(), out _, scratch);
         var log = RecordBatchValidator.Validate(input, new RecordBatchValidationOptions { FromClient = false, SingleBatch = false }, out _, scratch);
         RecordBatchValidator.ValidateBatch(input, new RecordBatchValidationOptions { FromClient = false }, out _, scratch);
-        var records = RecordBatch.ReadRecords(input);
+        var records = RecordBatch.ReadRecords(input, scratch, RecordBatchValidationOptions.DefaultMaxUncompressedBytes);
         long sum = 0;
         foreach (var record in records)
         {
@@ -81,8 +83,8 @@ public sealed class RecordBatchMutationTests(ITestOutputHelper output)
         using var writer = new KafkaWriter();
         ControlRecord.WriteEndTransactionMarker(writer, commit: true, coordinatorEpoch: 3, producerId: 8, producerEpoch: 1, timestamp: 99);
         var marker = writer.WrittenSpan.ToArray();
-        var kafkaPython = ProduceCaptureReader.Read(File.ReadAllBytes(ProduceCaptureReader.FixturePath("kafka-python-none-s1-001-key0-v7.request.bin")))[0].Records;
-        var kcat = ProduceCaptureReader.Read(File.ReadAllBytes(ProduceCaptureReader.FixturePath("kcat-group-s0-005-key0-v7.request.bin")))[0].Records;
+        var kafkaPython = CaptureProduceBatches.Read(CaptureProduceBatches.Requests("kafka-python-none").First())[0].ToArray();
+        var kcat = CaptureProduceBatches.Read(CaptureProduceBatches.Requests("kcat-group").Single(r => r.File.Contains("-005-", StringComparison.Ordinal)))[0].ToArray();
         return
         [
             TestBatches.Simple(1),
@@ -93,6 +95,10 @@ public sealed class RecordBatchMutationTests(ITestOutputHelper output)
             marker,
             kafkaPython,
             kcat,
+            TestBatches.Simple(30, compression: CompressionType.Gzip),
+            TestBatches.Simple(30, compression: CompressionType.Snappy),
+            TestBatches.Simple(30, compression: CompressionType.Lz4),
+            TestBatches.Simple(30, compression: CompressionType.Zstd),
         ];
     }
 

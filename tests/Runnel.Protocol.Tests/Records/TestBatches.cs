@@ -68,33 +68,3 @@ internal static class TestBatches
     public static RecordBatchValidationResult Validate(ReadOnlySpan<byte> buffer, RecordBatchValidationOptions? options = null)
         => RecordBatchValidator.Validate(buffer, options ?? new RecordBatchValidationOptions(), out _);
 }
-
-/// <summary>
-/// A fact that runs only when <see cref="CompressionCodecs"/> can round-trip the codec; until the compression
-/// branch lands in main the codecs throw Unsupported and these tests report as skipped, then run by themselves.
-/// </summary>
-internal sealed class CodecFactAttribute : FactAttribute
-{
-    public CodecFactAttribute(params CompressionType[] codecs)
-    {
-        var missing = codecs.Where(c => !IsAvailable(c)).ToArray();
-        if (missing.Length > 0)
-            Skip = $"{string.Join(", ", missing)} not implemented in CompressionCodecs yet (compression branch); runs once it is merged";
-    }
-
-    public static bool IsAvailable(CompressionType codec)
-    {
-        try
-        {
-            using var compressed = new KafkaWriter();
-            using var plain = new KafkaWriter();
-            CompressionCodecs.Compress(codec, "probe probe probe"u8, compressed);
-            CompressionCodecs.Decompress(codec, compressed.WrittenSpan, plain, 1024);
-            return plain.WrittenSpan.SequenceEqual("probe probe probe"u8);
-        }
-        catch (CompressionException e) when (e.Failure == CompressionFailure.Unsupported)
-        {
-            return false;
-        }
-    }
-}

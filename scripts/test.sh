@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs,
+# python3-websocket, node/npm; npm packages: KafkaJS) and then runs every test in the solution.
+# Usage: scripts/test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+/usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+/usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
+/usr/bin/python3 -c 'import snappy' 2>/dev/null || missing+=(python3-snappy)
+/usr/bin/python3 -c 'import lz4.frame' 2>/dev/null || missing+=(python3-lz4)
+/usr/bin/python3 -c 'import zstandard' 2>/dev/null || missing+=(python3-zstandard)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -e /usr/lib/x86_64-linux-gnu/liblz4.so.1 ] || [ -e /lib/x86_64-linux-gnu/liblz4.so.1 ] || missing+=(liblz4-1)
+[ -e /usr/lib/x86_64-linux-gnu/libzstd.so.1 ] || [ -e /lib/x86_64-linux-gnu/libzstd.so.1 ] || missing+=(libzstd1)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_if_needed apt-get update -q
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+node_dir=tests/Runnel.IntegrationTests/Scripts/node
+if [ ! -d "$node_dir/node_modules/kafkajs" ]; then
+  echo "Installing KafkaJS (npm ci in $node_dir)"
+  (cd "$node_dir" && npm ci --no-audit --no-fund)
+fi
+
+dotnet test Runnel.slnx "$@"

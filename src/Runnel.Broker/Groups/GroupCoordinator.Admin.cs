@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Groups;
+
+/// <summary>DescribeGroups, ListGroups and DeleteGroups.</summary>
+internal sealed partial class GroupCoordinator
+{
+    /// <summary>Group operations (read, delete, describe) as an ACL bit set, for DescribeGroups v3+.</summary>
+    public const int AllGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
+
+    /// <summary>
+    /// A group's state, protocol and members with client ids and hosts. Member metadata and assignments are only
+    /// meaningful, and only given, while the group is Stable. An unknown group reads as Dead, as Kafka reports it.
+    /// </summary>
+    public DescribeGroupsResponse.DescribedGroup Describe(string groupId)
+    {
+        var described = new DescribeGroupsResponse.DescribedGroup { GroupId = groupId, GroupState = GroupState.Dead.Name() };
+        if (Find(groupId) is not { } group)
+            return described;
+        lock (group)
+        {
+            var stable = group.Is(GroupState.Stable);
+            described.GroupState = group.State.Name();
+            described.ProtocolType = group.ProtocolType ?? "";
+            described.ProtocolData = stable ? group.ProtocolName ?? "" : "";
+            if (group.Is(GroupState.Dead))
+                return described;
+            described.Members = [.. group.Members.Select(m => new DescribeGroupsResponse.DescribedGroupMember
+            {
+                MemberId = m.MemberId,
+                GroupInstanceId = m.GroupInstanceId,
+                ClientId = m.ClientId,
+                ClientHost = m.ClientHost,
+                MemberMetadata = stable ? m.Metadata(group.ProtocolName) : [],
+                MemberAssignment = stable ? m.Assignment : [],
+            })];
+            return described;
+        }
+    }
+
+    /// <summary>Every group, filtered by state names (any case) and by type names, where every group here is "classic".</summary>
+    public List<ListGroupsResponse.ListedGroup> List(IReadOnlyCollection<string> statesFilter, IReadOnlyCollection<string> typesFilter)
+    {
+        if (typesFilter.Count > 0 && !typesFilter.Contains("classic", StringComparer.OrdinalIgnoreCase))
+            return [];
+        var states = statesFilter.Select(GroupStates.Parse).ToHashSet();
+        var listed = new List<ListGroupsResponse.ListedGroup>();
+        foreach (var group in _groups.Values.OrderBy(g => g.GroupId, StringComparer.Ordinal))
+        {
+            lock (group)
+            {
+                if (group.Is(GroupState.Dead) || (states.Count > 0 && !states.Contains(group.State)))
+                    continue;
+                listed.Add(new ListGroupsResponse.ListedGroup
+                {
+                    GroupId = group.GroupId,
+                    ProtocolType = group.ProtocolType ?? "",
+                    GroupState = group.State.Name(),
+                    GroupType = "classic",
+                });
+            }
+        }
+        return listed;
+    }
+
+    /// <summary>Deletes groups without members, with their offsets (tombstones for both); active groups are NON_EMPTY_GROUP.</summary>
+    public ErrorCode DeleteGroup(string groupId)
+    {
+        if (Find(groupId) is not { } group)
+            return ErrorCode.GroupIdNotFound;
+        lock (group)
+        {
+            if (group.Is(GroupState.Dead))
+                return ErrorCode.GroupIdNotFound;
+            if (!group.Is(GroupState.Empty))
+                return ErrorCode.NonEmptyGroup;
+            List<StoredRecord> tombstones = [.. group.Offsets.All.Select(o => GroupRecords.OffsetCommit(groupId, o.Topic, o.Partition, null)),
+                GroupRecords.GroupMetadata(groupId, null)];
+            if (Append(group, tombstones).IsFaulted)
+                return ErrorCode.NotCoordinator;
+            group.Offsets.Clear();
+            group.TransitionTo(GroupState.Dead);
+            Forget(group);
+            _logger.LogInformation("Deleted group {Group}", groupId);
+            return ErrorCode.None;
+        }
+    }
+}

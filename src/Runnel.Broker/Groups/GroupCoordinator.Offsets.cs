@@ -1,0 +1,189 @@
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Groups;
+
+/// <summary>OffsetCommit, OffsetFetch and OffsetDelete.</summary>
+internal sealed partial class GroupCoordinator
+{
+    /// <summary>
+    /// Stores committed offsets. Members commit with their generation and member id, and a commit from any other
+    /// generation (a zombie that missed a rebalance) is refused with ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID; a
+    /// commit without a generation (-1) is accepted only while the group has no members, and creates a "simple"
+    /// group when none exists. The reply waits until the commit is durable.
+    /// </summary>
+    public Task<OffsetCommitResponse> CommitOffsetsAsync(OffsetCommitRequest request, short version)
+    {
+        var response = new OffsetCommitResponse();
+        var group = Find(request.GroupId);
+        if (group is null)
+        {
+            if (request.GenerationIdOrMemberEpoch >= 0)
+                return Task.FromResult(CommitError(request, version >= 9 ? ErrorCode.GroupIdNotFound : ErrorCode.IllegalGeneration));
+            group = GetOrCreate(request.GroupId);
+        }
+        var written = new List<OffsetCommitResponse.OffsetCommitResponsePartition>();
+        Task durable = Task.CompletedTask;
+        lock (group)
+        {
+            var invalid = ValidateOffsetCommit(group, request);
+            if (invalid != ErrorCode.None)
+                return Task.FromResult(CommitError(request, invalid));
+            if ((group.Is(GroupState.Stable) || group.Is(GroupState.PreparingRebalance)) && group.HasMember(request.MemberId))
+                ScheduleHeartbeat(group, group.Member(request.MemberId), group.Member(request.MemberId).SessionTimeoutMs);
+            var now = NowMs;
+            var expireAt = request.RetentionTimeMs >= 0 && version is >= 2 and <= 4 ? now + request.RetentionTimeMs : -1;
+            var commits = new List<(string Topic, int Partition, CommittedOffset Offset)>();
+            foreach (var topic in request.Topics)
+            {
+                var topicReply = new OffsetCommitResponse.OffsetCommitResponseTopic { Name = topic.Name };
+                response.Topics.Add(topicReply);
+                foreach (var partition in topic.Partitions)
+                {
+                    var reply = new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = partition.PartitionIndex };
+                    topicReply.Partitions.Add(reply);
+                    if (!_partitionExists(topic.Name, partition.PartitionIndex))
+                        reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    else if (partition.CommittedMetadata is { } metadata && metadata.Length > _config.OffsetMetadataMaxBytes)
+                        reply.ErrorCode = (short)ErrorCode.OffsetMetadataTooLarge;
+                    else
+                    {
+                        var commitTime = version == 1 && partition.CommitTimestamp >= 0 ? partition.CommitTimestamp : now;
+                        commits.Add((topic.Name, partition.PartitionIndex,
+                            new CommittedOffset(partition.CommittedOffset, partition.CommittedLeaderEpoch, partition.CommittedMetadata ?? "", commitTime, expireAt)));
+                        written.Add(reply);
+                    }
+                }
+            }
+            if (commits.Count > 0)
+            {
+                durable = Append(group, [.. commits.Select(c => GroupRecords.OffsetCommit(group.GroupId, c.Topic, c.Partition, c.Offset))]);
+                // The cache follows the log's order (we hold the lock); only the reply waits for durability.
+                if (!durable.IsFaulted)
+                {
+                    foreach (var (topic, partition, offset) in commits)
+                        group.Offsets.Set(topic, partition, offset);
+                }
+            }
+        }
+        return durable.IsCompletedSuccessfully ? Task.FromResult(response) : durable.ContinueWith(t =>
+        {
+            // Not stored (or not made durable): NOT_COORDINATOR makes the client look up the coordinator and retry.
+            if (!t.IsCompletedSuccessfully)
+                written.ForEach(reply => reply.ErrorCode = (short)ErrorCode.NotCoordinator);
+            return response;
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    private static OffsetCommitResponse CommitError(OffsetCommitRequest request, ErrorCode error) => new()
+    {
+        Topics = [.. request.Topics.Select(t => new OffsetCommitResponse.OffsetCommitResponseTopic
+        {
+            Name = t.Name,
+            Partitions = [.. t.Partitions.Select(p => new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = p.PartitionIndex, ErrorCode = (short)error })],
+        })],
+    };
+
+    private static ErrorCode ValidateOffsetCommit(ClassicGroup group, OffsetCommitRequest request)
+    {
+        if (group.Is(GroupState.Dead))
+            return ErrorCode.CoordinatorNotAvailable;
+        var generation = request.GenerationIdOrMemberEpoch;
+        if (generation < 0 && group.Is(GroupState.Empty))
+            return ErrorCode.None;
+        if (generation >= 0 || request.MemberId.Length > 0 || request.GroupInstanceId is not null)
+        {
+            var invalid = group.ValidateMember(request.MemberId, request.GroupInstanceId);
+            if (invalid != ErrorCode.None)
+                return invalid;
+            if (generation != group.GenerationId)
+                return ErrorCode.IllegalGeneration;
+        }
+        else if (!group.Is(GroupState.Empty))
+        {
+            return ErrorCode.UnknownMemberId;
+        }
+        // The member has the new generation from its JoinGroup reply but not yet its assignment.
+        return group.Is(GroupState.CompletingRebalance) ? ErrorCode.RebalanceInProgress : ErrorCode.None;
+    }
+
+    /// <summary>
+    /// A group's committed offsets in the v8 shape: the partitions asked for (-1 with empty metadata when none
+    /// was committed), or every committed partition when <paramref name="topics"/> is null.
+    /// </summary>
+    public OffsetFetchResponse.OffsetFetchResponseGroup FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
+    {
+        var result = new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId };
+        var group = Find(groupId);
+        if (group is null)
+        {
+            foreach (var (topic, partitions) in topics ?? [])
+                result.Topics.Add(new() { Name = topic, Partitions = [.. partitions.Select(p => FetchedOffset(p, null))] });
+            return result;
+        }
+        lock (group)
+        {
+            var dead = group.Is(GroupState.Dead);
+            if (topics is null)
+            {
+                foreach (var byTopic in dead ? [] : group.Offsets.All.GroupBy(o => o.Topic))
+                    result.Topics.Add(new() { Name = byTopic.Key, Partitions = [.. byTopic.Select(o => FetchedOffset(o.Partition, o.Offset))] });
+                return result;
+            }
+            foreach (var (topic, partitions) in topics)
+                result.Topics.Add(new() { Name = topic, Partitions = [.. partitions.Select(p => FetchedOffset(p, dead ? null : group.Offsets.Get(topic, p)))] });
+            return result;
+        }
+    }
+
+    private static OffsetFetchResponse.OffsetFetchResponsePartitions FetchedOffset(int partition, CommittedOffset? offset) => new()
+    {
+        PartitionIndex = partition,
+        CommittedOffset = offset?.Offset ?? -1,
+        CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
+        Metadata = offset?.Metadata ?? "",
+    };
+
+    /// <summary>
+    /// Deletes committed offsets of topics the group does not consume: refused per partition with
+    /// GROUP_SUBSCRIBED_TO_TOPIC while members subscribe to the topic, and for the whole group (NON_EMPTY_GROUP)
+    /// when an active group's protocol is not the consumer protocol.
+    /// </summary>
+    public OffsetDeleteResponse DeleteOffsets(OffsetDeleteRequest request)
+    {
+        var response = new OffsetDeleteResponse();
+        if (Find(request.GroupId) is not { } group)
+            return new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.GroupIdNotFound };
+        lock (group)
+        {
+            if (group.Is(GroupState.Dead))
+                return new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.GroupIdNotFound };
+            if (!group.Is(GroupState.Empty) && group.ProtocolType != Protocol.Primitives.ConsumerProtocol.ProtocolType)
+                return new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.NonEmptyGroup };
+            var deleted = new List<(string Topic, int Partition)>();
+            foreach (var topic in request.Topics)
+            {
+                var topicReply = new OffsetDeleteResponse.OffsetDeleteResponseTopic { Name = topic.Name };
+                response.Topics.Add(topicReply);
+                var subscribed = group.IsSubscribedToTopic(topic.Name);
+                foreach (var partition in topic.Partitions)
+                {
+                    var error = subscribed ? ErrorCode.GroupSubscribedToTopic
+                        : !_partitionExists(topic.Name, partition.PartitionIndex) ? ErrorCode.UnknownTopicOrPartition
+                        : ErrorCode.None;
+                    if (error == ErrorCode.None && group.Offsets.Get(topic.Name, partition.PartitionIndex) is not null)
+                        deleted.Add((topic.Name, partition.PartitionIndex));
+                    topicReply.Partitions.Add(new() { PartitionIndex = partition.PartitionIndex, ErrorCode = (short)error });
+                }
+            }
+            if (deleted.Count > 0)
+            {
+                if (Append(group, [.. deleted.Select(d => GroupRecords.OffsetCommit(group.GroupId, d.Topic, d.Partition, null))]).IsFaulted)
+                    response.ErrorCode = (short)ErrorCode.NotCoordinator;
+                else
+                    deleted.ForEach(d => group.Offsets.Remove(d.Topic, d.Partition));
+            }
+        }
+        return response;
+    }
+}

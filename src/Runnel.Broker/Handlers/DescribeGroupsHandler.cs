@@ -1,0 +1,33 @@
+using Runnel.Broker.Groups;
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// DescribeGroups v0-5 (see <see cref="GroupCoordinator.Describe"/>): state, protocol, and members with client
+/// id, host, metadata and assignment. An unknown group is reported in state Dead without an error, as Kafka does
+/// up to v5. v3+ the authorized operations when asked; v4+ the group instance id; v5+ flexible.
+/// </summary>
+internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
+{
+    public override ApiKey Key => ApiKey.DescribeGroups;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 5;
+
+    protected override ValueTask<DescribeGroupsResponse?> HandleAsync(RequestContext context, DescribeGroupsRequest request)
+    {
+        var response = new DescribeGroupsResponse();
+        foreach (var groupId in request.Groups)
+        {
+            var described = context.Broker.Groups.Describe(groupId);
+            if (request.IncludeAuthorizedOperations)
+                described.AuthorizedOperations = GroupCoordinator.AllGroupOperations;
+            response.Groups.Add(described);
+        }
+        return new(response);
+    }
+}

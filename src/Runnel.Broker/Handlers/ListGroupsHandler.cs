@@ -1,0 +1,22 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// ListGroups v0-5: every group this node coordinates, including simple groups that only hold offsets (protocol
+/// type ""). v3+ flexible; v4+ the state in the reply and a state filter (any case); v5+ the type ("classic") and
+/// a type filter.
+/// </summary>
+internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest, ListGroupsResponse>
+{
+    public override ApiKey Key => ApiKey.ListGroups;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 5;
+
+    protected override ValueTask<ListGroupsResponse?> HandleAsync(RequestContext context, ListGroupsRequest request)
+        => new(new ListGroupsResponse { Groups = context.Broker.Groups.List(request.StatesFilter, request.TypesFilter) });
+}

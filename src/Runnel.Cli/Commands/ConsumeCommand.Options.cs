@@ -1,0 +1,117 @@
+using System.Globalization;
+using Runnel.Cli.Output;
+using Runnel.Cli.Parsing;
+using Runnel.Client.Consumer;
+
+namespace Runnel.Cli.Commands;
+
+/// <summary>Where to start, how to print, and consumer settings from Kafka's spellings.</summary>
+internal sealed partial class ConsumeCommand
+{
+    internal enum StartKind
+    {
+        End,
+        Beginning,
+        Offset,
+        BeforeEnd,
+        Timestamp,
+    }
+
+    internal readonly record struct StartPosition(StartKind Kind, long Value = 0);
+
+    internal static StartPosition StartOf(ParsedArguments args)
+    {
+        var given = new[] { FromBeginning, Offset, Timestamp }.Where(o => args.Has(o.Name)).ToList();
+        if (given.Count > 1)
+            throw new UsageException($"Choose one start: {string.Join(", ", given.Select(o => $"--{o.Name}"))} were all given.");
+        if (args.Has(FromBeginning.Name))
+            return new(StartKind.Beginning);
+        if (args.Get(Timestamp.Name) is { } time)
+            return new(StartKind.Timestamp, ParseTimestamp(time));
+        return args.Get(Offset.Name) switch
+        {
+            null or "latest" or "end" => new(StartKind.End),
+            "earliest" or "beginning" => new(StartKind.Beginning),
+            var text when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var offset)
+                => offset >= 0 ? new(StartKind.Offset, offset) : new(StartKind.BeforeEnd, -offset),
+            var text => throw new UsageException($"--offset expects earliest, latest, a number or -n, not '{text}'."),
+        };
+    }
+
+    /// <summary>Unix milliseconds, or an ISO-8601 time (UTC unless it names an offset).</summary>
+    internal static long ParseTimestamp(string text)
+    {
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+            return ms;
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time.ToUnixTimeMilliseconds()
+            : throw new UsageException($"--timestamp expects Unix milliseconds or an ISO-8601 time, not '{text}'.");
+    }
+
+    internal static RecordFormatter BuildFormatter(ParsedArguments args)
+    {
+        var properties = args.GetPairs(Property.Name);
+        try
+        {
+            return args.Get(Format.Name) is { } format
+                ? RecordFormatter.FromFormat(format, properties.GetValueOrDefault("null.literal") ?? "null")
+                : RecordFormatter.FromKafkaProperties(properties);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    internal static ConsumerOptions BuildOptions(ParsedArguments args, StartPosition start)
+    {
+        var options = new ConsumerOptions
+        {
+            BootstrapServers = BootstrapOf(args),
+            ClientId = "runnel-consumer",
+            // A position that falls off the log (retention) moves to the nearest end the user would expect.
+            AutoOffsetReset = start.Kind == StartKind.End ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
+        };
+        foreach (var (key, value) in args.GetPairs(ConsumerProperty.Name))
+        {
+            switch (key)
+            {
+                case "fetch.max.wait.ms": options.FetchMaxWait = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
+                case "fetch.min.bytes": options.FetchMinBytes = ParsedArguments.ParseInt(key, value); break;
+                case "fetch.max.bytes": options.FetchMaxBytes = ParsedArguments.ParseInt(key, value); break;
+                case "max.partition.fetch.bytes": options.MaxPartitionFetchBytes = ParsedArguments.ParseInt(key, value); break;
+                case "isolation.level": options.ReadCommitted = value == "read_committed"; break;
+                case "client.id": options.ClientId = value; break;
+                case "check.crcs": options.CheckCrcs = value != "false"; break;
+                case "bootstrap.servers": options.BootstrapServers = value; break;
+                default: throw new UsageException($"Unsupported consumer property '{key}'.");
+            }
+        }
+        return options;
+    }
+
+    private static async Task SeekAsync(RunnelConsumer consumer, StartPosition start, CancellationToken cancellationToken)
+    {
+        switch (start.Kind)
+        {
+            case StartKind.Beginning:
+                await consumer.SeekToBeginningAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            case StartKind.Offset:
+                foreach (var partition in consumer.Assignment)
+                    consumer.Seek(partition, start.Value);
+                break;
+            case StartKind.BeforeEnd:
+                var ends = await consumer.EndOffsetsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var (partition, end) in ends)
+                    consumer.Seek(partition, Math.Max(0, end - start.Value));
+                break;
+            case StartKind.Timestamp:
+                await consumer.SeekToTimestampAsync(start.Value, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                await consumer.SeekToEndAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Broker.Groups;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
+
+namespace Runnel.Broker.Tests.Groups;
+
+/// <summary>A coordinator over an in-memory store and a manual clock, with the requests a consumer would send.</summary>
+internal sealed class GroupHarness
+{
+    public const string Group = "g";
+
+    public GroupHarness(GroupCoordinatorConfig? config = null, InMemoryGroupStore? store = null, ManualTimeProvider? time = null)
+    {
+        Config = config ?? new GroupCoordinatorConfig { InitialRebalanceDelayMs = 0, MinSessionTimeoutMs = 100 };
+        Store = store ?? new InMemoryGroupStore();
+        Time = time ?? new ManualTimeProvider();
+        Coordinator = new GroupCoordinator(Config, Store, Time, NullLogger.Instance, (topic, _) => topic != "missing");
+    }
+
+    public GroupCoordinatorConfig Config { get; }
+
+    public InMemoryGroupStore Store { get; }
+
+    public ManualTimeProvider Time { get; }
+
+    public GroupCoordinator Coordinator { get; }
+
+    /// <summary>A fresh coordinator that replays this one's store, as after a restart.</summary>
+    public GroupHarness Restart()
+    {
+        var restarted = new GroupHarness(Config, Store, Time);
+        restarted.Coordinator.Load();
+        return restarted;
+    }
+
+    public static byte[] Subscription(params string[] topics) => ConsumerProtocol.Write(new ConsumerProtocolSubscription { Topics = [.. topics] }, 0);
+
+    public static List<JoinGroupRequest.JoinGroupRequestProtocol> Protocols(params string[] names)
+        => [.. names.Select(n => new JoinGroupRequest.JoinGroupRequestProtocol { Name = n, Metadata = Subscription("t") })];
+
+    public Task<JoinGroupResponse> Join(string memberId = "", string? instanceId = null, short version = 5, int sessionMs = 10_000,
+        int rebalanceMs = 30_000, List<JoinGroupRequest.JoinGroupRequestProtocol>? protocols = null, string protocolType = "consumer")
+        => Coordinator.JoinAsync(new JoinGroupRequest
+        {
+            GroupId = Group,
+            MemberId = memberId,
+            GroupInstanceId = instanceId,
+            SessionTimeoutMs = sessionMs,
+            RebalanceTimeoutMs = rebalanceMs,
+            ProtocolType = protocolType,
+            Protocols = protocols ?? Protocols("range"),
+        }, new GroupClient("client", "/127.0.0.1", version));
+
+    /// <summary>A v4+ dynamic member's first join: MEMBER_ID_REQUIRED, then the join with the id it was given.</summary>
+    public async Task<Task<JoinGroupResponse>> JoinNew(int sessionMs = 10_000, int rebalanceMs = 30_000, List<JoinGroupRequest.JoinGroupRequestProtocol>? protocols = null)
+    {
+        var first = await Join(sessionMs: sessionMs, rebalanceMs: rebalanceMs, protocols: protocols);
+        Assert.Equal((short)ErrorCode.MemberIdRequired, first.ErrorCode);
+        return Join(first.MemberId, sessionMs: sessionMs, rebalanceMs: rebalanceMs, protocols: protocols);
+    }
+
+    public Task<SyncGroupResponse> Sync(JoinGroupResponse joined, params (string MemberId, byte[] Assignment)[] assignments)
+        => Sync(joined.MemberId, joined.GenerationId, assignments);
+
+    public Task<SyncGroupResponse> Sync(string memberId, int generation, params (string MemberId, byte[] Assignment)[] assignments)
+        => Coordinator.SyncAsync(new SyncGroupRequest
+        {
+            GroupId = Group,
+            MemberId = memberId,
+            GenerationId = generation,
+            Assignments = [.. assignments.Select(a => new SyncGroupRequest.SyncGroupRequestAssignment { MemberId = a.MemberId, Assignment = a.Assignment })],
+        });
+
+    public ErrorCode Heartbeat(string memberId, int generation, string? instanceId = null)
+        => Coordinator.Heartbeat(new HeartbeatRequest { GroupId = Group, MemberId = memberId, GenerationId = generation, GroupInstanceId = instanceId });
+
+    public async Task<ErrorCode> Commit(string memberId, int generation, long offset, string topic = "t", int partition = 0, short version = 8)
+    {
+        var response = await Coordinator.CommitOffsetsAsync(new OffsetCommitRequest
+        {
+            GroupId = Group,
+            MemberId = memberId,
+            GenerationIdOrMemberEpoch = generation,
+            Topics = [new() { Name = topic, Partitions = [new() { PartitionIndex = partition, CommittedOffset = offset }] }],
+        }, version);
+        return (ErrorCode)response.Topics[0].Partitions[0].ErrorCode;
+    }
+
+    public long Committed(string topic = "t", int partition = 0)
+        => Coordinator.FetchOffsets(Group, [(topic, [partition])]).Topics[0].Partitions[0].CommittedOffset;
+
+    public GroupState State => Coordinator.Find(Group)?.State ?? GroupState.Dead;
+
+    /// <summary>Joins <paramref name="count"/> members into a stable generation; returns their join replies, leader first.</summary>
+    public async Task<List<JoinGroupResponse>> StableGroup(int count, int sessionMs = 10_000)
+    {
+        var joins = new List<Task<JoinGroupResponse>>();
+        for (var i = 0; i < count; i++)
+            joins.Add(await JoinNew(sessionMs));
+        Time.Advance(0);
+        var replies = (await Task.WhenAll(joins)).OrderByDescending(r => r.Leader == r.MemberId).ToList();
+        Assert.All(replies, r => Assert.Equal((short)ErrorCode.None, r.ErrorCode));
+        var leader = replies[0];
+        var syncs = replies.Skip(1).Select(r => Sync(r)).ToList();
+        syncs.Insert(0, Sync(leader, [.. replies.Select(r => (r.MemberId, new byte[] { (byte)replies.IndexOf(r) }))]));
+        await Task.WhenAll(syncs);
+        Assert.Equal(GroupState.Stable, State);
+        return replies;
+    }
+}

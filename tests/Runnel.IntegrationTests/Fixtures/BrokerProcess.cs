@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Runnel.IntegrationTests.Fixtures;
+
+/// <summary>
+/// `runnel server` as a child process on a free loopback port, for what only a real process shows: kill -9
+/// (SIGKILL) and restart on the same data directory.
+/// </summary>
+public sealed class BrokerProcess : IAsyncDisposable
+{
+    private Process? _process;
+
+    private BrokerProcess(string dataDir, int port)
+    {
+        DataDir = dataDir;
+        Port = port;
+    }
+
+    public string DataDir { get; }
+
+    public int Port { get; }
+
+    public string Bootstrap => $"127.0.0.1:{Port}";
+
+    public static async Task<BrokerProcess> StartAsync(string? dataDir = null)
+    {
+        dataDir ??= Path.Combine(Path.GetTempPath(), "runnel-proc-" + Guid.NewGuid().ToString("N")[..12]);
+        var broker = new BrokerProcess(dataDir, FreePort());
+        await broker.StartProcessAsync();
+        return broker;
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private async Task StartProcessAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "runnel.dll"), "server",
+            "--override", $"listeners=PLAINTEXT://127.0.0.1:{Port}",
+            "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{Port}",
+            "--override", $"log.dirs={DataDir}",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        _process = Process.Start(start)!;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void OnLine(object? sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+                return;
+            output.Enqueue(e.Data);
+            if (e.Data.Contains("started; clients bootstrap from", StringComparison.Ordinal))
+                started.TrySetResult();
+        }
+        _process.OutputDataReceived += OnLine;
+        _process.ErrorDataReceived += OnLine;
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var exited = _process.WaitForExitAsync();
+        var first = await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != started.Task)
+            throw new InvalidOperationException($"runnel server did not start:\n{string.Join('\n', output)}");
+    }
+
+    /// <summary>SIGKILL: no shutdown hook runs, nothing is flushed.</summary>
+    public async Task KillAsync()
+    {
+        _process!.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async Task RestartAsync()
+    {
+        if (_process is { HasExited: false })
+            await KillAsync();
+        await StartProcessAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+            await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
