@@ -22,8 +22,8 @@ public sealed partial class BrokerConfig
     /// <summary>process.roles includes controller: a voter of the metadata quorum.</summary>
     public bool IsController => GetList("process.roles").Contains("controller", StringComparer.Ordinal);
 
-    /// <summary>Where the metadata log and quorum state live: metadata.log.dir, else a "metadata" directory in the first log dir.</summary>
-    public string MetadataLogDir => GetString("metadata.log.dir") ?? Path.Combine(LogDirs[0], "metadata");
+    /// <summary>Where the metadata log and quorum state live: metadata.log.dir, else "__cluster_metadata" in the first log dir.</summary>
+    public string MetadataLogDir => GetString("metadata.log.dir") ?? Path.Combine(LogDirs[0], "__cluster_metadata");
 
     /// <summary>
     /// controller.quorum.voters, or this node alone when unset (the single-node default, which needs no controller

@@ -132,12 +132,14 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
 
     private void Publish(MetadataImage image, bool changed)
     {
-        Volatile.Write(ref _image, image);
+        // Publishers first, then the image: whoever sees the new offset (a waiter checking it) must also find the
+        // change published (the topic served), or an acknowledged create could be followed by "unknown topic".
         if (changed)
         {
             foreach (var publisher in _publishers)
                 publisher.Publish(image);
         }
+        Volatile.Write(ref _image, image);
         List<TaskCompletionSource> done;
         lock (_lock)
         {
