@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Runnel.Raft.Log;
 
 namespace Runnel.Raft;
@@ -13,6 +14,7 @@ public sealed partial class RaftNode
             var data = new byte[size];
             _log.ReadSnapshot(id, 0, data);
             _machine.LoadSnapshot(id, data);
+            _logger.LogInformation("Node {Id} loaded snapshot {Snapshot} ({Bytes} bytes); the log goes on from offset {Start}", _id, id, size, _log.StartOffset);
             _applied = id.Offset;
             // A snapshot holds only committed data, so its end is a high watermark we may assume.
             _highWatermark = id.Offset;

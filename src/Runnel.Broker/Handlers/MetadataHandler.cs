@@ -26,12 +26,11 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResp
     protected override async ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
     {
         var broker = context.Broker;
-        var (host, port) = broker.AdvertisedFor(context.Connection.ListenerName);
         var response = new MetadataResponse
         {
-            Brokers = [new MetadataResponse.MetadataResponseBroker { NodeId = broker.NodeId, Host = host, Port = port }],
+            Brokers = [.. broker.ListedNodes(context.Connection.ListenerName).Select(n => new MetadataResponse.MetadataResponseBroker { NodeId = n.Id, Host = n.Host, Port = n.Port })],
             ClusterId = broker.ClusterId,
-            ControllerId = broker.NodeId,
+            ControllerId = broker.ControllerId,
         };
         var allTopics = request.Topics is null || (context.Version == 0 && request.Topics.Count == 0);
         if (allTopics)

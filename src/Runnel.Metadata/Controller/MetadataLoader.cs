@@ -41,6 +41,16 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
     /// <summary>Snapshots written by this node (for tests and the operator).</summary>
     public int SnapshotsWritten { get; private set; }
 
+    /// <summary>The quorum leader as this node last heard (null while unknown), for clients looking for the controller.</summary>
+    public int? LeaderId
+    {
+        get
+        {
+            lock (_lock)
+                return _leaderId;
+        }
+    }
+
     /// <summary>True while this node leads and has applied its own epoch's start: its image is complete.</summary>
     public bool IsActiveController
     {
