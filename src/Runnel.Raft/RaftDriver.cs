@@ -104,10 +104,23 @@ public sealed class RaftDriver : IAsyncDisposable
     }
 
     /// <summary>Stops the loop; a leader resigns first so the others elect a successor without waiting a timeout.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(resign: true);
+
+    /// <summary>Stops the loop, resigning first or (to stand in for a crash) not.</summary>
+    public async ValueTask StopAsync(bool resign)
     {
         if (_stopping.IsCancellationRequested)
             return;
+        if (resign)
+            await ResignAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _work.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task ResignAsync()
+    {
         try
         {
             await InvokeAsync(node =>
@@ -119,9 +132,5 @@ public sealed class RaftDriver : IAsyncDisposable
         catch (Exception e) when (e is TimeoutException or ObjectDisposedException or InvalidOperationException or ChannelClosedException)
         {
         }
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        _work.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
-        _stopping.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -19,12 +20,18 @@ internal sealed class PeerConnection : IAsyncDisposable
 {
     private const int MaxFrameBytes = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// A request unanswered this long means the connection is dead without having said so (a peer that vanished
+    /// behind a partition, no RST): drop it and connect again rather than keep writing into it.
+    /// </summary>
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+
     private readonly int _self;
     private readonly VoterEndpoint _peer;
     private readonly Action<RaftMessage> _deliver;
     private readonly ILogger _logger;
     private readonly Channel<RaftMessage> _queue = Channel.CreateUnbounded<RaftMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<int, ApiKey> _pending = new();
+    private readonly ConcurrentDictionary<int, (ApiKey Api, long SentAt)> _pending = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _writer;
 
@@ -57,11 +64,13 @@ internal sealed class PeerConnection : IAsyncDisposable
                 var message = first;
                 while (true)
                 {
+                    if (_pending.Values.Any(p => Stopwatch.GetElapsedTime(p.SentAt) > StaleAfter))
+                        throw new IOException($"{_peer} stopped answering.");
                     writer.Reset();
                     var version = RaftWire.Version(message.Api);
                     var header = new RequestHeader { RequestApiKey = (short)message.Api, RequestApiVersion = version, CorrelationId = message.CorrelationId, ClientId = $"runnel-raft-{_self}" };
                     Framing.WriteRequest(writer, header, message.Body);
-                    _pending[message.CorrelationId] = message.Api;
+                    _pending[message.CorrelationId] = (message.Api, Stopwatch.GetTimestamp());
                     await socket.SendAsync(writer.WrittenMemory, token).ConfigureAwait(false);
                     if (reader.IsCompleted)
                         break;
@@ -98,8 +107,9 @@ internal sealed class PeerConnection : IAsyncDisposable
                 var frame = new byte[length];
                 await ReadExactlyAsync(socket, frame, token).ConfigureAwait(false);
                 var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame);
-                if (!_pending.TryRemove(correlationId, out var api))
+                if (!_pending.TryRemove(correlationId, out var pending))
                     continue;
+                var api = pending.Api;
                 var version = RaftWire.Version(api);
                 var reader = new KafkaReader(frame);
                 new ResponseHeader().Read(ref reader, Framing.ResponseHeaderVersion((short)api, version));
