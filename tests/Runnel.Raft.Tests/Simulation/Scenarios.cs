@@ -6,7 +6,7 @@ namespace Runnel.Raft.Tests.Simulation;
 /// </summary>
 internal static class Scenarios
 {
-    public static readonly IReadOnlyDictionary<string, Action<int>> All = new SortedDictionary<string, Action<int>>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, Func<int, Sim>> All = new SortedDictionary<string, Func<int, Sim>>(StringComparer.Ordinal)
     {
         ["InitialElection"] = InitialElection,
         ["LeaderKilled"] = LeaderKilled,
@@ -21,14 +21,15 @@ internal static class Scenarios
 
     private static int Voters(int seed) => 3 + seed % 3;
 
-    private static void InitialElection(int seed)
+    private static Sim InitialElection(int seed)
     {
         var sim = new Sim(seed, Voters(seed));
         sim.Boot(20);
         sim.Converge();
+        return sim;
     }
 
-    private static void LeaderKilled(int seed)
+    private static Sim LeaderKilled(int seed)
     {
         var sim = new Sim(seed, Voters(seed));
         sim.Boot();
@@ -38,9 +39,10 @@ internal static class Scenarios
         sim.Await(() => sim.Cluster.Leader is { } l && l.Raft!.Epoch > epoch, "a new leader after the old one was killed");
         sim.AwaitProgress();
         sim.Converge();
+        return sim;
     }
 
-    private static void AllKilledMajorityRestarted(int seed)
+    private static Sim AllKilledMajorityRestarted(int seed)
     {
         var sim = new Sim(seed, Voters(seed));
         sim.Boot();
@@ -51,13 +53,14 @@ internal static class Scenarios
             sim.Cluster.Start(node.Id);
         sim.AwaitProgress(10, "progress with a bare majority");
         sim.Converge();
+        return sim;
     }
 
     /// <summary>
     /// KAFKA-15489: the leader loses every link. It must resign within the check-quorum timeout (plus a poll) and
     /// never commit alone, while the rest elect a new leader and go on.
     /// </summary>
-    private static void LeaderPartitionedAway(int seed)
+    private static Sim LeaderPartitionedAway(int seed)
     {
         var sim = new Sim(seed, Voters(seed));
         sim.Boot();
@@ -72,10 +75,11 @@ internal static class Scenarios
         sim.Await(() => sim.Cluster.Running.Any(n => n.Id != old.Id && n.Raft!.IsLeader), "a leader among the rest");
         sim.AwaitProgress(10, "progress without the old leader");
         sim.Converge();
+        return sim;
     }
 
     /// <summary>Five voters split three and two, several times; only the three may commit.</summary>
-    private static void SplitThreeTwo(int seed)
+    private static Sim SplitThreeTwo(int seed)
     {
         var sim = new Sim(seed, 5);
         sim.Boot();
@@ -94,10 +98,11 @@ internal static class Scenarios
             sim.AwaitProgress(5, "progress after healing");
         }
         sim.Converge();
+        return sim;
     }
 
     /// <summary>Kill the leader, then the next one as soon as it is elected; a majority remains.</summary>
-    private static void BackToBackFailures(int seed)
+    private static Sim BackToBackFailures(int seed)
     {
         var sim = new Sim(seed, 5);
         sim.Boot();
@@ -111,13 +116,14 @@ internal static class Scenarios
         sim.Await(() => sim.Cluster.Leader is { } l && l.Raft!.Epoch > epoch, "a third leader");
         sim.AwaitProgress(10, "progress after two leader failures");
         sim.Converge();
+        return sim;
     }
 
     /// <summary>
     /// A voter loses its disk (log and quorum state) and restarts empty. It must not vote until recovered, and no
     /// committed entry may be lost. Half the seeds also kill another voter while the wiped one recovers.
     /// </summary>
-    private static void EmptyDiskRestart(int seed)
+    private static Sim EmptyDiskRestart(int seed)
     {
         var sim = new Sim(seed, Voters(seed));
         sim.Invariants.CheckMajority = false;
@@ -134,6 +140,7 @@ internal static class Scenarios
             sim.Scheduler.RunFor(sim.Random.Next(200, 3000));
         }
         sim.Converge(20);
+        return sim;
     }
 
     /// <summary>
@@ -141,7 +148,7 @@ internal static class Scenarios
     /// newest epochs: the interleavings behind Raft's "figure 8" (committing an older epoch's entry by counting
     /// replicas) and fast double failovers (KAFKA-6361).
     /// </summary>
-    private static void LeaderChurn(int seed)
+    private static Sim LeaderChurn(int seed)
     {
         var sim = new Sim(seed, 3 + seed % 2 * 2, Sim.Config with { FetchMaxBytes = 600 });
         sim.Boot();
@@ -155,10 +162,11 @@ internal static class Scenarios
                 sim.Cluster.Start(dead.Id);
         }
         sim.Converge();
+        return sim;
     }
 
     /// <summary>Random faults for a while (kills, restarts, partitions, lossy links, sometimes a wiped disk), then heal.</summary>
-    private static void Chaos(int seed)
+    private static Sim Chaos(int seed)
     {
         var sim = new Sim(seed, Voters(seed));
         var wipes = seed % 4 == 0;
@@ -200,5 +208,6 @@ internal static class Scenarios
             }
         }
         sim.Converge();
+        return sim;
     }
 }

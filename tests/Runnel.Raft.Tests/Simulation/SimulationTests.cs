@@ -20,11 +20,15 @@ public sealed class SimulationTests(ITestOutputHelper output)
     {
         var run = Scenarios.All[scenario];
         var watch = Stopwatch.StartNew();
+        long events = 0, messages = 0, virtualMs = 0;
         for (var seed = 0; seed < SeedCount; seed++)
         {
             try
             {
-                run(seed);
+                var sim = run(seed);
+                events += sim.Scheduler.EventCount;
+                messages += sim.Network.Sent;
+                virtualMs += sim.Now;
             }
             catch (Exception e)
             {
@@ -32,7 +36,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     + $"Replay: RUNNEL_SIM_REPLAY={scenario}:{seed} dotnet test tests/Runnel.Raft.Tests --filter Replay_one_seed\n{e.StackTrace}");
             }
         }
-        output.WriteLine($"{scenario}: {SeedCount} seeds in {watch.ElapsedMilliseconds} ms");
+        output.WriteLine($"{scenario}: {SeedCount} seeds in {watch.ElapsedMilliseconds} ms; per seed {events / SeedCount} events "
+            + $"(invariants checked after each), {messages / SeedCount} messages, {virtualMs / SeedCount / 1000.0:F1} s of virtual time");
     }
 
     /// <summary>
