@@ -72,6 +72,9 @@ public sealed partial class RunnelBroker
             a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
                   a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
 
+        if (config.IsBroker && quorum.Voters.Count == 1)
+            await RegisterAsync(services, logger).ConfigureAwait(false);
+
         var broker = new RunnelBroker(services, listeners, pipeline, logger);
         foreach (var listener in listeners)
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
@@ -84,6 +87,29 @@ public sealed partial class RunnelBroker
             services.NodeId, services.ClusterId, broker.BootstrapServers);
         cancellationToken.ThrowIfCancellationRequested();
         return broker;
+    }
+
+    /// <summary>
+    /// Records this broker in the metadata (RegisterBrokerRecord, a new epoch per start) with its client endpoints, so
+    /// replica placement and the image know it. Only where this node is the controller (the single-node default).
+    /// </summary>
+    private static async Task RegisterAsync(BrokerServices services, ILogger logger)
+    {
+        var endpoints = services.Config.ClientListeners.Select(l =>
+        {
+            var (host, port) = services.AdvertisedFor(l.Name);
+            return new Metadata.Image.BrokerEndpoint(l.Name, host, port, SecurityProtocol: 0);
+        }).ToList();
+        try
+        {
+            var epoch = await services.Quorum.Controller.ExecuteAsync(image => Metadata.Control.ClusterControlManager.Register(
+                image, services.NodeId, Guid.NewGuid(), endpoints, rack: null, fenced: false)).ConfigureAwait(false);
+            logger.LogInformation("Registered broker {NodeId} in the metadata with epoch {Epoch}", services.NodeId, epoch);
+        }
+        catch (Exception e) when (e is Metadata.Controller.NotControllerException or TimeoutException)
+        {
+            logger.LogWarning("Broker {NodeId} could not register in the metadata: {Message}", services.NodeId, e.Message);
+        }
     }
 
     /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
