@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
 
 namespace Runnel.Storage.Benchmarks;
@@ -14,20 +14,23 @@ internal static class BenchData
         return dir;
     }
 
-    /// <summary>A valid uncompressed batch of <paramref name="size"/> bytes: one record with a filler value.</summary>
+    /// <summary>A valid uncompressed batch of one record, padded with a value so the batch is <paramref name="size"/> bytes.</summary>
     public static byte[] Batch(int size)
     {
-        var batch = new byte[size];
-        var s = batch.AsSpan();
-        BinaryPrimitives.WriteInt32BigEndian(s[RecordBatchHeader.BatchLengthOffset..], size - RecordBatchHeader.LogOverhead);
-        s[RecordBatchHeader.MagicOffset] = 2;
-        BinaryPrimitives.WriteInt64BigEndian(s[RecordBatchHeader.BaseTimestampOffset..], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64BigEndian(s[RecordBatchHeader.MaxTimestampOffset..], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteInt64BigEndian(s[RecordBatchHeader.ProducerIdOffset..], -1);
-        BinaryPrimitives.WriteInt32BigEndian(s[RecordBatchHeader.RecordCountOffset..], 1);
-        new Random(1).NextBytes(s[RecordBatchHeader.Size..]);
-        BinaryPrimitives.WriteUInt32BigEndian(s[RecordBatchHeader.CrcOffset..], Crc32C.Compute(s[RecordBatchHeader.AttributesOffset..]));
-        return batch;
+        var value = new byte[size - RecordBatchHeader.Size];
+        new Random(1).NextBytes(value);
+        using var writer = new KafkaWriter(size);
+        using var builder = new RecordBatchBuilder();
+        // The record's own framing (length, attributes, deltas, key and value lengths, header count) takes a few
+        // bytes of the value's room: shrink the value until the batch is exactly the size asked for.
+        for (var trim = 0; ; trim++)
+        {
+            writer.Reset();
+            builder.Begin(writer, new RecordBatchSettings());
+            builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RecordBytes.Null, value.AsSpan(trim));
+            if (builder.Finish() <= size)
+                return writer.WrittenSpan.ToArray();
+        }
     }
 
     public static void Delete(string dir)

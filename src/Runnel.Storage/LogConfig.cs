@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runnel.Protocol.Records;
 
 namespace Runnel.Storage;
 
@@ -10,12 +11,6 @@ public enum CleanupPolicy
     Compact = 2,
 }
 
-/// <summary>Which timestamp a batch carries: the producer's (CreateTime) or the broker's (LogAppendTime).</summary>
-public enum TimestampType
-{
-    CreateTime,
-    LogAppendTime,
-}
 
 /// <summary>
 /// Per-topic log settings under Kafka's names and defaults, so operators' existing configs carry over.

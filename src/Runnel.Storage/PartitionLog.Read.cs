@@ -93,7 +93,7 @@ public sealed partial class PartitionLog
         var bytes = new byte[batch.Size];
         segment.LogFile.Read(batch.Position, bytes);
         using var scratch = new KafkaWriter();
-        var records = RecordBatch.ReadRecords(bytes, scratch, 256 * 1024 * 1024);
+        var records = RecordBatch.ReadRecords(bytes, scratch, SegmentFiles.MaxUncompressedBatchBytes);
         while (records.MoveNext())
         {
             if (records.Current.Timestamp >= timestamp && records.Current.Offset >= start)

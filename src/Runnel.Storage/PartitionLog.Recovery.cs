@@ -56,7 +56,7 @@ public sealed partial class PartitionLog
                     + $"(log now ends at offset {segment.NextOffset}; {result.Reason ?? "an empty segment in the middle of the log"}); deleting {later.Count} later segment(s) "
                     + (later.Count > 0 ? $"from offset {later[0]}." : "."));
                 foreach (var b in later)
-                    DeleteFiles(fs, dir, b);
+                    SegmentFiles.DeleteAll(fs, dir, b);
                 break;
             }
         }
@@ -151,7 +151,7 @@ public sealed partial class PartitionLog
         foreach (var path in fs.ListFiles(dir))
         {
             if (SegmentFiles.TryParseBaseOffset(path, SegmentFiles.LogSuffix, "", out var b) && b >= swapBase && b < next)
-                DeleteFiles(fs, dir, b);
+                SegmentFiles.DeleteAll(fs, dir, b);
         }
         fs.Rename(swapPath, SegmentFiles.LogPath(dir, swapBase));
         env.Log(StorageLogLevel.Information, $"{tp}: completed the compaction swap of [{swapBase}, {next}).");
@@ -161,13 +161,7 @@ public sealed partial class PartitionLog
     {
         segment.Delete();
         foreach (var b in later)
-            DeleteFiles(fs, dir, b);
+            SegmentFiles.DeleteAll(fs, dir, b);
     }
 
-    internal static void DeleteFiles(IFileSystem fs, string dir, long baseOffset)
-    {
-        fs.DeleteFile(SegmentFiles.LogPath(dir, baseOffset));
-        fs.DeleteFile(SegmentFiles.IndexPath(dir, baseOffset));
-        fs.DeleteFile(SegmentFiles.TimeIndexPath(dir, baseOffset));
-    }
 }

@@ -19,6 +19,7 @@ public sealed partial class PartitionLog : IDisposable
     private long _logEndOffset;
     private long _logStartOffset;
     private long _recoveryPoint;
+    private LogConfig _config;
     private volatile bool _offline;
     private string? _offlineReason;
 
@@ -26,7 +27,7 @@ public sealed partial class PartitionLog : IDisposable
     {
         TopicPartition = tp;
         Directory = dir;
-        Config = config;
+        _config = config;
         _env = env;
         _segments = segments;
     }
@@ -35,8 +36,21 @@ public sealed partial class PartitionLog : IDisposable
 
     public string Directory { get; }
 
-    /// <summary>Topic config; replace it to apply an AlterConfigs (it takes effect at the next append or roll).</summary>
-    public LogConfig Config { get; set; }
+    /// <summary>Topic config; replace it to apply an AlterConfigs (it takes effect from the next append).</summary>
+    public LogConfig Config
+    {
+        get => Volatile.Read(ref _config);
+        set
+        {
+            value.Validate();
+            lock (_lock)
+            {
+                Volatile.Write(ref _config, value);
+                foreach (var segment in _segments)
+                    segment.Config = value;
+            }
+        }
+    }
 
     /// <summary>The offset the next append gets (LEO).</summary>
     public long LogEndOffset => Volatile.Read(ref _logEndOffset);

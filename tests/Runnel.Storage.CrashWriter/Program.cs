@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
 using Runnel.Storage;
 
@@ -37,24 +37,10 @@ return 0;
 // A valid uncompressed batch of one record with a value of the given size.
 static byte[] Batch(int valueBytes)
 {
-    var record = new byte[] { 0, 0, 0, 1 /* key null */, 0 }.Concat(VarIntOf(valueBytes)).Concat(new byte[valueBytes]).Append((byte)0).ToArray();
-    var recordWithLength = VarIntOf(record.Length).Concat(record).ToArray();
-    var batch = new byte[RecordBatchHeader.Size + recordWithLength.Length];
-    BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.BatchLengthOffset), batch.Length - RecordBatchHeader.LogOverhead);
-    batch[RecordBatchHeader.MagicOffset] = 2;
-    BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(RecordBatchHeader.BaseTimestampOffset), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-    BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(RecordBatchHeader.MaxTimestampOffset), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-    BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(RecordBatchHeader.ProducerIdOffset), -1);
-    BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(RecordBatchHeader.ProducerEpochOffset), -1);
-    BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.BaseSequenceOffset), -1);
-    BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(RecordBatchHeader.RecordCountOffset), 1);
-    recordWithLength.CopyTo(batch, RecordBatchHeader.Size);
-    BinaryPrimitives.WriteUInt32BigEndian(batch.AsSpan(RecordBatchHeader.CrcOffset), Crc32C.Compute(batch.AsSpan(RecordBatchHeader.AttributesOffset)));
-    return batch;
-}
-
-static byte[] VarIntOf(int value)
-{
-    var buffer = new byte[5];
-    return buffer[..Runnel.Protocol.Primitives.VarInt.WriteUnsigned(buffer, Runnel.Protocol.Primitives.VarInt.ZigZag(value))];
+    using var writer = new KafkaWriter();
+    using var builder = new RecordBatchBuilder();
+    builder.Begin(writer, new RecordBatchSettings());
+    builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RecordBytes.Null, new byte[valueBytes]);
+    builder.Finish();
+    return writer.WrittenSpan.ToArray();
 }

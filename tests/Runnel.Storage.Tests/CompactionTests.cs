@@ -87,7 +87,7 @@ public sealed class CompactionTests
         for (var crashAt = 1; crashAt < 60; crashAt++)
         {
             using var h = new LogHarness(Compacted);
-            Fill(h, 400, 15);
+            Fill(h, 250, 15);
             var before = h.ReadRecords();
             h.Fs.CrashAfterOperations = crashAt;
             var crashed = false;

@@ -100,12 +100,12 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         // The frame is our own copy of the request bytes, so the batch can be stamped where it lies.
         var batch = MemoryMarshal.AsMemory(bytes).Span;
         RecordBatch.SetPartitionLeaderEpoch(batch, partition.LeaderEpoch);
-        var appendTime = settings.Log.MessageTimestampType == Storage.TimestampType.LogAppendTime;
+        var appendTime = settings.Log.MessageTimestampType == TimestampType.LogAppendTime;
         if (appendTime)
-            RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.LogAppendTime, now);
+            RecordBatch.SetMaxTimestamp(batch, TimestampType.LogAppendTime, now);
         else if (info.MaxTimestamp != info.DeclaredMaxTimestamp)
             // As Kafka does: the header's maxTimestamp must be the records' real maximum (time index, retention).
-            RecordBatch.SetMaxTimestamp(batch, Protocol.Records.TimestampType.CreateTime, info.MaxTimestamp);
+            RecordBatch.SetMaxTimestamp(batch, TimestampType.CreateTime, info.MaxTimestamp);
         try
         {
             var appended = partition.Log.Append(batch);

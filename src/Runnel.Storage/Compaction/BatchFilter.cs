@@ -22,7 +22,6 @@ internal enum BatchFate
 /// </summary>
 internal sealed class BatchFilter : IDisposable
 {
-    private const int MaxUncompressedBytes = 256 * 1024 * 1024;
     private readonly KafkaWriter _scratch = new();
     private readonly KafkaWriter _records = new();
 
@@ -32,7 +31,7 @@ internal sealed class BatchFilter : IDisposable
         var attributes = BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatchHeader.AttributesOffset..]);
         var codec = (CompressionType)(attributes & 0x07);
         _records.Reset();
-        var enumerator = RecordBatch.ReadRecords(batch, _scratch, MaxUncompressedBytes);
+        var enumerator = RecordBatch.ReadRecords(batch, _scratch, Segments.SegmentFiles.MaxUncompressedBatchBytes);
         int total = 0, kept = 0;
         var position = 0;
         var maxTimestamp = -1L;

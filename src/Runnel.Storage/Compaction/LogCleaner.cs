@@ -82,7 +82,7 @@ public sealed class LogCleaner
         {
             foreach (var batch in SegmentBatches.Read(segment))
             {
-                var enumerator = Protocol.Records.RecordBatch.ReadRecords(batch.Bytes.Span, scratch, 256 * 1024 * 1024);
+                var enumerator = Protocol.Records.RecordBatch.ReadRecords(batch.Bytes.Span, scratch, SegmentFiles.MaxUncompressedBatchBytes);
                 while (enumerator.MoveNext())
                 {
                     if (!enumerator.Current.IsKeyNull)

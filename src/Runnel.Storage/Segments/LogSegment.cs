@@ -13,7 +13,6 @@ namespace Runnel.Storage.Segments;
 internal sealed partial class LogSegment
 {
     private readonly IFileSystem _fs;
-    private readonly LogConfig _config;
     private int _size;
     private long _nextOffset;
     private int _flushedSize;
@@ -24,7 +23,7 @@ internal sealed partial class LogSegment
     private LogSegment(IFileSystem fs, string dir, long baseOffset, LogConfig config, long createdMs)
     {
         _fs = fs;
-        _config = config;
+        Config = config;
         Directory = dir;
         BaseOffset = baseOffset;
         CreatedMs = createdMs;
@@ -35,6 +34,9 @@ internal sealed partial class LogSegment
     }
 
     public string Directory { get; }
+
+    /// <summary>The partition's current config (its log replaces it on AlterConfigs): roll and index spacing follow it.</summary>
+    public LogConfig Config { get; set; }
 
     public long BaseOffset { get; }
 
@@ -111,7 +113,7 @@ internal sealed partial class LogSegment
             MaxTimestamp = maxTimestamp;
             OffsetOfMaxTimestamp = baseOffset;
         }
-        if (_bytesSinceIndexEntry > _config.IndexIntervalBytes || position == 0)
+        if (_bytesSinceIndexEntry > Config.IndexIntervalBytes || position == 0)
         {
             // The first batch is always indexed so that the time index has an entry from the start.
             if (position != 0)
@@ -125,14 +127,14 @@ internal sealed partial class LogSegment
 
     /// <summary>Whether <paramref name="bytes"/> more bytes ending at <paramref name="lastOffset"/> fit this segment.</summary>
     public bool CanAppend(int bytes, long lastOffset) =>
-        (IsEmpty || (long)Size + bytes <= _config.SegmentBytes)
+        (IsEmpty || (long)Size + bytes <= Config.SegmentBytes)
         && lastOffset - BaseOffset <= int.MaxValue
         && (long)Size + bytes <= int.MaxValue
         && !OffsetIndex.IsFull && !TimeIndex.IsFull;
 
     /// <summary>segment.ms: a non-empty segment rolls once its first batch (or its creation) is that old.</summary>
     public bool IsDueToRoll(long nowMs) =>
-        !IsEmpty && nowMs - (FirstBatchTimestamp >= 0 ? Math.Min(FirstBatchTimestamp, nowMs) : CreatedMs) >= _config.SegmentMs;
+        !IsEmpty && nowMs - (FirstBatchTimestamp >= 0 ? Math.Min(FirstBatchTimestamp, nowMs) : CreatedMs) >= Config.SegmentMs;
 
     /// <summary>
     /// fsyncs the log bytes. Index files are written and fsynced only when <paramref name="withIndexes"/> (inactive
@@ -202,9 +204,7 @@ internal sealed partial class LogSegment
     /// <summary>Removes the segment's files; open leases keep the bytes readable until released.</summary>
     public void Delete()
     {
-        _fs.DeleteFile(SegmentFiles.LogPath(Directory, BaseOffset));
-        _fs.DeleteFile(SegmentFiles.IndexPath(Directory, BaseOffset));
-        _fs.DeleteFile(SegmentFiles.TimeIndexPath(Directory, BaseOffset));
+        SegmentFiles.DeleteAll(_fs, Directory, BaseOffset);
         Release();
     }
 

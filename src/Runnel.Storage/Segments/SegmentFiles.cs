@@ -17,6 +17,12 @@ internal static class SegmentFiles
     public const string DeletedSuffix = ".deleted";
     public const string TempSuffix = ".tmp";
 
+    /// <summary>
+    /// The most a compressed batch may inflate to when storage reads its records (compaction, timestamp lookups);
+    /// bounds memory against a compression bomb that slipped past the broker's checks.
+    /// </summary>
+    public const int MaxUncompressedBatchBytes = 256 * 1024 * 1024;
+
     public static string Name(long baseOffset) => baseOffset.ToString("D20", CultureInfo.InvariantCulture);
 
     public static string LogPath(string dir, long baseOffset, string suffix = "") => Path.Combine(dir, Name(baseOffset) + LogSuffix + suffix);
@@ -24,6 +30,14 @@ internal static class SegmentFiles
     public static string IndexPath(string dir, long baseOffset, string suffix = "") => Path.Combine(dir, Name(baseOffset) + IndexSuffix + suffix);
 
     public static string TimeIndexPath(string dir, long baseOffset, string suffix = "") => Path.Combine(dir, Name(baseOffset) + TimeIndexSuffix + suffix);
+
+    /// <summary>Deletes a segment's log and index files (those that exist).</summary>
+    public static void DeleteAll(IO.IFileSystem fs, string dir, long baseOffset)
+    {
+        fs.DeleteFile(LogPath(dir, baseOffset));
+        fs.DeleteFile(IndexPath(dir, baseOffset));
+        fs.DeleteFile(TimeIndexPath(dir, baseOffset));
+    }
 
     /// <summary>Parses "00000000000000000042.log" (after removing <paramref name="suffix"/>) into 42.</summary>
     public static bool TryParseBaseOffset(string path, string kind, string suffix, out long baseOffset)
