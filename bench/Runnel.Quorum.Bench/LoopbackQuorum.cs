@@ -122,16 +122,7 @@ internal sealed class BenchNode : IAsyncDisposable
         var header = Framing.ReadRequestHeader(ref reader, frame);
         var api = (ApiKey)header.RequestApiKey;
         var body = RaftWire.Decode(api, request: true, frame.AsMemory(reader.Position), header.RequestApiVersion);
-        var source = body switch
-        {
-            VoteRequest v => RaftRequests.Single(v)?.CandidateId ?? -1,
-            BeginQuorumEpochRequest b => RaftRequests.Single(b)?.LeaderId ?? -1,
-            EndQuorumEpochRequest e => RaftRequests.Single(e)?.LeaderId ?? -1,
-            FetchRequest f => RaftRequests.FetchReplica(f),
-            FetchSnapshotRequest s => s.ReplicaId,
-            _ => -1,
-        };
-        var reply = await Transport.HandleAsync(source, api, body, TimeSpan.FromSeconds(5), _stopping.Token);
+        var reply = await Transport.HandleAsync(RaftRequests.SourceOf(body), api, body, TimeSpan.FromSeconds(5), _stopping.Token);
         if (reply is null)
             return;
         using var writer = new KafkaWriter(1024);

@@ -1,7 +1,6 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
-using Runnel.Raft.Messages;
 
 namespace Runnel.Broker.Handlers;
 
@@ -15,6 +14,6 @@ internal sealed class BeginQuorumEpochHandler : ApiHandler<BeginQuorumEpochReque
     public override short MaxVersion => 1;
 
     protected override async ValueTask<BeginQuorumEpochResponse?> HandleAsync(RequestContext context, BeginQuorumEpochRequest request)
-        => await QuorumForwarding.ForwardAsync(context, RaftRequests.Single(request)?.LeaderId ?? -1, Key, request,
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new BeginQuorumEpochResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

@@ -1,7 +1,6 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
-using Runnel.Raft.Messages;
 
 namespace Runnel.Broker.Handlers;
 
@@ -15,6 +14,6 @@ internal sealed class EndQuorumEpochHandler : ApiHandler<EndQuorumEpochRequest, 
     public override short MaxVersion => 1;
 
     protected override async ValueTask<EndQuorumEpochResponse?> HandleAsync(RequestContext context, EndQuorumEpochRequest request)
-        => await QuorumForwarding.ForwardAsync(context, RaftRequests.Single(request)?.LeaderId ?? -1, Key, request,
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new EndQuorumEpochResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

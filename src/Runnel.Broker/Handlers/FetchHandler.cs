@@ -30,7 +30,7 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
         // A voter replicating the metadata log: the quorum member answers (see RaftNode.Fetch).
         if (request.Topics is [var only] && (only.Topic == RaftRequests.MetadataTopic || only.TopicId == RaftRequests.MetadataTopicId))
         {
-            return await QuorumForwarding.ForwardAsync(context, RaftRequests.FetchReplica(request), Key, request,
+            return await QuorumForwarding.ForwardAsync(context, Key, request,
                 () => new FetchResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
         }
         if (request.SessionId != 0)

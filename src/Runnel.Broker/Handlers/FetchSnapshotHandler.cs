@@ -14,6 +14,6 @@ internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, Fe
     public override short MaxVersion => 1;
 
     protected override async ValueTask<FetchSnapshotResponse?> HandleAsync(RequestContext context, FetchSnapshotRequest request)
-        => await QuorumForwarding.ForwardAsync(context, request.ReplicaId, Key, request,
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new FetchSnapshotResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

@@ -1,6 +1,7 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Protocol;
 using Runnel.Protocol.Primitives;
+using Runnel.Raft.Messages;
 
 namespace Runnel.Broker.Handlers;
 
@@ -13,11 +14,11 @@ internal static class QuorumForwarding
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(5);
 
-    public static async ValueTask<TResponse> ForwardAsync<TResponse>(RequestContext context, int source, ApiKey api, IKafkaMessage request, Func<TResponse> error)
+    public static async ValueTask<TResponse> ForwardAsync<TResponse>(RequestContext context, ApiKey api, IKafkaMessage request, Func<TResponse> error)
         where TResponse : class, IKafkaMessage
     {
         var quorum = context.Broker.Quorum;
-        var reply = await quorum.Transport.HandleAsync(source, api, request, ReplyTimeout, context.Cancellation).ConfigureAwait(false);
+        var reply = await quorum.Transport.HandleAsync(RaftRequests.SourceOf(request), api, request, ReplyTimeout, context.Cancellation).ConfigureAwait(false);
         return reply as TResponse ?? error();
     }
 }

@@ -1,7 +1,6 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
-using Runnel.Raft.Messages;
 
 namespace Runnel.Broker.Handlers;
 
@@ -18,6 +17,6 @@ internal sealed class VoteHandler : ApiHandler<VoteRequest, VoteResponse>
     public override short MaxVersion => 2;
 
     protected override async ValueTask<VoteResponse?> HandleAsync(RequestContext context, VoteRequest request)
-        => await QuorumForwarding.ForwardAsync(context, RaftRequests.Single(request)?.CandidateId ?? -1, Key, request,
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new VoteResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

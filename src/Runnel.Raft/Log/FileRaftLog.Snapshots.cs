@@ -90,17 +90,5 @@ public sealed partial class FileRaftLog
         return position < 0 || position > file.Length ? 0 : file.Read(position, destination);
     }
 
-    private void Store(OffsetAndEpoch id, ReadOnlySpan<byte> data)
-    {
-        var path = PathOf(id);
-        var temp = path + ".tmp";
-        using (var file = _fs.Open(temp, create: true))
-        {
-            file.SetLength(0);
-            file.Write(0, data);
-            file.Flush();
-        }
-        _fs.Rename(temp, path);
-        _fs.SyncDirectory(_snapshotDir);
-    }
+    private void Store(OffsetAndEpoch id, ReadOnlySpan<byte> data) => DurableFile.Replace(_fs, PathOf(id), data);
 }

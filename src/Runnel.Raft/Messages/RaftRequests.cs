@@ -1,5 +1,6 @@
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Raft.Messages;
 
@@ -74,6 +75,20 @@ public static class RaftRequests
                 Partitions = [new() { CurrentLeaderEpoch = epoch, FetchOffset = position.Offset, LastFetchedEpoch = position.Epoch, PartitionMaxBytes = maxBytes }],
             },
         ],
+    };
+
+    /// <summary>
+    /// The node that sent a quorum request, from the request itself (a candidate, a leader, a fetching replica), as a
+    /// server must know it to hand the request to the core; -1 when the request does not say.
+    /// </summary>
+    public static int SourceOf(IKafkaMessage request) => request switch
+    {
+        VoteRequest v => Single(v)?.CandidateId ?? -1,
+        BeginQuorumEpochRequest b => Single(b)?.LeaderId ?? -1,
+        EndQuorumEpochRequest e => Single(e)?.LeaderId ?? -1,
+        FetchRequest f => FetchReplica(f),
+        FetchSnapshotRequest s => s.ReplicaId,
+        _ => -1,
     };
 
     /// <summary>The fetching replica: ReplicaState (v15+) or the older top-level field.</summary>

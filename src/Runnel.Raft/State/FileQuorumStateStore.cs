@@ -51,15 +51,6 @@ public sealed class FileQuorumStateStore(IFileSystem fileSystem, string director
     {
         fileSystem.CreateDirectory(directory);
         var json = JsonSerializer.Serialize(new Stored(state.LeaderId ?? -1, state.Epoch, state.VotedId ?? -1, state.Recovering, state.VoteFloor, 0));
-        var temp = PathName + ".tmp";
-        using (var file = fileSystem.Open(temp, create: true))
-        {
-            var bytes = Encoding.UTF8.GetBytes(json);
-            file.SetLength(0);
-            file.Write(0, bytes);
-            file.Flush();
-        }
-        fileSystem.Rename(temp, PathName);
-        fileSystem.SyncDirectory(directory);
+        DurableFile.Replace(fileSystem, PathName, Encoding.UTF8.GetBytes(json));
     }
 }
