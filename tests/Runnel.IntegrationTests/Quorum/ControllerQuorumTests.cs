@@ -73,6 +73,14 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(newEpoch, described.LeaderEpoch);
         Assert.Equal((newLeader, newEpoch), await AgreedLeaderAsync(_nodes, (_, _) => true, TimeSpan.FromSeconds(10)));
 
+        // runnel cluster quorum, asked any node, finds the leader and shows every voter caught up.
+        var cli = await RunnelCli.RunAsync("cluster", "quorum", "--bootstrap-server", _nodes[(newLeader % 3)].Bootstrap);
+        Assert.True(cli.ExitCode == 0, ExternalProcess.Describe(cli));
+        Assert.Contains($"LeaderId:             {newLeader}", cli.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"LeaderEpoch:          {newEpoch}", cli.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CurrentVoters:        [1,2,3]", cli.Stdout, StringComparison.Ordinal);
+        Assert.Equal(3, cli.Lines.Count(l => l.EndsWith("Leader", StringComparison.Ordinal) || l.EndsWith("Follower", StringComparison.Ordinal)));
+
         foreach (var node in _nodes)
         {
             var topics = await QuorumRequests.UntilAsync(async () => (Dictionary<string, (Guid Id, int Partitions)>?)await QuorumRequests.TopicsAsync(node.Bootstrap), t => t.ContainsKey("after"), TimeSpan.FromSeconds(10), $"topics on {node.Bootstrap}");
