@@ -35,6 +35,8 @@ public sealed partial class RunnelBroker
             // In a quorum the leader may not be up yet; the topics then arrive as the log is replicated.
             if (quorum.Voters.Count == 1 && !await quorum.WaitForCatchUpAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
                 throw new InvalidOperationException("The metadata quorum did not load within 30 seconds.");
+            if (quorum.Voters.Count == 1)
+                await LegacyMetadataImport.ImportAsync(config, quorum, logger).ConfigureAwait(false);
             topics = new TopicManager(config, loggerFactory, quorum, quorum.Loader.Image);
             await quorum.SubscribeAsync(topics).ConfigureAwait(false);
         }
