@@ -37,6 +37,9 @@ public sealed partial class RaftNode
     /// <summary>Asks every voter it has not heard from (and, without a leader, looks for one) with a fetch.</summary>
     private void PollRecovery()
     {
+        // A probe that reaches the leader counts as a fetch, whose offset acknowledges the log up to it: flushed first.
+        if (_log.FlushedOffset < _log.EndOffset)
+            _log.Flush();
         foreach (var voter in _voters.Ids)
         {
             if (voter != _id && !_heard.ContainsKey(voter) && !_outstanding.Values.Any(o => o.Destination == voter))
