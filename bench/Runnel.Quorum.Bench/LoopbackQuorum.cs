@@ -13,17 +13,46 @@ using Runnel.Storage.IO;
 
 namespace Runnel.Quorum.Bench;
 
-/// <summary>A state machine that only counts, so the figure is the quorum's, not an application's.</summary>
+/// <summary>A state machine that only counts (so the figure is the quorum's) and wakes whoever waits for an offset.</summary>
 internal sealed class CountingMachine : IRaftStateMachine
 {
-    public long Applied;
+    private readonly object _lock = new();
+    private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
+    private long _applied;
 
-    public void Apply(BatchInfo info, ReadOnlySpan<byte> batch) => Volatile.Write(ref Applied, info.LastOffset + 1);
+    public long Applied => Volatile.Read(ref _applied);
 
-    public void LoadSnapshot(OffsetAndEpoch id, ReadOnlySpan<byte> data) => Volatile.Write(ref Applied, id.Offset);
+    public void Apply(BatchInfo info, ReadOnlySpan<byte> batch) => Advance(info.LastOffset + 1);
+
+    public void LoadSnapshot(OffsetAndEpoch id, ReadOnlySpan<byte> data) => Advance(id.Offset);
 
     public void OnLeaderChange(int epoch, int? leaderId)
     {
+    }
+
+    /// <summary>Completes once everything below <paramref name="end"/> is applied.</summary>
+    public Task WaitForAsync(long end)
+    {
+        lock (_lock)
+        {
+            if (_applied >= end)
+                return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((end, done));
+            return done.Task;
+        }
+    }
+
+    private void Advance(long applied)
+    {
+        List<TaskCompletionSource> done;
+        lock (_lock)
+        {
+            Volatile.Write(ref _applied, applied);
+            done = [.. _waiters.Where(w => w.Offset <= applied).Select(w => w.Done)];
+            _waiters.RemoveAll(w => w.Offset <= applied);
+        }
+        done.ForEach(d => d.TrySetResult());
     }
 }
 

@@ -6,9 +6,10 @@ using Runnel.Quorum.Bench;
 //   failover [runs]: from a crash of the leader (its loop and sockets stop, no resignation, as kill -9) to a new
 //   leader with a higher epoch that has committed its own epoch start; median, min, max.
 // Usage: dotnet run -c Release --project bench/Runnel.Quorum.Bench -- throughput 10 100 10 | failover 10
+// (VOTERS=1 runs the same against a lone voter, for the cost of replication by comparison.)
 var mode = args.Length > 0 ? args[0] : "throughput";
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-await using var quorum = await LoopbackQuorum.StartAsync(3);
+await using var quorum = await LoopbackQuorum.StartAsync(int.Parse(Environment.GetEnvironmentVariable("VOTERS") ?? "3", System.Globalization.CultureInfo.InvariantCulture));
 var leader = await quorum.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
 if (mode == "failover")
 {

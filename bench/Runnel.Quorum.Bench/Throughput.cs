@@ -19,8 +19,7 @@ internal static class Throughput
             {
                 var started = Stopwatch.GetTimestamp();
                 var last = await leader.Driver.AppendAsync(records) ?? throw new InvalidOperationException("Leadership lost during the run.");
-                while (Volatile.Read(ref leader.Machine.Applied) <= last)
-                    await Task.Delay(1);
+                await leader.Machine.WaitForAsync(last + 1);
                 lock (latencies)
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Add(ref committed, recordsPerBatch);
