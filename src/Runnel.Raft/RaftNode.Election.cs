@@ -61,7 +61,9 @@ public sealed partial class RaftNode
         }
         if (p.CandidateEpoch > _state.Epoch)
             BecomeUnattached(p.CandidateEpoch);
+        // Not when this epoch's leader is known (a prospective node that came from following it), as in Kafka.
         var canVote = _role is RaftRole.Unattached or RaftRole.Prospective
+            && _state.LeaderId is null
             && (_state.VotedId is null || _state.VotedId == candidate)
             && _state.Epoch > _state.VoteFloor;
         var granted = canVote && logOk;
@@ -73,6 +75,7 @@ public sealed partial class RaftNode
         }
         if (granted)
         {
+            LeaveRole();
             _role = RaftRole.Unattached;
             _electionDeadline = _now + RandomElectionTimeout();
         }
