@@ -33,10 +33,12 @@ public sealed partial class RunnelBroker
         {
             // A lone voter leads at once: serve nothing until its topics and configs are loaded from the metadata log.
             // In a quorum the leader may not be up yet; the topics then arrive as the log is replicated.
-            if (quorum.Voters.Count == 1 && !await quorum.WaitForCatchUpAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
-                throw new InvalidOperationException("The metadata quorum did not load within 30 seconds.");
             if (quorum.Voters.Count == 1)
+            {
+                if (!await quorum.WaitForCatchUpAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+                    throw new InvalidOperationException("The metadata quorum did not load within 30 seconds.");
                 await LegacyMetadataImport.ImportAsync(config, quorum, logger).ConfigureAwait(false);
+            }
             topics = new TopicManager(config, loggerFactory, quorum, quorum.Loader.Image);
             await quorum.SubscribeAsync(topics).ConfigureAwait(false);
         }
