@@ -84,6 +84,8 @@ public sealed partial class RunnelBroker
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
         broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
         broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
+        if (config.GetBool("log.cleaner.enable"))
+            broker._background.Add(Task.Run(() => broker.RunCompactionAsync(broker._stopping.Token), CancellationToken.None));
         broker._background.Add(groups.RunRetentionAsync(broker._stopping.Token));
         foreach (var listener in listeners)
             logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
@@ -125,6 +127,28 @@ public sealed partial class RunnelBroker
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Compaction of compacted topics, every log.cleaner.backoff.ms, off the request threads.</summary>
+    private async Task RunCompactionAsync(CancellationToken stopping)
+    {
+        var backoff = TimeSpan.FromMilliseconds(Math.Max(_services.Config.GetLong("log.cleaner.backoff.ms"), 10));
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _services.Topics.Logs.RunCompactionLoopAsync(backoff, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A failed pass must not end compaction for good; the next pass starts from the log's state.
+                _logger.LogError(e, "Compaction pass failed");
+            }
         }
     }
 

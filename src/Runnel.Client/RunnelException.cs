@@ -30,8 +30,8 @@ public class RunnelException : Exception
 
     public ErrorCode ErrorCode { get; }
 
-    /// <summary>True when Kafka marks the error retriable (the same request may succeed later).</summary>
-    public bool IsRetriable => ErrorCode != ErrorCode.None && ErrorCodes.IsRetriable(ErrorCode);
+    /// <summary>True when the same request may succeed later: Kafka marks the error retriable, or the connection failed.</summary>
+    public virtual bool IsRetriable => ErrorCode != ErrorCode.None && ErrorCodes.IsRetriable(ErrorCode);
 
     /// <summary>Builds an exception for a broker error, naming it as Kafka does (UNKNOWN_TOPIC_OR_PARTITION).</summary>
     internal static RunnelException FromError(ErrorCode code, string context, string? brokerMessage = null)
@@ -51,4 +51,18 @@ public class RunnelException : Exception
 /// <summary>The broker does not serve an API (or any version of it) that this client needs.</summary>
 public sealed class UnsupportedApiException(string message) : RunnelException(ErrorCode.UnsupportedVersion, message)
 {
+}
+
+/// <summary>
+/// A connection to a broker could not be opened, failed, timed out or fell out of step, so the request's outcome is
+/// unknown. Retrying (on a new connection) may succeed; producers and consumers do so themselves.
+/// </summary>
+public sealed class BrokerConnectionException : RunnelException
+{
+    public BrokerConnectionException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    public override bool IsRetriable => true;
 }

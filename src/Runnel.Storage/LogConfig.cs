@@ -11,7 +11,6 @@ public enum CleanupPolicy
     Compact = 2,
 }
 
-
 /// <summary>
 /// Per-topic log settings under Kafka's names and defaults, so operators' existing configs carry over.
 /// -1 means "unlimited" for the retention settings, as in Kafka; flush.* default to never (page cache only).

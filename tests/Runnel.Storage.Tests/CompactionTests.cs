@@ -51,6 +51,28 @@ public sealed class CompactionTests
         Assert.Equal([.. after, .. h.ReadRecords().Skip(after.Count)], h.ReadRecords());
     }
 
+    /// <summary>
+    /// A segment compaction emptied keeps one header-only batch; a read must not answer with only such batches while
+    /// records follow (librdkafka reports that as "message too large to fetch" and stops).
+    /// </summary>
+    [Fact]
+    public void Reads_at_every_offset_start_with_a_batch_that_has_records()
+    {
+        using var h = new LogHarness(Compacted);
+        Fill(h, 1500, 10);
+        h.Append();
+        h.Manager.Cleaner.Clean(h.Log, force: true);
+        for (var offset = h.Log.LogStartOffset; offset < h.Log.LogEndOffset; offset++)
+        {
+            using var read = h.Log.Read(offset, 1 << 20);
+            var bytes = new byte[read.Length];
+            read.CopyTo(bytes);
+            Assert.True(Protocol.Records.RecordBatchHeader.TryRead(bytes, out var first), $"nothing read at {offset}");
+            Assert.True(first.RecordCount > 0, $"the read at {offset} starts with an empty batch at {first.BaseOffset}");
+            Assert.True(first.LastOffset >= offset);
+        }
+    }
+
     [Fact]
     public void Tombstones_stay_for_delete_retention_ms_then_go()
     {

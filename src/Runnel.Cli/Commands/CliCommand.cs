@@ -1,3 +1,4 @@
+using Runnel.Broker.Configuration;
 using Runnel.Cli.Parsing;
 
 namespace Runnel.Cli.Commands;
@@ -10,6 +11,11 @@ internal abstract class CliCommand
         "broker(s) to bootstrap from, comma-separated (default localhost:9092)", "bootstrap-servers", "broker-list", "b");
 
     public static readonly OptionSpec Help = OptionSpec.Flag("help", "show this help", "h");
+
+    /// <summary>kafka-topics' --command-config and the console tools' --producer.config / --consumer.config.</summary>
+    public static readonly OptionSpec ConfigFile = OptionSpec.Value("command-config", "file",
+        "client configs from a Java properties file (bootstrap.servers, client.id, ...); flags win over it",
+        "producer.config", "consumer.config");
 
     public abstract string Name { get; }
 
@@ -26,5 +32,21 @@ internal abstract class CliCommand
 
     public string Usage => $"{Synopsis}\n\nOptions:\n{ArgumentParser.Describe(Options)}";
 
-    protected static string BootstrapOf(ParsedArguments args) => args.Get(BootstrapServer.Name) ?? "localhost:9092";
+    protected static string BootstrapOf(ParsedArguments args)
+        => args.Get(BootstrapServer.Name) ?? ConfigFileOf(args).GetValueOrDefault("bootstrap.servers") ?? "localhost:9092";
+
+    /// <summary>The settings in the --command-config file, or none.</summary>
+    protected static Dictionary<string, string> ConfigFileOf(ParsedArguments args)
+    {
+        if (args.Get(ConfigFile.Name) is not { } path)
+            return [];
+        try
+        {
+            return PropertiesFile.Parse(File.ReadAllText(path)).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"Cannot read the config file {path}: {e.Message}");
+        }
+    }
 }

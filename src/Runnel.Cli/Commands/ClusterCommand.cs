@@ -19,7 +19,7 @@ internal sealed class ClusterCommand : CliCommand
 
     public override string Synopsis => "Usage: runnel cluster info|quorum [--bootstrap-server host:port] [--api-versions]";
 
-    public override IReadOnlyList<OptionSpec> Options { get; } = [BootstrapServer, ApiVersions, Help];
+    public override IReadOnlyList<OptionSpec> Options { get; } = [BootstrapServer, ConfigFile, ApiVersions, Help];
 
     public override int MaxPositionals => 1;
 

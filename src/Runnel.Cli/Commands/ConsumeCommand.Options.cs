@@ -67,27 +67,40 @@ internal sealed partial class ConsumeCommand
     {
         var options = new ConsumerOptions
         {
-            BootstrapServers = BootstrapOf(args),
             ClientId = "runnel-consumer",
-            // A position that falls off the log (retention) moves to the nearest end the user would expect.
-            AutoOffsetReset = start.Kind == StartKind.End ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
+            // Where an out-of-range position goes: an explicit offset past the end waits at the end, as Kafka's
+            // console consumer does; positions found by time or counted back from the end fell off the log's start.
+            AutoOffsetReset = start.Kind is StartKind.End or StartKind.Offset ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
         };
+        // A config file may hold anything a Java consumer reads (deserializers, security): what we do not use is skipped.
+        foreach (var (key, value) in ConfigFileOf(args))
+            Apply(options, key, value);
         foreach (var (key, value) in args.GetPairs(ConsumerProperty.Name))
         {
-            switch (key)
-            {
-                case "fetch.max.wait.ms": options.FetchMaxWait = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
-                case "fetch.min.bytes": options.FetchMinBytes = ParsedArguments.ParseInt(key, value); break;
-                case "fetch.max.bytes": options.FetchMaxBytes = ParsedArguments.ParseInt(key, value); break;
-                case "max.partition.fetch.bytes": options.MaxPartitionFetchBytes = ParsedArguments.ParseInt(key, value); break;
-                case "isolation.level": options.ReadCommitted = value == "read_committed"; break;
-                case "client.id": options.ClientId = value; break;
-                case "check.crcs": options.CheckCrcs = value != "false"; break;
-                case "bootstrap.servers": options.BootstrapServers = value; break;
-                default: throw new UsageException($"Unsupported consumer property '{key}'.");
-            }
+            if (!Apply(options, key, value))
+                throw new UsageException($"Unsupported consumer property '{key}'.");
         }
+        if (args.Get(BootstrapServer.Name) is { } bootstrap)
+            options.BootstrapServers = bootstrap;
         return options;
+    }
+
+    private static bool Apply(ConsumerOptions options, string key, string value)
+    {
+        switch (key)
+        {
+            case "fetch.max.wait.ms": options.FetchMaxWait = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
+            case "fetch.min.bytes": options.FetchMinBytes = ParsedArguments.ParseInt(key, value); break;
+            case "fetch.max.bytes": options.FetchMaxBytes = ParsedArguments.ParseInt(key, value); break;
+            case "max.partition.fetch.bytes": options.MaxPartitionFetchBytes = ParsedArguments.ParseInt(key, value); break;
+            case "isolation.level": options.ReadCommitted = value == "read_committed"; break;
+            case "client.id": options.ClientId = value; break;
+            case "check.crcs": options.CheckCrcs = value != "false"; break;
+            case "bootstrap.servers": options.BootstrapServers = value; break;
+            case "request.timeout.ms": options.RequestTimeout = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
+            default: return false;
+        }
+        return true;
     }
 
     private static async Task SeekAsync(RunnelConsumer consumer, StartPosition start, CancellationToken cancellationToken)

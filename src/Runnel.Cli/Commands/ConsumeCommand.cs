@@ -38,7 +38,7 @@ internal sealed partial class ConsumeCommand : CliCommand
         "Usage: runnel consume --topic <name> [--partition n] [--from-beginning | --offset o | --timestamp t] [--max-messages n] [--format '%k:%v']";
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
-        [BootstrapServer, Topic, Partition, FromBeginning, Offset, Timestamp, MaxMessages, TimeoutMs, ExitAtEnd, Group, Format, Property, ConsumerProperty, Help];
+        [BootstrapServer, ConfigFile, Topic, Partition, FromBeginning, Offset, Timestamp, MaxMessages, TimeoutMs, ExitAtEnd, Group, Format, Property, ConsumerProperty, Help];
 
     public override async Task<int> RunAsync(ParsedArguments args, CliConsole console, CancellationToken cancellationToken)
     {

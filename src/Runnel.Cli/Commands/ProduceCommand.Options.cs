@@ -11,24 +11,18 @@ internal sealed partial class ProduceCommand
 {
     internal static ProducerOptions BuildOptions(ParsedArguments args)
     {
-        var options = new ProducerOptions { BootstrapServers = BootstrapOf(args), ClientId = "runnel-producer" };
-        // --producer-property first, so the dedicated flags below win when both are given.
+        var options = new ProducerOptions { ClientId = "runnel-producer" };
+        // A config file may hold anything a Java producer reads (serializers, security): what we do not use is skipped.
+        foreach (var (key, value) in ConfigFileOf(args))
+            Apply(options, key, value);
+        // --producer-property next, so the dedicated flags below win when both are given.
         foreach (var (key, value) in args.GetPairs(ProducerProperty.Name))
         {
-            switch (key)
-            {
-                case "acks": options.Acks = ParseAcks(value); break;
-                case "linger.ms": options.Linger = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
-                case "batch.size": options.BatchSize = ParsedArguments.ParseInt(key, value); break;
-                case "compression.type": options.Compression = ParseCompression(value); break;
-                case "client.id": options.ClientId = value; break;
-                case "max.request.size": options.MaxRequestSize = ParsedArguments.ParseInt(key, value); break;
-                case "delivery.timeout.ms": options.DeliveryTimeout = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
-                case "request.timeout.ms": options.RequestTimeout = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
-                case "bootstrap.servers": options.BootstrapServers = value; break;
-                default: throw new UsageException($"Unsupported producer property '{key}'.");
-            }
+            if (!Apply(options, key, value))
+                throw new UsageException($"Unsupported producer property '{key}'.");
         }
+        if (args.Get(BootstrapServer.Name) is { } bootstrap)
+            options.BootstrapServers = bootstrap;
         if (args.Get(AcksOption.Name) is { } acks)
             options.Acks = ParseAcks(acks);
         if (args.Get(Compression.Name) is { } codec)
@@ -38,6 +32,24 @@ internal sealed partial class ProduceCommand
         if (args.GetInt(BatchSize.Name) is { } batchSize)
             options.BatchSize = batchSize > 0 ? batchSize : throw new UsageException("--batch-size must be positive.");
         return options;
+    }
+
+    private static bool Apply(ProducerOptions options, string key, string value)
+    {
+        switch (key)
+        {
+            case "acks": options.Acks = ParseAcks(value); break;
+            case "linger.ms": options.Linger = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
+            case "batch.size": options.BatchSize = ParsedArguments.ParseInt(key, value); break;
+            case "compression.type": options.Compression = ParseCompression(value); break;
+            case "client.id": options.ClientId = value; break;
+            case "max.request.size": options.MaxRequestSize = ParsedArguments.ParseInt(key, value); break;
+            case "delivery.timeout.ms": options.DeliveryTimeout = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
+            case "request.timeout.ms": options.RequestTimeout = TimeSpan.FromMilliseconds(ParsedArguments.ParseInt(key, value)); break;
+            case "bootstrap.servers": options.BootstrapServers = value; break;
+            default: return false;
+        }
+        return true;
     }
 
     internal static LineReader BuildLineReader(ParsedArguments args)

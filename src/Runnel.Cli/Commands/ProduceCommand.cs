@@ -15,6 +15,9 @@ internal sealed partial class ProduceCommand : CliCommand
     /// <summary>Records awaiting their delivery report before reading more input: bounds memory on endless input.</summary>
     private const int MaxOutstanding = 10_000;
 
+    /// <summary>Failures explained one by one before the rest are only counted (a missing topic fails every line).</summary>
+    private const int MaxReportedFailures = 10;
+
     private static readonly OptionSpec Topic = OptionSpec.Value("topic", "name", "topic to write to", "t");
     private static readonly OptionSpec File = OptionSpec.Value("file", "path", "read lines from this file instead of stdin", "f");
     private static readonly OptionSpec KeySeparator = OptionSpec.Value("key-separator", "text", "split each line into key and value at the first occurrence", "K");
@@ -38,7 +41,7 @@ internal sealed partial class ProduceCommand : CliCommand
     public override string Synopsis => "Usage: runnel produce --topic <name> [--key-separator :] [--partition n] [--acks all|1|0] [--compression codec] < lines";
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
-        [BootstrapServer, Topic, File, KeySeparator, Partition, AcksOption, Compression, Header, Property, ProducerProperty, Linger, BatchSize, NullMarker, PrintOffsets, Help];
+        [BootstrapServer, ConfigFile, Topic, File, KeySeparator, Partition, AcksOption, Compression, Header, Property, ProducerProperty, Linger, BatchSize, NullMarker, PrintOffsets, Help];
 
     public override async Task<int> RunAsync(ParsedArguments args, CliConsole console, CancellationToken cancellationToken)
     {
@@ -50,11 +53,16 @@ internal sealed partial class ProduceCommand : CliCommand
         using var input = file is null ? null : OpenFile(file);
         var lines = input ?? console.In;
 
-        var progress = new Progress(console, "Produced", live: !console.InputIsTerminal);
+        // A person typing lines needs no counter; a file or a pipe can be long.
+        var progress = new Progress(console, "Produced", live: input is not null || !console.InputIsTerminal);
         var outstanding = new Queue<(long Line, long Bytes, Task<DeliveryResult> Delivery)>();
         var failures = 0;
         await using (var producer = new RunnelProducer(options))
         {
+            // Fail before reading any input when the cluster cannot be reached or the topic cannot be had.
+            var partitions = await producer.PartitionsForAsync(topic, cancellationToken).ConfigureAwait(false);
+            if (partition is { } chosen && !partitions.Contains(chosen))
+                throw new RunnelException($"Topic '{topic}' has no partition {chosen} (it has {partitions.Count}).");
             long lineNumber = 0;
             while (await ReadLineAsync(lines, cancellationToken).ConfigureAwait(false) is { } line)
             {
@@ -74,18 +82,18 @@ internal sealed partial class ProduceCommand : CliCommand
                 var bytes = (parsed.Key?.Length ?? 0) + (parsed.Value?.Length ?? 0);
                 outstanding.Enqueue((lineNumber, bytes, producer.ProduceAsync(record, CancellationToken.None)));
                 while (outstanding.Count > 0 && (outstanding.Count > MaxOutstanding || outstanding.Peek().Delivery.IsCompleted))
-                    failures += await ReportAsync(outstanding.Dequeue(), args, console, progress).ConfigureAwait(false);
+                    failures += await ReportAsync(outstanding.Dequeue(), args, console, progress, failures).ConfigureAwait(false);
             }
             await producer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             while (outstanding.Count > 0)
-                failures += await ReportAsync(outstanding.Dequeue(), args, console, progress).ConfigureAwait(false);
+                failures += await ReportAsync(outstanding.Dequeue(), args, console, progress, failures).ConfigureAwait(false);
         }
         progress.Finish(failures > 0 ? $"; {failures} failed" : null);
         return failures > 0 ? CliApp.Failed : CliApp.Ok;
     }
 
-    /// <summary>Awaits one delivery; returns 1 when it failed (after saying why).</summary>
-    private static async Task<int> ReportAsync((long Line, long Bytes, Task<DeliveryResult> Delivery) entry, ParsedArguments args, CliConsole console, Progress progress)
+    /// <summary>Awaits one delivery; returns 1 when it failed, saying why for the first few failures only.</summary>
+    private static async Task<int> ReportAsync((long Line, long Bytes, Task<DeliveryResult> Delivery) entry, ParsedArguments args, CliConsole console, Progress progress, int failedSoFar)
     {
         try
         {
@@ -97,7 +105,10 @@ internal sealed partial class ProduceCommand : CliCommand
         }
         catch (RunnelException e)
         {
-            await console.Error.WriteLineAsync($"runnel produce: line {entry.Line} was not delivered: {e.Message}").ConfigureAwait(false);
+            if (failedSoFar < MaxReportedFailures)
+                await console.Error.WriteLineAsync($"runnel produce: line {entry.Line} was not delivered: {e.Message}").ConfigureAwait(false);
+            else if (failedSoFar == MaxReportedFailures)
+                await console.Error.WriteLineAsync("runnel produce: more records failed; only their count is reported.").ConfigureAwait(false);
             return 1;
         }
     }
@@ -121,11 +132,7 @@ internal sealed partial class ProduceCommand : CliCommand
         {
             return new StreamReader(path);
         }
-        catch (IOException e)
-        {
-            throw new RunnelException($"Cannot read {path}: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RunnelException($"Cannot read {path}: {e.Message}", e);
         }

@@ -54,7 +54,8 @@ internal sealed class ServerCommand : CliCommand
         RunnelBroker broker;
         try
         {
-            broker = await RunnelBroker.StartAsync(config, logging, cancellationToken).ConfigureAwait(false);
+            // Not cancellable: a signal during start-up is handled below, by stopping the started broker cleanly.
+            broker = await RunnelBroker.StartAsync(config, logging, CancellationToken.None).ConfigureAwait(false);
         }
         catch (ConfigException e)
         {

@@ -36,7 +36,7 @@ internal sealed partial class TopicCommand : CliCommand
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
     [
-        BootstrapServer, Topic, Partitions, ReplicationFactor, Config, AddConfig, DeleteConfig, IfNotExists, IfExists, ExcludeInternal,
+        BootstrapServer, ConfigFile, Topic, Partitions, ReplicationFactor, Config, AddConfig, DeleteConfig, IfNotExists, IfExists, ExcludeInternal,
         .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
     ];
 

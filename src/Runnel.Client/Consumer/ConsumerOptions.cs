@@ -48,7 +48,10 @@ public sealed class ConsumerOptions : ClientOptions
 
     public int MaxPartitionFetchBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>Read only committed transactional records (isolation.level=read_committed).</summary>
+    /// <summary>
+    /// Read only up to the last stable offset (isolation.level=read_committed). Records of aborted transactions are
+    /// not filtered out yet; that comes with transaction support.
+    /// </summary>
     public bool ReadCommitted { get; set; }
 
     /// <summary>Check each batch's CRC-32C (check.crcs).</summary>

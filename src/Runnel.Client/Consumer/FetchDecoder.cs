@@ -36,10 +36,11 @@ internal static class FetchDecoder
             {
                 var timestampType = header.IsLogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime;
                 var records = RecordBatch.ReadRecords(batch, scratch, MaxUncompressedBatchBytes);
-                foreach (var record in records)
+                // MoveNext on this variable, not foreach (which walks a copy), so its Error reflects what was read.
+                while (records.MoveNext())
                 {
-                    if (record.Offset >= position)
-                        output.Add(Materialize(topic, partition, record, timestampType));
+                    if (records.Current.Offset >= position)
+                        output.Add(Materialize(topic, partition, records.Current, timestampType));
                 }
                 if (records.ErrorMessage is { } problem)
                     throw new RunnelException($"{topic}-{partition}: the batch at offset {header.BaseOffset} is unreadable: {problem}");

@@ -16,25 +16,28 @@ public sealed partial class RunnelConsumer
     /// </summary>
     public async Task<IReadOnlyList<ConsumeResult>> PollAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (_group is not null && !await MaintainGroupAsync(timeout, cancellationToken).ConfigureAwait(false))
-            return [];
-        if (_assigned.Count == 0)
+        if (_group is null && _assigned.Count == 0)
             throw new InvalidOperationException("No partitions are assigned; call Assign first.");
-        await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
-        if (_metadataStale)
-        {
-            await _cluster.RefreshAsync([.. _assigned.Keys.Select(p => p.Topic).Distinct()], allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
-            _metadataStale = false;
-        }
-        var byLeader = new Dictionary<int, List<TopicPartition>>();
-        foreach (var partition in _assigned.Keys)
-        {
-            var topic = await _cluster.GetTopicAsync(partition.Topic, allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
-            var leader = Metadata.ClusterClient.PartitionOf(topic, partition.Partition).Leader;
-            (byLeader.TryGetValue(leader, out var list) ? list : byLeader[leader] = []).Add(partition);
-        }
         var maxWait = TimeSpan.FromTicks(Math.Min(Math.Max(timeout.Ticks, 0), _options.FetchMaxWait.Ticks));
-        var replies = await Task.WhenAll(byLeader.Select(pair => FetchAsync(pair.Key, pair.Value, maxWait, cancellationToken))).ConfigureAwait(false);
+        FetchResponse[] replies;
+        try
+        {
+            if (_group is not null && !await MaintainGroupAsync(timeout, cancellationToken).ConfigureAwait(false))
+                return [];
+            await ResolvePositionsAsync(cancellationToken).ConfigureAwait(false);
+            // After a leadership error the last fetch flagged, look the leaders up again.
+            var byLeader = await _cluster.GroupByLeaderAsync(_assigned.Keys, forceRefresh: _metadataStale, cancellationToken).ConfigureAwait(false);
+            _metadataStale = false;
+            replies = await Task.WhenAll(byLeader.Select(pair => FetchAsync(pair.Key, pair.Value, maxWait, cancellationToken))).ConfigureAwait(false);
+        }
+        catch (BrokerConnectionException)
+        {
+            // As Kafka's consumer does, ride out a broker that is away: this poll returns nothing (after a pause, so
+            // a polling loop does not spin) and the next one reconnects. Positions have not moved.
+            _metadataStale = true;
+            await Task.Delay(maxWait < _options.RetryBackoff ? maxWait : _options.RetryBackoff, cancellationToken).ConfigureAwait(false);
+            return [];
+        }
         var output = new List<ConsumeResult>();
         foreach (var reply in replies)
             Apply(reply, output);

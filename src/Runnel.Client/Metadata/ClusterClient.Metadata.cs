@@ -66,12 +66,22 @@ internal sealed partial class ClusterClient
         }
     }
 
-    /// <summary>The partition's leader connection, refreshing metadata when the cached leader is unknown.</summary>
-    public async Task<Network.BrokerConnection> LeaderAsync(TopicPartition partition, CancellationToken cancellationToken)
+    /// <summary>The partitions grouped by their leader's node id, from metadata (refreshed when stale or forced).</summary>
+    public async Task<Dictionary<int, List<TopicPartition>>> GroupByLeaderAsync(IEnumerable<TopicPartition> partitions, bool forceRefresh, CancellationToken cancellationToken)
     {
-        var topic = await GetTopicAsync(partition.Topic, allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
-        var info = PartitionOf(topic, partition.Partition);
-        return await NodeAsync(info.Leader, cancellationToken).ConfigureAwait(false);
+        var byLeader = new Dictionary<int, List<TopicPartition>>();
+        var refreshed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var partition in partitions)
+        {
+            // Refresh each topic at most once per grouping, however many of its partitions are asked for.
+            var refresh = forceRefresh && refreshed.Add(partition.Topic);
+            var topic = await GetTopicAsync(partition.Topic, allowAutoCreate: false, cancellationToken, refresh).ConfigureAwait(false);
+            var leader = PartitionOf(topic, partition.Partition).Leader;
+            if (!byLeader.TryGetValue(leader, out var list))
+                byLeader[leader] = list = [];
+            list.Add(partition);
+        }
+        return byLeader;
     }
 
     public static PartitionInfo PartitionOf(TopicInfo topic, int partition)

@@ -16,13 +16,7 @@ internal sealed partial class ClusterClient
         var remaining = partitions.Distinct().ToList();
         for (var attempt = 0; remaining.Count > 0; attempt++)
         {
-            var byLeader = new Dictionary<int, List<TopicPartition>>();
-            foreach (var partition in remaining)
-            {
-                var topic = await GetTopicAsync(partition.Topic, allowAutoCreate: false, cancellationToken, forceRefresh: attempt > 0).ConfigureAwait(false);
-                var leader = PartitionOf(topic, partition.Partition).Leader;
-                (byLeader.TryGetValue(leader, out var list) ? list : byLeader[leader] = []).Add(partition);
-            }
+            var byLeader = await GroupByLeaderAsync(remaining, forceRefresh: attempt > 0, cancellationToken).ConfigureAwait(false);
             var retry = new List<TopicPartition>();
             var replies = byLeader.Select(async pair =>
             {

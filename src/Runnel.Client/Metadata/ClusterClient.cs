@@ -60,7 +60,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                     failures.Add(e.Message);
                 }
             }
-            throw new RunnelException($"No bootstrap server answered ({_options.BootstrapServers}): {string.Join("; ", failures)}");
+            throw new BrokerConnectionException($"No bootstrap server answered ({_options.BootstrapServers}): {string.Join("; ", failures)}");
         }
         finally
         {

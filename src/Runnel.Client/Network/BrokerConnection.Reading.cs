@@ -15,7 +15,7 @@ internal sealed partial class BrokerConnection
                 await _stream.ReadExactlyAsync(sizeBytes, _closing.Token).ConfigureAwait(false);
                 var size = BinaryPrimitives.ReadInt32BigEndian(sizeBytes);
                 if (size < 4 || size > _options.MaxResponseBytes)
-                    throw new RunnelException($"{Name} sent a reply frame of {size} bytes; the stream is corrupt.");
+                    throw new BrokerConnectionException($"{Name} sent a reply frame of {size} bytes; the stream is corrupt.");
                 // A fresh array per reply: decoded records are slices of it and live as long as the caller keeps them.
                 var frame = new byte[size];
                 await _stream.ReadExactlyAsync(frame, _closing.Token).ConfigureAwait(false);
@@ -23,11 +23,11 @@ internal sealed partial class BrokerConnection
                 lock (_pending)
                     _pending.TryDequeue(out pending);
                 if (pending is null)
-                    throw new RunnelException($"{Name} sent a reply to no request.");
+                    throw new BrokerConnectionException($"{Name} sent a reply to no request.");
                 if (!pending.Complete(frame))
                 {
                     // Already dequeued, so Fail below would not reach it: fail it here with the same reason.
-                    var outOfStep = new RunnelException($"{Name} answered out of order (expected correlation id {pending.CorrelationId}).");
+                    var outOfStep = new BrokerConnectionException($"{Name} answered out of order (expected correlation id {pending.CorrelationId}).");
                     pending.Completion.TrySetException(outOfStep);
                     throw outOfStep;
                 }
@@ -37,10 +37,10 @@ internal sealed partial class BrokerConnection
         {
             Fail(e switch
             {
-                RunnelException => e,
-                EndOfStreamException => new RunnelException($"{Name} closed the connection.", e),
-                OperationCanceledException => new RunnelException($"Connection to {Name} is closed.", e),
-                _ => new RunnelException($"Connection to {Name} failed: {e.Message}", e),
+                BrokerConnectionException => e,
+                EndOfStreamException => new BrokerConnectionException($"{Name} closed the connection.", e),
+                OperationCanceledException => new BrokerConnectionException($"Connection to {Name} is closed.", e),
+                _ => new BrokerConnectionException($"Connection to {Name} failed: {e.Message}", e),
             });
         }
     }
@@ -64,7 +64,7 @@ internal sealed partial class BrokerConnection
 
     public async ValueTask DisposeAsync()
     {
-        Fail(new RunnelException($"Connection to {Name} is closed."));
+        Fail(new BrokerConnectionException($"Connection to {Name} is closed."));
         await _readLoop.ConfigureAwait(false);
         await _sendLock.WaitAsync().ConfigureAwait(false);
         try

@@ -59,11 +59,11 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when ((e is SocketException or OperationCanceledException) && !cancellationToken.IsCancellationRequested)
             {
                 socket.Dispose();
                 var reason = e is SocketException ? e.Message : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s";
-                throw new RunnelException($"Could not connect to {name}: {reason}", e);
+                throw new BrokerConnectionException($"Could not connect to {name}: {reason}", e);
             }
             catch
             {
@@ -101,7 +101,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            var failure = new RunnelException(
+            var failure = new BrokerConnectionException(
                 $"{Name} did not answer {ApiCatalog.Get(key).Name} within {limit.TotalSeconds:0.#} s; closing the connection.");
             Fail(failure);
             throw failure;
@@ -141,9 +141,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 pending?.Completion.TrySetException(failure);
             return pending;
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException && _closing.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException || (e is OperationCanceledException && _closing.IsCancellationRequested))
         {
-            Fail(new RunnelException($"Connection to {Name} failed while sending: {e.Message}", e));
+            Fail(new BrokerConnectionException($"Connection to {Name} failed while sending: {e.Message}", e));
             ThrowIfFailed();
             throw;
         }
@@ -184,6 +184,6 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     private void ThrowIfFailed()
     {
         if (Volatile.Read(ref _failure) is { } failure)
-            throw failure as RunnelException ?? new RunnelException($"Connection to {Name} is closed.", failure);
+            throw failure as BrokerConnectionException ?? new BrokerConnectionException($"Connection to {Name} is closed.", failure);
     }
 }

@@ -39,8 +39,6 @@ internal sealed class ProducerBatch : IDisposable
 
     public bool IsClosed => _builder is null;
 
-    public int Attempts { get; set; }
-
     /// <summary>The encoded batch, once closed.</summary>
     public ReadOnlyMemory<byte> Bytes => IsClosed ? _buffer.WrittenMemory : throw new InvalidOperationException("The batch is still open.");
 

@@ -56,12 +56,12 @@ public sealed partial class RunnelProducer
         }
         await Task.WhenAll(byLeader.Select(pair => SendToLeaderAsync(pair.Key, pair.Value, retry))).ConfigureAwait(false);
         lock (_inFlight)
-            _inFlight.RemoveAll(b => b.Done.IsCompleted);
+            _inFlight.RemoveAll(b => b.Done.IsCompleted || retry.Contains(b)); // retries wait in the accumulator
         if (retry.Count == 0)
             return;
         try
         {
-            await _cluster.RefreshAsync([.. retry.Select(b => b.Partition.Topic).Distinct()], allowAutoCreate: false, _abort.Token).ConfigureAwait(false);
+            await _cluster.RefreshAsync([.. retry.Select(b => b.Partition.Topic).Distinct()], allowAutoCreate: false, CancellationToken.None).ConfigureAwait(false);
         }
         catch (RunnelException)
         {
@@ -75,9 +75,21 @@ public sealed partial class RunnelProducer
     {
         // Round k holds the k-th batch of each partition: a request carries at most one batch per partition, and
         // awaiting each round keeps a partition's batches in order.
+        // A partition whose batch is to be retried holds its later batches back too, or they would overtake it.
+        var held = new HashSet<TopicPartition>();
         foreach (var round in batches.GroupBy(b => b.Partition).SelectMany(g => g.Select((batch, index) => (batch, index))).GroupBy(x => x.index))
         {
-            var roundBatches = round.Select(x => x.batch).ToList();
+            var roundBatches = new List<ProducerBatch>();
+            foreach (var (batch, _) in round)
+            {
+                if (!held.Contains(batch.Partition))
+                    roundBatches.Add(batch);
+                else
+                    lock (retry)
+                        retry.Add(batch);
+            }
+            if (roundBatches.Count == 0)
+                continue;
             var request = new ProduceRequest
             {
                 TransactionalId = null,
@@ -91,15 +103,15 @@ public sealed partial class RunnelProducer
             };
             try
             {
-                var connection = await _cluster.NodeAsync(leader, _abort.Token).ConfigureAwait(false);
+                var connection = await _cluster.NodeAsync(leader, CancellationToken.None).ConfigureAwait(false);
                 if (_options.Acks == Acks.None)
                 {
-                    await connection.SendWithoutReplyAsync(ApiKey.Produce, request, _abort.Token).ConfigureAwait(false);
+                    await connection.SendWithoutReplyAsync(ApiKey.Produce, request, CancellationToken.None).ConfigureAwait(false);
                     foreach (var batch in roundBatches)
                         Settle(batch, null, retriable: false, retry);
                     continue;
                 }
-                var response = await connection.SendAsync<ProduceResponse>(ApiKey.Produce, request, _abort.Token).ConfigureAwait(false);
+                var response = await connection.SendAsync<ProduceResponse>(ApiKey.Produce, request, CancellationToken.None).ConfigureAwait(false);
                 foreach (var batch in roundBatches)
                     SettleFromReply(batch, response);
             }
@@ -107,8 +119,17 @@ public sealed partial class RunnelProducer
             {
                 // The request may or may not have been written; without idempotence a retry can duplicate, as in Kafka.
                 foreach (var batch in roundBatches)
-                    Settle(batch, e, retriable: e.ErrorCode == ErrorCode.None || e.IsRetriable, retry);
+                    Settle(batch, e, e.IsRetriable, retry);
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug or a request that cannot be encoded must fail these records, not silently stop the sender.
+                var error = new RunnelException($"Sending to broker {leader} failed: {e.Message}", e);
+                foreach (var batch in roundBatches)
+                    Settle(batch, error, retriable: false, retry);
+            }
+            lock (retry)
+                held.UnionWith(retry.Where(b => roundBatches.Contains(b)).Select(b => b.Partition));
         }
 
         void SettleFromReply(ProducerBatch batch, ProduceResponse response)
@@ -140,7 +161,6 @@ public sealed partial class RunnelProducer
             batch.Dispose();
             return;
         }
-        batch.Attempts++;
         if (retriable && _time.GetUtcNow().ToUnixTimeMilliseconds() < batch.Deadline)
         {
             lock (retry)

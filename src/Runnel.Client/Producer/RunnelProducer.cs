@@ -23,7 +23,7 @@ public sealed partial class RunnelProducer : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Task _dispatcher;
     private readonly Task _sender;
-    private readonly CancellationTokenSource _abort = new();
+    private readonly Dictionary<string, (RunnelException Error, DateTimeOffset Until)> _missingTopics = new(StringComparer.Ordinal);
     private int _flushRequests;
     private int _disposed;
 
@@ -51,23 +51,44 @@ public sealed partial class RunnelProducer : IAsyncDisposable
     /// <summary>
     /// Queues a record; the task completes when the broker has stored it (or at once after the write with acks=0)
     /// and fails with <see cref="RunnelException"/> when it cannot be delivered within the delivery timeout.
+    /// <paramref name="cancellationToken"/> cancels only the wait for queue space: a queued record is sent regardless.
     /// </summary>
-    public async Task<DeliveryResult> ProduceAsync(ProducerRecord record, CancellationToken cancellationToken = default)
+    public Task<DeliveryResult> ProduceAsync(ProducerRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var completion = new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var size = ProducerBatch.EstimateSize(record);
         if (size > _options.MaxRequestSize)
-            throw new RunnelException(Protocol.ErrorCode.MessageTooLarge, $"The record is about {size} bytes, more than MaxRequestSize ({_options.MaxRequestSize}).");
+        {
+            return Task.FromException<DeliveryResult>(new RunnelException(Protocol.ErrorCode.MessageTooLarge,
+                $"The record is about {size} bytes, more than MaxRequestSize ({_options.MaxRequestSize})."));
+        }
+        var completion = new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var item = new Incoming(record, completion, null);
+        // The common case, room in the queue, costs no extra state machine.
+        return _incoming.Writer.TryWrite(item) ? completion.Task : QueueWhenRoomAsync(item, cancellationToken);
+    }
+
+    private async Task<DeliveryResult> QueueWhenRoomAsync(Incoming item, CancellationToken cancellationToken)
+    {
         try
         {
-            await _incoming.Writer.WriteAsync(new Incoming(record, completion, null), cancellationToken).ConfigureAwait(false);
+            await _incoming.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
             throw new ObjectDisposedException(nameof(RunnelProducer));
         }
-        return await completion.Task.ConfigureAwait(false);
+        return await item.Completion!.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The partitions of <paramref name="topic"/>, looked up (and auto-created when allowed) as the first record
+    /// would; fails with <see cref="RunnelException"/> when the cluster is unreachable or the topic is missing.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> PartitionsForAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        var info = await _cluster.GetTopicAsync(topic, _options.AllowAutoTopicCreation, cancellationToken).ConfigureAwait(false);
+        return [.. info.Partitions.Select(p => p.Partition)];
     }
 
     /// <summary>Sends everything queued before the call, ignoring linger, and waits until each record is delivered or failed.</summary>
@@ -86,7 +107,7 @@ public sealed partial class RunnelProducer : IAsyncDisposable
         await batches.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Flushes, then closes the connections.</summary>
+    /// <summary>Flushes (waiting up to the delivery timeout for records still being retried), then closes the connections.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -96,7 +117,6 @@ public sealed partial class RunnelProducer : IAsyncDisposable
         _wake.Release();
         await _sender.ConfigureAwait(false);
         await _cluster.DisposeAsync().ConfigureAwait(false);
-        _abort.Dispose();
         _wake.Dispose();
     }
 
@@ -116,12 +136,25 @@ public sealed partial class RunnelProducer : IAsyncDisposable
                 continue;
             }
             var record = item.Record!;
+            if (_missingTopics.TryGetValue(record.Topic, out var missing) && _time.GetUtcNow() < missing.Until)
+            {
+                item.Completion!.TrySetException(missing.Error);
+                continue;
+            }
             try
             {
-                var topic = await _cluster.GetTopicAsync(record.Topic, _options.AllowAutoTopicCreation, _abort.Token).ConfigureAwait(false);
+                var topic = await _cluster.GetTopicAsync(record.Topic, _options.AllowAutoTopicCreation, CancellationToken.None).ConfigureAwait(false);
+                _missingTopics.Remove(record.Topic);
                 var partition = _accumulator.ChoosePartition(record, topic.Partitions.Count);
                 if (_accumulator.Append(new TopicPartition(record.Topic, partition), topic.Partitions.Count, record, item.Completion!))
                     _wake.Release();
+            }
+            catch (RunnelException e) when (e.ErrorCode == Protocol.ErrorCode.UnknownTopicOrPartition)
+            {
+                // Looking the topic up again took a whole request timeout; records right behind fail at once instead,
+                // for as long again, so a producer fed many records for a missing topic does not stall for each.
+                _missingTopics[record.Topic] = (e, _time.GetUtcNow() + _options.RequestTimeout);
+                item.Completion!.TrySetException(e);
             }
             catch (Exception e)
             {

@@ -39,6 +39,18 @@ internal sealed partial class LogSegment
         slice = default;
         if (!TryFindBatch(offset, size, out var first))
             return false;
+        // Batches compaction emptied carry no record; a fetch that returned only those would look to librdkafka like
+        // a message too large to fetch. Start at the first batch with records, or report the segment as exhausted
+        // (the caller then tries the next one, as Kafka moves on from a segment with nothing at the offset).
+        while (first.IsEmpty && first.LastOffset < maxOffset)
+        {
+            if (!TryReadHeader(first.Position + first.Size, size, out var following))
+            {
+                slice = new SegmentSlice(first.Position, 0, first.LastOffset + 1, first.LastOffset + 1);
+                return false;
+            }
+            first = following;
+        }
         slice = new SegmentSlice(first.Position, 0, first.BaseOffset, first.BaseOffset);
         if (first.LastOffset >= maxOffset)
             return true;
@@ -102,16 +114,12 @@ internal sealed partial class LogSegment
         batch = default;
         if ((long)position + RecordBatchHeader.Size > size)
             return false;
-        Span<byte> header = stackalloc byte[RecordBatchHeader.Size];
-        if (LogFile.Read(position, header) < header.Length)
+        Span<byte> bytes = stackalloc byte[RecordBatchHeader.Size];
+        if (LogFile.Read(position, bytes) < bytes.Length || !RecordBatchHeader.TryRead(bytes, out var header))
             return false;
-        var batchSize = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..]) + RecordBatchHeader.LogOverhead;
-        if (batchSize < RecordBatchHeader.Size || (long)position + batchSize > size)
+        if (header.TotalSize < RecordBatchHeader.Size || (long)position + header.TotalSize > size)
             return false;
-        var baseOffset = BinaryPrimitives.ReadInt64BigEndian(header);
-        var lastDelta = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.LastOffsetDeltaOffset..]);
-        var maxTimestamp = BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.MaxTimestampOffset..]);
-        batch = new BatchInfo(position, batchSize, baseOffset, baseOffset + lastDelta, maxTimestamp);
+        batch = new BatchInfo(position, header);
         return true;
     }
 }

@@ -6,7 +6,16 @@ using Runnel.Storage.IO;
 namespace Runnel.Storage.Segments;
 
 /// <summary>One batch found by <see cref="SegmentScanner"/>: where it is and the header fields storage needs.</summary>
-internal readonly record struct BatchInfo(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp);
+internal readonly record struct BatchInfo(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp, int RecordCount = 1)
+{
+    public BatchInfo(int position, RecordBatchHeader header)
+        : this(position, header.TotalSize, header.BaseOffset, header.LastOffset, header.MaxTimestamp, header.RecordCount)
+    {
+    }
+
+    /// <summary>A batch compaction emptied of records (kept only as a header); clients need not see it first.</summary>
+    public bool IsEmpty => RecordCount == 0;
+}
 
 /// <summary>
 /// Walks the batches of a segment file through a large read window, so recovery and index rebuilds cost a few
@@ -40,22 +49,17 @@ internal sealed class SegmentScanner : IDisposable
             return false;
         if (remaining < RecordBatchHeader.Size)
             return Stop($"{remaining} trailing bytes are shorter than a batch header");
-        var header = Window(position, RecordBatchHeader.Size);
-        var length = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.BatchLengthOffset..]);
-        var baseOffset = BinaryPrimitives.ReadInt64BigEndian(header);
-        var lastDelta = BinaryPrimitives.ReadInt32BigEndian(header[RecordBatchHeader.LastOffsetDeltaOffset..]);
-        var maxTimestamp = BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.MaxTimestampOffset..]);
-        var crc = BinaryPrimitives.ReadUInt32BigEndian(header[RecordBatchHeader.CrcOffset..]);
+        RecordBatchHeader.TryRead(Window(position, RecordBatchHeader.Size), out var header);
+        var length = header.BatchLength;
         if (length < RecordBatchHeader.Size - RecordBatchHeader.LogOverhead || length > remaining - RecordBatchHeader.LogOverhead)
             return Stop($"batch length {length} at position {position} does not fit the {remaining} bytes left");
-        if (header[RecordBatchHeader.MagicOffset] != 2)
-            return Stop($"magic {header[RecordBatchHeader.MagicOffset]} at position {position}");
-        if (lastDelta < 0 || baseOffset < minOffset || baseOffset > long.MaxValue - lastDelta)
-            return Stop($"offsets {baseOffset}+{lastDelta} at position {position} are not above {minOffset - 1}");
-        var size = length + RecordBatchHeader.LogOverhead;
-        if (verify && Checksum(position + RecordBatchHeader.AttributesOffset, size - RecordBatchHeader.AttributesOffset) != crc)
-            return Stop($"CRC mismatch in the batch at offset {baseOffset}, position {position}");
-        batch = new BatchInfo(position, size, baseOffset, baseOffset + lastDelta, maxTimestamp);
+        if (header.Magic != 2)
+            return Stop($"magic {header.Magic} at position {position}");
+        if (header.LastOffsetDelta < 0 || header.BaseOffset < minOffset || header.BaseOffset > long.MaxValue - header.LastOffsetDelta)
+            return Stop($"offsets {header.BaseOffset}+{header.LastOffsetDelta} at position {position} are not above {minOffset - 1}");
+        if (verify && Checksum(position + RecordBatchHeader.AttributesOffset, header.TotalSize - RecordBatchHeader.AttributesOffset) != header.Crc)
+            return Stop($"CRC mismatch in the batch at offset {header.BaseOffset}, position {position}");
+        batch = new BatchInfo(position, header);
         return true;
     }
 

@@ -92,3 +92,34 @@ public class CommandOptionsTests
         Assert.Throws<UsageException>(() => ConsumeCommand.BuildFormatter(Parse(new ConsumeCommand(), "--format", "%q")));
     }
 }
+
+/// <summary>Settings from Kafka client config files (--producer.config, --consumer.config, --command-config).</summary>
+public sealed class ConfigFileTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"runnel-{Guid.NewGuid():N}.properties");
+
+    public void Dispose() => File.Delete(_file);
+
+    [Fact]
+    public void Producer_config_files_apply_what_we_use_and_flags_win()
+    {
+        File.WriteAllText(_file, "# a Java producer's file\nbootstrap.servers=file:1\nacks=1\nlinger.ms=7\nkey.serializer=org.apache.kafka.common.serialization.StringSerializer\n");
+        var fromFile = ProduceCommand.BuildOptions(ArgumentParser.Parse(["--producer.config", _file], new ProduceCommand().Options, 0));
+        Assert.Equal(("file:1", Acks.Leader, TimeSpan.FromMilliseconds(7)), (fromFile.BootstrapServers, fromFile.Acks, fromFile.Linger));
+
+        var overridden = ProduceCommand.BuildOptions(ArgumentParser.Parse(
+            ["--producer.config", _file, "--producer-property", "acks=0", "--bootstrap-server", "flag:2"], new ProduceCommand().Options, 0));
+        Assert.Equal(("flag:2", Acks.None), (overridden.BootstrapServers, overridden.Acks));
+    }
+
+    [Fact]
+    public void Consumer_config_files_and_a_missing_file()
+    {
+        File.WriteAllText(_file, "bootstrap.servers=file:3\nfetch.max.wait.ms=100\ngroup.id=ignored-here\n");
+        var options = ConsumeCommand.BuildOptions(ArgumentParser.Parse(["--consumer.config", _file], new ConsumeCommand().Options, 0), default);
+        Assert.Equal(("file:3", TimeSpan.FromMilliseconds(100)), (options.BootstrapServers, options.FetchMaxWait));
+
+        Assert.Throws<UsageException>(() => ConsumeCommand.BuildOptions(
+            ArgumentParser.Parse(["--command-config", _file + ".missing"], new ConsumeCommand().Options, 0), default));
+    }
+}

@@ -94,6 +94,16 @@ public class FetchDecoderTests
     }
 
     [Fact]
+    public void A_record_that_overruns_its_batch_is_reported_not_skipped()
+    {
+        var bytes = ProducerBatchBytes(0, Text("k", "value"), Text("k2", "value2"));
+        // Claim one record more than the batch holds; the CRC check is off so the reader meets the lie.
+        bytes[RecordBatchHeader.RecordCountOffset + 3]++;
+        var error = Assert.Throws<RunnelException>(() => Decode(bytes, 0, checkCrcs: false));
+        Assert.Contains("unreadable", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Delivery_reports_number_records_from_the_base_offset()
     {
         using var batch = new ProducerBatch(new TopicPartition("t", 2), CompressionType.None, 0, long.MaxValue);

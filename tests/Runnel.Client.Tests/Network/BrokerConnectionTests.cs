@@ -96,10 +96,10 @@ public class BrokerConnectionTests
             : FakeBroker.Reply(request, new MetadataResponse(), correlationId: 999));
         await using var connection = await ConnectAsync(broker);
 
-        var error = await Assert.ThrowsAsync<RunnelException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<BrokerConnectionException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
         Assert.Contains("out of order", error.Message, StringComparison.Ordinal);
         Assert.False(connection.IsAlive);
-        await Assert.ThrowsAsync<RunnelException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
+        await Assert.ThrowsAsync<BrokerConnectionException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public class BrokerConnectionTests
         });
         await using var connection = await ConnectAsync(broker);
 
-        var error = await Assert.ThrowsAsync<RunnelException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<BrokerConnectionException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
         Assert.Contains("127.0.0.1", error.Message, StringComparison.Ordinal);
         Assert.False(connection.IsAlive);
     }
@@ -126,7 +126,7 @@ public class BrokerConnectionTests
         await using var broker = new FakeBroker(request => request.Header.RequestApiKey == (short)ApiKey.ApiVersions ? FakeBroker.ApiVersions(request, Apis) : null);
         await using var connection = await ConnectAsync(broker, timeoutMs: 200);
 
-        var error = await Assert.ThrowsAsync<RunnelException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<BrokerConnectionException>(() => connection.SendAsync<MetadataResponse>(ApiKey.Metadata, new MetadataRequest(), CancellationToken.None));
         Assert.Contains("did not answer Metadata", error.Message, StringComparison.Ordinal);
         Assert.False(connection.IsAlive);
     }
@@ -146,7 +146,7 @@ public class BrokerConnectionTests
         int port;
         await using (var closed = new FakeBroker(Normal))
             port = closed.Port;
-        var error = await Assert.ThrowsAsync<RunnelException>(() =>
+        var error = await Assert.ThrowsAsync<BrokerConnectionException>(() =>
             BrokerConnection.ConnectAsync("127.0.0.1", port, -1, Options(port), CancellationToken.None));
         Assert.StartsWith($"Could not connect to 127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
     }

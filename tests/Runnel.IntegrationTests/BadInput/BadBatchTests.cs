@@ -75,8 +75,10 @@ public sealed class BadBatchTests
         using var writer = new KafkaWriter();
         using var builder = new RecordBatchBuilder();
         builder.Begin(writer, new RecordBatchSettings { Compression = codec });
+        // Current timestamps: a segment rolls when its first record is older than segment.ms, as in Kafka.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < records; i++)
-            builder.Append(1_700_000_000_000 + i, RecordBytes.FromByteArray([(byte)i]), RecordBytes.FromByteArray(new byte[100]));
+            builder.Append(now + i, RecordBytes.FromByteArray([(byte)i]), RecordBytes.FromByteArray(new byte[100]));
         builder.Finish();
         return writer.WrittenSpan.ToArray();
     }

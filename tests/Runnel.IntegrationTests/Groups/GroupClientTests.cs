@@ -49,6 +49,26 @@ public sealed class GroupClientTests
         await AssertLagAsync(broker, group, expectedTotal: 0);
     }
 
+    /// <summary>
+    /// librdkafka's cooperative-sticky assignor (incremental rebalancing, as franz-go uses by default): two members
+    /// join one after the other, so the second join is an incremental rebalance; between them they read everything.
+    /// </summary>
+    [Fact]
+    public async Task Kcat_members_with_cooperative_sticky_share_a_topic_and_read_it_completely()
+    {
+        await using var broker = await BrokerFixture.StartAsync(new Dictionary<string, string> { ["num.partitions"] = "6" });
+        const string topic = "coop", group = "coop-readers";
+        await KcatProduce(broker, topic, 0, Count);
+        string[] args = ["-b", broker.Bootstrap, "-G", group, "-X", "auto.offset.reset=earliest", "-X", "partition.assignment.strategy=cooperative-sticky",
+            "-X", "enable.auto.commit=true", "-X", "auto.commit.interval.ms=100", "-e", "-f", "%p %o %s\\n", topic];
+        var first = ExternalProcess.RunAsync("kcat", args, timeout: TimeSpan.FromSeconds(90));
+        var second = ExternalProcess.RunAsync("kcat", args, timeout: TimeSpan.FromSeconds(90));
+        var results = await Task.WhenAll(first, second);
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, ExternalProcess.Describe(r)));
+        var values = results.SelectMany(r => r.Lines).Select(l => int.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).Distinct().Order();
+        Assert.Equal(Enumerable.Range(0, Count), values);
+    }
+
     internal static async Task KcatProduce(BrokerFixture broker, string topic, int first, int count)
     {
         var input = new StringBuilder();

@@ -1,0 +1,16 @@
+namespace Runnel.Cli.Tests;
+
+/// <summary>The CLI talks to clusters through the client and hosts the broker only for `runnel server`.</summary>
+public class LayeringTests
+{
+    [Fact]
+    public void The_cli_builds_on_the_client_and_the_broker_only()
+    {
+        var runnel = typeof(CliApp).Assembly.GetReferencedAssemblies()
+            .Select(a => a.Name!)
+            .Where(n => n.StartsWith("Runnel.", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        Assert.Subset(new HashSet<string>(["Runnel.Broker", "Runnel.Client", "Runnel.Protocol"]), runnel.ToHashSet());
+        Assert.Contains("Runnel.Client", runnel);
+    }
+}
