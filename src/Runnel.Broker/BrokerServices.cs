@@ -8,8 +8,31 @@ namespace Runnel.Broker;
 
 /// <summary>The broker's shared parts that handlers reach through their request context.</summary>
 internal sealed class BrokerServices(BrokerConfig config, string clusterId, TopicManager topics, GroupCoordinator groups,
-    ILoggerFactory loggerFactory, TimeProvider time)
+    Quorum.MetadataQuorum quorum, ILoggerFactory loggerFactory, TimeProvider time)
 {
+    public Quorum.MetadataQuorum Quorum { get; } = quorum;
+
+    /// <summary>The first of controller.listener.names, as DescribeQuorum names the voters' listener.</summary>
+    public string ControllerListenerName => Config.GetList("controller.listener.names") is [var first, ..] ? first : "CONTROLLER";
+
+    /// <summary>
+    /// The nodes to list as brokers in Metadata and DescribeCluster: this broker; or, on a controller-only node, the
+    /// voters at their controller endpoints (as Kafka's controllers answer DescribeCluster, KIP-919), so an admin
+    /// client can find the active controller among them.
+    /// </summary>
+    public IEnumerable<(int Id, string Host, int Port)> ListedNodes(string listenerName)
+    {
+        if (Config.IsBroker)
+        {
+            var (host, port) = AdvertisedFor(listenerName);
+            return [(NodeId, host, port)];
+        }
+        return Quorum.Voters.Endpoints.Select(v => (v.Id, v.Host, v.Port));
+    }
+
+    /// <summary>The active controller: the quorum leader (this node when it is the lone voter); -1 while unknown.</summary>
+    public int ControllerId => Quorum.Voters.Count == 1 ? NodeId : Quorum.Loader.LeaderId ?? -1;
+
     public TopicManager Topics { get; } = topics;
 
     public GroupCoordinator Groups { get; } = groups;

@@ -4,6 +4,7 @@ using Runnel.Broker.Configuration;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Handlers;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Quorum;
 using Runnel.Broker.Topics;
 using Runnel.Broker.Transport;
 
@@ -22,31 +23,55 @@ public sealed partial class RunnelBroker
         var logger = loggerFactory.CreateLogger("Runnel.Broker");
         foreach (var warning in config.Warnings)
             logger.LogWarning("{Warning}", warning);
-        if (config.ClientListeners.Count == 0)
+        if (config.IsBroker && config.ClientListeners.Count == 0)
             throw new ConfigException("listeners", "no client listener (every listener is a controller listener)");
 
         var directoryLock = DataDirectoryLock.Acquire(config.LogDirs);
-        TopicManager topics;
         MetaProperties meta;
+        MetadataQuorum quorum;
         try
         {
             meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
-            topics = new TopicManager(config, loggerFactory);
+            quorum = MetadataQuorum.Start(config, loggerFactory);
         }
         catch
         {
             directoryLock.Dispose();
             throw;
         }
-        var groups = GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System);
-        var services = new BrokerServices(config, meta.ClusterId, topics, groups, loggerFactory, TimeProvider.System);
-        services.Handlers = new HandlerRegistry(BrokerHandlers.Create());
+        TopicManager topics;
+        try
+        {
+            // A lone voter leads at once: serve nothing until its topics and configs are loaded from the metadata log.
+            // In a quorum the leader may not be up yet; the topics then arrive as the log is replicated.
+            if (quorum.Voters.Count == 1)
+            {
+                if (!await quorum.WaitForCatchUpAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
+                    throw new InvalidOperationException("The metadata quorum did not load within 30 seconds.");
+                await LegacyMetadataImport.ImportAsync(config, quorum, logger).ConfigureAwait(false);
+            }
+            topics = new TopicManager(config, loggerFactory, quorum, quorum.Loader.Image);
+            await quorum.SubscribeAsync(topics).ConfigureAwait(false);
+        }
+        catch
+        {
+            await quorum.DisposeAsync().ConfigureAwait(false);
+            directoryLock.Dispose();
+            throw;
+        }
+        // Groups live on brokers; a controller-only node (and, for now, a broker in a quorum of several voters)
+        // answers group requests with an error.
+        var groups = config.IsBroker && quorum.Voters.Count == 1
+            ? GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System)
+            : new GroupCoordinator(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
+        var services = new BrokerServices(config, meta.ClusterId, topics, groups, quorum, loggerFactory, TimeProvider.System);
+        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.Quorum()]);
         var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
         var listeners = new List<SocketListener>();
         try
         {
-            foreach (var address in config.ClientListeners)
+            foreach (var address in config.Listeners)
                 listeners.Add(SocketListener.Bind(address, logger));
         }
         catch
@@ -54,6 +79,7 @@ public sealed partial class RunnelBroker
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
             groups.Dispose();
+            await quorum.DisposeAsync().ConfigureAwait(false);
             topics.Logs.Dispose();
             directoryLock.Dispose();
             throw;
@@ -62,6 +88,9 @@ public sealed partial class RunnelBroker
             a => a.Name,
             a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
                   a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
+
+        if (config.IsBroker && quorum.Voters.Count == 1)
+            await RegisterAsync(services, logger).ConfigureAwait(false);
 
         var broker = new RunnelBroker(services, listeners, pipeline, logger) { _directoryLock = directoryLock };
         foreach (var listener in listeners)
@@ -77,6 +106,29 @@ public sealed partial class RunnelBroker
             services.NodeId, services.ClusterId, broker.BootstrapServers);
         cancellationToken.ThrowIfCancellationRequested();
         return broker;
+    }
+
+    /// <summary>
+    /// Records this broker in the metadata (RegisterBrokerRecord, a new epoch per start) with its client endpoints, so
+    /// replica placement and the image know it. Only where this node is the controller (the single-node default).
+    /// </summary>
+    private static async Task RegisterAsync(BrokerServices services, ILogger logger)
+    {
+        var endpoints = services.Config.ClientListeners.Select(l =>
+        {
+            var (host, port) = services.AdvertisedFor(l.Name);
+            return new Metadata.Image.BrokerEndpoint(l.Name, host, port, SecurityProtocol: 0);
+        }).ToList();
+        try
+        {
+            var epoch = await services.Quorum.Controller.ExecuteAsync(image => Metadata.Control.ClusterControlManager.Register(
+                image, services.NodeId, Guid.NewGuid(), endpoints, rack: null, fenced: false)).ConfigureAwait(false);
+            logger.LogInformation("Registered broker {NodeId} in the metadata with epoch {Epoch}", services.NodeId, epoch);
+        }
+        catch (Exception e) when (e is Metadata.Controller.NotControllerException or TimeoutException)
+        {
+            logger.LogWarning("Broker {NodeId} could not register in the metadata: {Message}", services.NodeId, e.Message);
+        }
     }
 
     /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
@@ -129,7 +181,9 @@ public sealed partial class RunnelBroker
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
         _services.Groups.Dispose();
-        // Closing the logs flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        // The quorum first (a leader resigns, and nothing publishes into the logs any more), then the logs: closing
+        // them flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        await _services.Quorum.DisposeAsync().ConfigureAwait(false);
         _services.Topics.Logs.Dispose();
         _directoryLock?.Dispose();
         _stopping.Dispose();

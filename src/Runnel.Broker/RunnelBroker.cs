@@ -45,7 +45,8 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     {
         get
         {
-            var (host, port) = _services.AdvertisedFor(_services.Config.ClientListeners[0].Name);
+            var listeners = _services.Config.ClientListeners.Count > 0 ? _services.Config.ClientListeners : _services.Config.Listeners;
+            var (host, port) = _services.AdvertisedFor(listeners[0].Name);
             return $"{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
         }
     }

@@ -16,6 +16,37 @@ public sealed partial class BrokerConfig
 
     public int SocketRequestMaxBytes => GetInt("socket.request.max.bytes");
 
+    /// <summary>process.roles includes broker: serves clients (topics, produce, fetch).</summary>
+    public bool IsBroker => GetList("process.roles").Contains("broker", StringComparer.Ordinal);
+
+    /// <summary>process.roles includes controller: a voter of the metadata quorum.</summary>
+    public bool IsController => GetList("process.roles").Contains("controller", StringComparer.Ordinal);
+
+    /// <summary>Where the metadata log and quorum state live: metadata.log.dir, else "__cluster_metadata" in the first log dir.</summary>
+    public string MetadataLogDir => GetString("metadata.log.dir") ?? Path.Combine(LogDirs[0], "__cluster_metadata");
+
+    /// <summary>
+    /// controller.quorum.voters, or this node alone when unset (the single-node default, which needs no controller
+    /// listener).
+    /// </summary>
+    public Runnel.Raft.QuorumVoters QuorumVoters
+    {
+        get
+        {
+            var voters = GetString("controller.quorum.voters");
+            if (string.IsNullOrWhiteSpace(voters))
+                return Runnel.Raft.QuorumVoters.Single(NodeId);
+            try
+            {
+                return Runnel.Raft.QuorumVoters.Parse(voters);
+            }
+            catch (FormatException e)
+            {
+                throw new ConfigException("controller.quorum.voters", e.Message);
+            }
+        }
+    }
+
     /// <summary>log.retention.ms, else minutes, else hours, as in Kafka; -1 keeps data forever.</summary>
     public long RetentionMs
     {
@@ -65,6 +96,15 @@ public sealed partial class BrokerConfig
 
     private void Validate()
     {
+        if (!IsBroker && !IsController)
+            throw new ConfigException("process.roles", "needs broker, controller, or both");
+        var voters = QuorumVoters;
+        if (IsController && !voters.Contains(NodeId))
+            throw new ConfigException("controller.quorum.voters", $"node.id {NodeId} is a controller but not one of the voters {voters}");
+        if (!IsController)
+            throw new ConfigException("process.roles", "a broker without the controller role (it would follow a remote quorum) is not supported yet");
+        if (voters.Count > 1 && !Listeners.Any(l => GetList("controller.listener.names").Contains(l.Name, StringComparer.OrdinalIgnoreCase)))
+            throw new ConfigException("listeners", "a controller in a quorum of several voters needs a listener named in controller.listener.names");
         if (Listeners.Count == 0)
             throw new ConfigException("listeners", "at least one listener is required");
         if (LogDirs.Count == 0)

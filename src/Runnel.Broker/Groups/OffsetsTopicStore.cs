@@ -45,7 +45,8 @@ internal sealed class OffsetsTopicStore : IGroupStore
                 [TopicConfigs.SegmentBytes] = config.GetInt("offsets.topic.segment.bytes").ToString(CultureInfo.InvariantCulture),
                 [TopicConfigs.CompressionType] = "producer",
             };
-            var created = topics.Create(TopicName, config.GetInt("offsets.topic.num.partitions"), 1, configs, validateOnly: false);
+            // Start-up waits here for the metadata quorum to commit the topic (a lone voter does so in milliseconds).
+            var created = topics.CreateAsync(TopicName, config.GetInt("offsets.topic.num.partitions"), 1, configs, validateOnly: false).GetAwaiter().GetResult();
             if (!created.Succeeded && created.Error != Protocol.ErrorCode.TopicAlreadyExists)
                 throw new InvalidOperationException($"Could not create {TopicName}: {created.Message}");
         }

@@ -16,15 +16,15 @@ internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest, Alte
 
     public override short MaxVersion => 2;
 
-    protected override ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request)
+    protected override async ValueTask<AlterConfigsResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request)
     {
         var response = new AlterConfigsResponse();
         foreach (var resource in request.Resources)
         {
             var result = resource.Configs.Any(c => c.Value is null)
                 ? new Topics.TopicResult(ErrorCode.InvalidRequest, "Null value not supported for configs.")
-                : ConfigResources.Apply(context, resource.ResourceType, resource.ResourceName,
-                    _ => resource.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly);
+                : await ConfigResources.ApplyAsync(context, resource.ResourceType, resource.ResourceName,
+                    _ => resource.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly).ConfigureAwait(false);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ErrorCode = (short)result.Error,
@@ -33,6 +33,6 @@ internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest, Alte
                 ResourceName = resource.ResourceName,
             });
         }
-        return new(response);
+        return response;
     }
 }

@@ -5,6 +5,16 @@ namespace Runnel.Broker.Handlers;
 /// <summary>The handlers a broker serves; ApiVersions advertises exactly these.</summary>
 internal static class BrokerHandlers
 {
+    /// <summary>The quorum's own APIs, served wherever the controller role runs.</summary>
+    public static IEnumerable<ApiHandler> Quorum() =>
+    [
+        new VoteHandler(),
+        new BeginQuorumEpochHandler(),
+        new EndQuorumEpochHandler(),
+        new FetchSnapshotHandler(),
+        new DescribeQuorumHandler(),
+    ];
+
     public static IEnumerable<ApiHandler> Create() =>
     [
         new ApiVersionsHandler(),

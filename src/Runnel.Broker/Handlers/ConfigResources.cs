@@ -16,7 +16,7 @@ internal static class ConfigResources
         => name.Length == 0 || name == context.Broker.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Applies new configs to a topic or broker resource; the error for anything else.</summary>
-    public static TopicResult Apply(RequestContext context, sbyte type, string name, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?> change,
+    public static async Task<TopicResult> ApplyAsync(RequestContext context, sbyte type, string name, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?> change,
         bool validateOnly)
     {
         var topics = context.Broker.Topics;
@@ -27,12 +27,12 @@ internal static class ConfigResources
                 if (topic is null)
                     return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
                 var topicConfigs = change(topic.Configs);
-                return topicConfigs is null ? InvalidOperation : topics.SetConfigs(name, topicConfigs, validateOnly);
+                return topicConfigs is null ? InvalidOperation : await topics.SetConfigsAsync(name, topicConfigs, validateOnly).ConfigureAwait(false);
             case Broker:
                 if (!IsThisBroker(context, name))
                     return new(ErrorCode.InvalidRequest, $"Unknown broker '{name}'; this is node {context.Broker.NodeId}.");
                 var brokerConfigs = change(topics.DynamicBrokerConfigs);
-                return brokerConfigs is null ? InvalidOperation : topics.SetBrokerConfigs(brokerConfigs, validateOnly);
+                return brokerConfigs is null ? InvalidOperation : await topics.SetBrokerConfigsAsync(brokerConfigs, validateOnly).ConfigureAwait(false);
             default:
                 return new(ErrorCode.InvalidRequest, $"Config resource type {type} is not supported.");
         }

@@ -13,7 +13,7 @@ internal sealed class CreatePartitionsHandler : ApiHandler<CreatePartitionsReque
 
     public override short MaxVersion => 3;
 
-    protected override ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request)
+    protected override async ValueTask<CreatePartitionsResponse?> HandleAsync(RequestContext context, CreatePartitionsRequest request)
     {
         var response = new CreatePartitionsResponse();
         foreach (var topic in request.Topics)
@@ -21,7 +21,7 @@ internal sealed class CreatePartitionsHandler : ApiHandler<CreatePartitionsReque
             var nodeId = context.Broker.NodeId;
             var result = topic.Assignments is { } assignments && assignments.Any(a => a.BrokerIds.Count != 1 || a.BrokerIds[0] != nodeId)
                 ? new Topics.TopicResult(ErrorCode.InvalidReplicaAssignment, $"Replica assignments may only name broker {nodeId}, once per partition.")
-                : context.Broker.Topics.AddPartitions(topic.Name, topic.Count, request.ValidateOnly);
+                : await context.Broker.Topics.AddPartitionsAsync(topic.Name, topic.Count, request.ValidateOnly).ConfigureAwait(false);
             response.Results.Add(new CreatePartitionsResponse.CreatePartitionsTopicResult
             {
                 Name = topic.Name,
@@ -29,6 +29,6 @@ internal sealed class CreatePartitionsHandler : ApiHandler<CreatePartitionsReque
                 ErrorMessage = result.Message,
             });
         }
-        return new(response);
+        return response;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
 
     public override short MaxVersion => 7;
 
-    protected override ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request)
+    protected override async ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request)
     {
         var response = new CreateTopicsResponse();
         var duplicates = request.Topics.GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
@@ -27,7 +27,7 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
         {
             var result = duplicates.Contains(creatable.Name)
                 ? new TopicResult(ErrorCode.InvalidRequest, $"Create topics request from client contains a duplicate topic: {creatable.Name}")
-                : Create(context, creatable, request.validateOnly);
+                : await CreateAsync(context, creatable, request.validateOnly).ConfigureAwait(false);
             var reply = new CreateTopicsResponse.CreatableTopicResult
             {
                 Name = creatable.Name,
@@ -40,13 +40,14 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
                 reply.NumPartitions = creatable.NumPartitions;
             response.Topics.Add(reply);
         }
-        return new(response);
+        return response;
     }
 
-    private static TopicResult Create(RequestContext context, CreateTopicsRequest.CreatableTopic creatable, bool validateOnly)
+    private static async Task<TopicResult> CreateAsync(RequestContext context, CreateTopicsRequest.CreatableTopic creatable, bool validateOnly)
     {
         var partitions = creatable.NumPartitions;
         var replication = creatable.ReplicationFactor;
+        IReadOnlyList<IReadOnlyList<int>>? assignments = null;
         if (creatable.Assignments.Count > 0)
         {
             if (partitions != -1 || replication != -1)
@@ -60,11 +61,12 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
                 return new(ErrorCode.InvalidReplicaAssignment, "Partitions in the assignment must be numbered 0 to N-1.");
             partitions = creatable.Assignments.Count;
             replication = 1;
+            assignments = [.. creatable.Assignments.OrderBy(a => a.PartitionIndex).Select(a => (IReadOnlyList<int>)[.. a.BrokerIds])];
         }
         if (creatable.Configs.Any(c => c.Value is null))
             return new(ErrorCode.InvalidRequest, "Null value not supported for topic configs.");
         var configs = creatable.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal);
-        return context.Broker.Topics.Create(creatable.Name, partitions, replication, configs, validateOnly);
+        return await context.Broker.Topics.CreateAsync(creatable.Name, partitions, replication, configs, validateOnly, assignments).ConfigureAwait(false);
     }
 
     private static void Describe(RequestContext context, TopicState topic, CreateTopicsResponse.CreatableTopicResult reply)

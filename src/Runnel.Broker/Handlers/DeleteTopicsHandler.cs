@@ -16,7 +16,7 @@ internal sealed class DeleteTopicsHandler : ApiHandler<DeleteTopicsRequest, Dele
 
     public override short MaxVersion => 6;
 
-    protected override ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request)
+    protected override async ValueTask<DeleteTopicsResponse?> HandleAsync(RequestContext context, DeleteTopicsRequest request)
     {
         var topics = context.Broker.Topics;
         var requested = context.Version >= 6
@@ -33,7 +33,7 @@ internal sealed class DeleteTopicsHandler : ApiHandler<DeleteTopicsRequest, Dele
             }
             else
             {
-                var result = topics.Delete(topic?.Name ?? name!);
+                var result = await topics.DeleteAsync(topic?.Name ?? name!).ConfigureAwait(false);
                 reply.Name = topic?.Name ?? name;
                 reply.TopicId = topic?.Id ?? id;
                 reply.ErrorCode = (short)result.Error;
@@ -41,6 +41,6 @@ internal sealed class DeleteTopicsHandler : ApiHandler<DeleteTopicsRequest, Dele
             }
             response.Responses.Add(reply);
         }
-        return new(response);
+        return response;
     }
 }

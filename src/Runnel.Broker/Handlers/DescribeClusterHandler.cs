@@ -4,7 +4,10 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>DescribeCluster v0-1: the cluster id, and this node as the only broker and the controller.</summary>
+/// <summary>
+/// DescribeCluster v0-1: the cluster id, the active controller (the metadata quorum's leader), and this node as the
+/// only broker; a controller-only node lists the voters instead.
+/// </summary>
 internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest, DescribeClusterResponse>
 {
     /// <summary>Cluster operations (create, alter, describe, cluster action, describe/alter configs, idempotent write) as ACL bits.</summary>
@@ -19,13 +22,12 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)
     {
         var broker = context.Broker;
-        var (host, port) = broker.AdvertisedFor(context.Connection.ListenerName);
         return new(new DescribeClusterResponse
         {
             EndpointType = request.EndpointType,
             ClusterId = broker.ClusterId,
-            ControllerId = broker.NodeId,
-            Brokers = [new DescribeClusterResponse.DescribeClusterBroker { BrokerId = broker.NodeId, Host = host, Port = port }],
+            ControllerId = broker.ControllerId,
+            Brokers = [.. broker.ListedNodes(context.Connection.ListenerName).Select(n => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = n.Id, Host = n.Host, Port = n.Port })],
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
         });
     }

@@ -2,6 +2,7 @@ using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using Runnel.Raft.Messages;
 
 namespace Runnel.Broker.Handlers;
 
@@ -13,6 +14,8 @@ namespace Runnel.Broker.Handlers;
 /// Fetch sessions are declined (SessionId 0, so clients send full fetches); an unknown session id gets
 /// FETCH_SESSION_ID_NOT_FOUND. v13+ name topics by id. zstd batches are refused below v10 with
 /// UNSUPPORTED_COMPRESSION_TYPE. Aborted transactions: null for read_uncommitted, empty for read_committed.
+/// A fetch of __cluster_metadata (by name or Kafka's fixed topic id) is a voter replicating the metadata log and goes
+/// to the quorum member.
 /// </summary>
 internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchResponse>
 {
@@ -24,6 +27,12 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
 
     protected override async ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {
+        // A voter replicating the metadata log: the quorum member answers (see RaftNode.Fetch).
+        if (request.Topics is [var only] && (only.Topic == RaftRequests.MetadataTopic || only.TopicId == RaftRequests.MetadataTopicId))
+        {
+            return await QuorumForwarding.ForwardAsync(context, Key, request,
+                () => new FetchResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
+        }
         if (request.SessionId != 0)
             return new FetchResponse { ErrorCode = (short)ErrorCode.FetchSessionIdNotFound };
         var time = context.Broker.Time;

@@ -19,7 +19,7 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
 
     public override short MaxVersion => 1;
 
-    protected override ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request)
+    protected override async ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request)
     {
         var response = new IncrementalAlterConfigsResponse();
         foreach (var resource in request.Resources)
@@ -27,7 +27,7 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
             var duplicate = resource.Configs.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
             var result = duplicate is not null
                 ? new Topics.TopicResult(ErrorCode.InvalidRequest, $"Config {duplicate.Key} appears more than once.")
-                : ConfigResources.Apply(context, resource.ResourceType, resource.ResourceName, current => Change(current, resource.Configs, context, resource.ResourceType), request.ValidateOnly);
+                : await ConfigResources.ApplyAsync(context, resource.ResourceType, resource.ResourceName, current => Change(current, resource.Configs, context, resource.ResourceType), request.ValidateOnly).ConfigureAwait(false);
             response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ErrorCode = (short)result.Error,
@@ -36,7 +36,7 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
                 ResourceName = resource.ResourceName,
             });
         }
-        return new(response);
+        return response;
     }
 
     /// <summary>The resource's configs after the operations, or null when an operation does not fit its config.</summary>

@@ -23,30 +23,29 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResp
 
     public override short MaxVersion => 12;
 
-    protected override ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
+    protected override async ValueTask<MetadataResponse?> HandleAsync(RequestContext context, MetadataRequest request)
     {
         var broker = context.Broker;
-        var (host, port) = broker.AdvertisedFor(context.Connection.ListenerName);
         var response = new MetadataResponse
         {
-            Brokers = [new MetadataResponse.MetadataResponseBroker { NodeId = broker.NodeId, Host = host, Port = port }],
+            Brokers = [.. broker.ListedNodes(context.Connection.ListenerName).Select(n => new MetadataResponse.MetadataResponseBroker { NodeId = n.Id, Host = n.Host, Port = n.Port })],
             ClusterId = broker.ClusterId,
-            ControllerId = broker.NodeId,
+            ControllerId = broker.ControllerId,
         };
         var allTopics = request.Topics is null || (context.Version == 0 && request.Topics.Count == 0);
         if (allTopics)
         {
             foreach (var topic in broker.Topics.All.OrderBy(t => t.Name, StringComparer.Ordinal))
                 response.Topics.Add(Describe(topic, request, broker.NodeId));
-            return new(response);
+            return response;
         }
         var allowAutoCreate = context.Version < 4 || request.AllowAutoTopicCreation;
         foreach (var requested in request.Topics!)
-            response.Topics.Add(DescribeRequested(requested, allowAutoCreate, request, broker));
-        return new(response);
+            response.Topics.Add(await DescribeRequestedAsync(requested, allowAutoCreate, request, broker).ConfigureAwait(false));
+        return response;
     }
 
-    private static MetadataResponse.MetadataResponseTopic DescribeRequested(
+    private static async Task<MetadataResponse.MetadataResponseTopic> DescribeRequestedAsync(
         MetadataRequest.MetadataRequestTopic requested, bool allowAutoCreate, MetadataRequest request, BrokerServices broker)
     {
         if (requested.Name is null)
@@ -60,7 +59,7 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResp
             return Error(ErrorCode.InvalidTopicException, requested.Name, Guid.Empty);
         if (topic is null && allowAutoCreate)
         {
-            var created = broker.Topics.AutoCreate(requested.Name);
+            var created = await broker.Topics.AutoCreateAsync(requested.Name).ConfigureAwait(false);
             if (!created.Succeeded)
                 return Error(created.Error, requested.Name, Guid.Empty);
             topic = broker.Topics.Find(requested.Name);

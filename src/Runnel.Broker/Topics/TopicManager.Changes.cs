@@ -1,118 +1,108 @@
-using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Metadata.Control;
+using Runnel.Metadata.Controller;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 
 namespace Runnel.Broker.Topics;
 
-/// <summary>Creating, deleting and growing topics, and changing their configs.</summary>
+/// <summary>
+/// Creating, deleting and growing topics, and changing their configs: checked here against the broker's rules and
+/// config definitions, then decided and committed by the controller. Each call returns once its records are
+/// committed and published here (or with the reason they were not).
+/// </summary>
 internal sealed partial class TopicManager
 {
     /// <summary>
     /// Creates a topic (or only checks that it could be, for validate-only requests). -1 partitions or replication
-    /// factor means the broker default. A single node can hold one replica per partition.
+    /// factor means the broker default.
     /// </summary>
-    public TopicResult Create(string name, int partitions, short replicationFactor, IReadOnlyDictionary<string, string> configs, bool validateOnly)
+    public async Task<TopicResult> CreateAsync(string name, int partitions, short replicationFactor, IReadOnlyDictionary<string, string> configs,
+        bool validateOnly, IReadOnlyList<IReadOnlyList<int>>? assignments = null)
     {
         if (TopicNames.Problem(name) is { } problem)
             return new(ErrorCode.InvalidTopicException, problem);
         partitions = partitions == -1 ? _config.GetInt("num.partitions") : partitions;
         replicationFactor = replicationFactor == -1 ? (short)_config.GetInt("default.replication.factor") : replicationFactor;
-        if (partitions < 1)
+        if (assignments is null && partitions < 1)
             return new(ErrorCode.InvalidPartitions, $"Number of partitions must be at least 1, was {partitions}.");
-        if (replicationFactor < 1)
+        if (assignments is null && replicationFactor < 1)
             return new(ErrorCode.InvalidReplicationFactor, $"Replication factor must be at least 1, was {replicationFactor}.");
-        if (replicationFactor > 1)
-            return new(ErrorCode.InvalidReplicationFactor, $"Replication factor: {replicationFactor} larger than available brokers: 1.");
         if (ValidateConfigs(configs) is { } invalid)
             return invalid;
-        lock (_changes)
-        {
-            if (_byName.ContainsKey(name))
-                return new(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
-            var collision = _byName.Keys.FirstOrDefault(existing => TopicNames.CollisionKey(existing) == TopicNames.CollisionKey(name));
-            if (collision is not null)
-                return new(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {collision}.");
-            if (validateOnly)
-                return TopicResult.Ok;
-            var overrides = new Dictionary<string, string>(configs, StringComparer.Ordinal);
-            var topic = new TopicState(name, Guid.NewGuid(), overrides, Resolve(overrides));
-            Persist(All.Append(topic), partitionCounts: new Dictionary<string, int> { [name] = partitions });
-            topic.SetPartitions([.. Enumerable.Range(0, partitions).Select(p => OpenPartition(topic, p))]);
-            Register(topic);
-            _logger.LogInformation("Created topic {Topic} with {Partitions} partitions", name, partitions);
-            return TopicResult.Ok;
-        }
+        var topic = new NewTopic(name, partitions, replicationFactor, configs, assignments);
+        if (validateOnly)
+            return Result(ReplicationControlManager.CreateTopic(_quorum.Loader.Image, topic, Brokers, Guid.NewGuid).Response.Error);
+        return await ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, topic, Brokers, Guid.NewGuid), r => r.Error).ConfigureAwait(false);
     }
 
     /// <summary>Creates a topic a client named in Metadata or Produce, if auto.create.topics.enable allows.</summary>
-    public TopicResult AutoCreate(string name)
+    public async Task<TopicResult> AutoCreateAsync(string name)
     {
         if (!_config.GetBool("auto.create.topics.enable"))
             return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist and auto.create.topics.enable is false.");
-        var result = Create(name, -1, -1, new Dictionary<string, string>(), validateOnly: false);
+        var result = await CreateAsync(name, -1, -1, new Dictionary<string, string>(), validateOnly: false).ConfigureAwait(false);
         return result.Error == ErrorCode.TopicAlreadyExists ? TopicResult.Ok : result;
     }
 
-    public TopicResult Delete(string name)
+    public Task<TopicResult> DeleteAsync(string name)
     {
         if (!_config.GetBool("delete.topic.enable"))
-            return new(ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled (delete.topic.enable=false).");
-        lock (_changes)
-        {
-            if (!_byName.TryGetValue(name, out var topic))
-                return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
-            Persist(All.Where(t => t != topic));
-            _byName.TryRemove(name, out _);
-            _byId.TryRemove(topic.Id, out _);
-            foreach (var partition in topic.Partitions)
-            {
-                _logs.DeleteLog(partition.TopicPartition);
-                partition.SignalAppended();
-            }
-            _logger.LogInformation("Deleted topic {Topic}", name);
-            return TopicResult.Ok;
-        }
+            return Task.FromResult(new TopicResult(ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled (delete.topic.enable=false)."));
+        return ExecuteAsync(image => ReplicationControlManager.DeleteTopic(image, name), e => e);
     }
 
-    public TopicResult AddPartitions(string name, int newTotal, bool validateOnly)
+    public Task<TopicResult> AddPartitionsAsync(string name, int newTotal, bool validateOnly)
     {
-        lock (_changes)
-        {
-            if (!_byName.TryGetValue(name, out var topic))
-                return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
-            var current = topic.Partitions.Count;
-            if (newTotal <= current)
-                return new(ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, {newTotal} would not be an increase.");
-            if (validateOnly)
-                return TopicResult.Ok;
-            Persist(All, partitionCounts: new Dictionary<string, int> { [name] = newTotal });
-            var grown = topic.Partitions.ToList();
-            topic.SetPartitions([.. grown, .. Enumerable.Range(current, newTotal - current).Select(p => OpenPartition(topic, p))]);
-            _logger.LogInformation("Topic {Topic} grew from {Old} to {New} partitions", name, current, newTotal);
-            return TopicResult.Ok;
-        }
+        if (validateOnly)
+            return Task.FromResult(Result(ReplicationControlManager.CreatePartitions(_quorum.Loader.Image, name, newTotal, Brokers).Response));
+        return ExecuteAsync(image => ReplicationControlManager.CreatePartitions(image, name, newTotal, Brokers), e => e);
     }
 
     /// <summary>Replaces the topic's own configs with <paramref name="configs"/> (AlterConfigs and the incremental form both end here).</summary>
-    public TopicResult SetConfigs(string name, IReadOnlyDictionary<string, string> configs, bool validateOnly)
+    public Task<TopicResult> SetConfigsAsync(string name, IReadOnlyDictionary<string, string> configs, bool validateOnly)
     {
         if (ValidateConfigs(configs) is { } invalid)
-            return invalid;
-        lock (_changes)
+            return Task.FromResult(invalid);
+        return AlterAsync(ConfigResource.Topic(name), configs, validateOnly);
+    }
+
+    private Task<TopicResult> AlterAsync(ConfigResource resource, IReadOnlyDictionary<string, string> configs, bool validateOnly)
+    {
+        var changes = configs.ToDictionary(c => c.Key, c => (string?)c.Value, StringComparer.Ordinal);
+        if (validateOnly)
+            return Task.FromResult(Result(ConfigurationControlManager.Alter(_quorum.Loader.Image, resource, changes, replace: true).Response));
+        return ExecuteAsync(image => ConfigurationControlManager.Alter(image, resource, changes, replace: true), e => e);
+    }
+
+    /// <summary>The brokers new replicas may go to: the registered unfenced ones, or this node before any registered.</summary>
+    private IReadOnlyList<int> Brokers
+    {
+        get
         {
-            if (!_byName.TryGetValue(name, out var topic))
-                return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
-            if (validateOnly)
-                return TopicResult.Ok;
-            var settings = Resolve(configs);
-            topic.Configs = new Dictionary<string, string>(configs, StringComparer.Ordinal);
-            topic.Settings = settings;
-            foreach (var partition in topic.Partitions)
-                partition.Log.Config = settings.Log;
-            Persist(All);
-            return TopicResult.Ok;
+            var registered = _quorum.Loader.Image.Cluster.Unfenced.Select(b => b.Id).ToList();
+            return registered.Count > 0 ? registered : [_config.NodeId];
         }
     }
+
+    /// <summary>Runs a controller operation and turns its answer (or why there is none) into a result.</summary>
+    private async Task<TopicResult> ExecuteAsync<T>(Func<MetadataImage, ControllerResult<T>> decide, Func<T, ApiError> error)
+    {
+        try
+        {
+            return Result(error(await _quorum.Controller.ExecuteAsync(decide).ConfigureAwait(false)));
+        }
+        catch (NotControllerException e)
+        {
+            return new(ErrorCode.NotController, e.Message);
+        }
+        catch (TimeoutException)
+        {
+            return new(ErrorCode.RequestTimedOut, "The metadata change was not committed in time.");
+        }
+    }
+
+    private static TopicResult Result(ApiError error) => new(error.Error, error.Message);
 
     private TopicResult? ValidateConfigs(IReadOnlyDictionary<string, string> configs)
     {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Quorum;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Storage;
 
@@ -15,8 +17,11 @@ internal readonly record struct TopicResult(ErrorCode Error, string? Message = n
 }
 
 /// <summary>
-/// Owns the topics this node serves: creation, deletion, partitions and configs, each stored before it is
-/// acknowledged. Changes are serialised by one lock (they are rare); lookups are lock-free.
+/// The topics this node serves, as the metadata log says: each committed image is published here (on the quorum's
+/// thread) and turned into partition logs opened, grown, reconfigured or deleted. Changes asked for by admin
+/// requests go to the controller as records and are acknowledged only once committed and published, so a topic
+/// the broker acknowledged survives a crash (it is in the log) and is already served when the reply leaves.
+/// Lookups are lock-free.
 /// </summary>
 internal sealed partial class TopicManager
 {
@@ -25,28 +30,26 @@ internal sealed partial class TopicManager
     private readonly ConcurrentDictionary<Guid, TopicState> _byId = new();
     private readonly BrokerConfig _config;
     private readonly LogManager _logs;
-    private readonly TopicMetadataStore _store;
+    private readonly MetadataQuorum _quorum;
     private readonly ILogger _logger;
-    private Dictionary<string, string> _dynamicBrokerConfigs;
+    private IReadOnlyDictionary<string, string> _dynamicBrokerConfigs;
 
     /// <summary>
-    /// Loads the stored topics and opens (recovering as needed) their logs. acks=all waits for an fsync when
-    /// runnel.acks.all.fsync is true (group commit), else Kafka's page-cache model applies.
+    /// Opens (recovering as needed) the partition logs of the topics in <paramref name="image"/>. acks=all waits for
+    /// an fsync when runnel.acks.all.fsync is true (group commit), else Kafka's page-cache model applies.
     /// </summary>
-    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory)
+    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory, MetadataQuorum quorum, MetadataImage image)
     {
         _config = config;
+        _quorum = quorum;
         _logger = loggerFactory.CreateLogger("Runnel.Topics");
-        _store = new TopicMetadataStore(config.LogDirs[0]);
-        var stored = _store.Load();
-        var records = stored.Topics;
-        _dynamicBrokerConfigs = stored.BrokerConfigs;
+        _dynamicBrokerConfigs = image.Configs.For(ConfigResource.ClusterDefault);
         var storageLogger = loggerFactory.CreateLogger("Runnel.Storage");
         _logs = LogManager.Open(new LogManagerOptions
         {
             LogDirs = config.LogDirs,
             DefaultConfig = EffectiveLogConfig(new Dictionary<string, string>()),
-            TopicConfig = name => EffectiveLogConfig(records.FirstOrDefault(r => r.Name == name)?.Configs ?? []),
+            TopicConfig = name => EffectiveLogConfig(image.Configs.For(ConfigResource.Topic(name))),
             Durability = config.GetBool("runnel.acks.all.fsync") ? DurabilityMode.GroupCommit : DurabilityMode.PageCache,
             Log = (level, message) => storageLogger.Log(level switch
             {
@@ -55,12 +58,7 @@ internal sealed partial class TopicManager
                 _ => LogLevel.Information,
             }, "{Message}", message),
         });
-        foreach (var record in records)
-        {
-            var topic = new TopicState(record.Name, record.Id, record.Configs, Resolve(record.Configs));
-            topic.SetPartitions([.. Enumerable.Range(0, record.Partitions).Select(p => OpenPartition(topic, p))]);
-            Register(topic);
-        }
+        Publish(image);
         foreach (var stray in _logs.Logs.Where(l => Find(l.TopicPartition.Topic)?.Partition(l.TopicPartition.Partition) is null))
             _logger.LogWarning("Partition directory {Directory} belongs to no known topic; it is left as it is", stray.Directory);
     }
@@ -79,15 +77,16 @@ internal sealed partial class TopicManager
     public TopicSettings Resolve(IReadOnlyDictionary<string, string> overrides) => TopicSettings.Resolve(TopicDefaults(), overrides);
 
     /// <summary>Broker configs changed at runtime (IncrementalAlterConfigs on the broker resource).</summary>
-    public IReadOnlyDictionary<string, string> DynamicBrokerConfigs => _dynamicBrokerConfigs;
+    public IReadOnlyDictionary<string, string> DynamicBrokerConfigs => Volatile.Read(ref _dynamicBrokerConfigs);
 
     /// <summary>Each topic config's broker-level default: server.properties, then runtime changes to its synonym.</summary>
     private Dictionary<string, string> TopicDefaults()
     {
         var defaults = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
+        var dynamic = DynamicBrokerConfigs;
         foreach (var (definition, synonym) in TopicConfigs.All)
         {
-            if (_dynamicBrokerConfigs.TryGetValue(synonym, out var value))
+            if (dynamic.TryGetValue(synonym, out var value))
                 defaults[definition.Name] = value;
         }
         return defaults;
@@ -100,21 +99,4 @@ internal sealed partial class TopicManager
         var tp = new TopicPartition(topic.Name, partition);
         return new PartitionState(tp, _logs.GetOrCreateLog(tp, topic.LogConfig));
     }
-
-    private void Register(TopicState topic)
-    {
-        _byName[topic.Name] = topic;
-        _byId[topic.Id] = topic;
-    }
-
-    /// <summary>
-    /// Stores the topic list. A topic being created or grown is stored with its new partition count before its
-    /// partition directories exist (<paramref name="partitionCounts"/> overrides the count of opened partitions).
-    /// </summary>
-    private void Persist(IEnumerable<TopicState> topics, Dictionary<string, string>? brokerConfigs = null,
-        Dictionary<string, int>? partitionCounts = null)
-        => _store.Save(new ClusterMetadata(
-            [.. topics.Select(t => new TopicRecord(t.Name, t.Id, partitionCounts is not null && partitionCounts.TryGetValue(t.Name, out var count) ? count : t.Partitions.Count,
-                new Dictionary<string, string>(t.Configs, StringComparer.Ordinal)))],
-            brokerConfigs ?? _dynamicBrokerConfigs));
 }

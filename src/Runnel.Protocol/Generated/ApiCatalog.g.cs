@@ -113,7 +113,7 @@ public static partial class ApiCatalog
         new(ApiKey.AlterClientQuotas, "AlterClientQuotas", 0, 1, 1, 1, static () => new AlterClientQuotasRequest(), static () => new AlterClientQuotasResponse()),
         new(ApiKey.DescribeUserScramCredentials, "DescribeUserScramCredentials", 0, 0, 0, 0, static () => new DescribeUserScramCredentialsRequest(), static () => new DescribeUserScramCredentialsResponse()),
         new(ApiKey.AlterUserScramCredentials, "AlterUserScramCredentials", 0, 0, 0, 0, static () => new AlterUserScramCredentialsRequest(), static () => new AlterUserScramCredentialsResponse()),
-        new(ApiKey.Vote, "Vote", 0, 1, 0, 0, static () => new VoteRequest(), static () => new VoteResponse()),
+        new(ApiKey.Vote, "Vote", 0, 2, 0, 0, static () => new VoteRequest(), static () => new VoteResponse()),
         new(ApiKey.BeginQuorumEpoch, "BeginQuorumEpoch", 0, 1, 1, 1, static () => new BeginQuorumEpochRequest(), static () => new BeginQuorumEpochResponse()),
         new(ApiKey.EndQuorumEpoch, "EndQuorumEpoch", 0, 1, 1, 1, static () => new EndQuorumEpochRequest(), static () => new EndQuorumEpochResponse()),
         new(ApiKey.DescribeQuorum, "DescribeQuorum", 0, 2, 0, 0, static () => new DescribeQuorumRequest(), static () => new DescribeQuorumResponse()),

@@ -7,11 +7,11 @@ using Runnel.Protocol.Primitives;
 
 namespace Runnel.Protocol.Messages;
 
-/// <summary>Raft: a candidate asks the voters for their vote in an epoch.</summary>
+/// <summary>Raft: a candidate asks the voters for their vote in an epoch. v2 (KIP-996, Kafka 4.0, newer than the reference specs) adds PreVote: a prospective candidate asks whether it would win before it bumps any epoch.</summary>
 public sealed partial class VoteRequest : IKafkaMessage
 {
     public const short LowestSupportedVersion = 0;
-    public const short HighestSupportedVersion = 1;
+    public const short HighestSupportedVersion = 2;
 
     public string? ClusterId { get; set; }
     public int VoterId { get; set; } = -1;
@@ -100,6 +100,7 @@ public sealed partial class VoteRequest : IKafkaMessage
         public Guid VoterDirectoryId { get; set; }
         public int LastOffsetEpoch { get; set; }
         public long LastOffset { get; set; }
+        public bool PreVote { get; set; }
         public List<RawTaggedField>? UnknownTaggedFields { get; set; }
 
         public void Read(ref KafkaReader reader, short version)
@@ -117,6 +118,10 @@ public sealed partial class VoteRequest : IKafkaMessage
             }
             LastOffsetEpoch = reader.ReadInt32();
             LastOffset = reader.ReadInt64();
+            if (version >= 2)
+            {
+                PreVote = reader.ReadBool();
+            }
             UnknownTaggedFields = reader.ReadUnknownTaggedFields();
         }
 
@@ -135,17 +140,22 @@ public sealed partial class VoteRequest : IKafkaMessage
             }
             writer.WriteInt32(LastOffsetEpoch);
             writer.WriteInt64(LastOffset);
+            if (version >= 2)
+            {
+                writer.WriteBool(PreVote);
+            }
             TaggedFields.WriteUnknown(writer, UnknownTaggedFields);
         }
 
-        internal bool HoldsOnlyDefaults() => PartitionIndex == 0 && CandidateEpoch == 0 && CandidateId == 0 && CandidateDirectoryId == Guid.Empty && VoterDirectoryId == Guid.Empty && LastOffsetEpoch == 0 && LastOffset == 0 && UnknownTaggedFields is not { Count: > 0 };
+        internal bool HoldsOnlyDefaults() => PartitionIndex == 0 && CandidateEpoch == 0 && CandidateId == 0 && CandidateDirectoryId == Guid.Empty && VoterDirectoryId == Guid.Empty && LastOffsetEpoch == 0 && LastOffset == 0 && PreVote == false && UnknownTaggedFields is not { Count: > 0 };
     }
 }
 
+/// <summary>v2 is v1 (KIP-996 changed only the request).</summary>
 public sealed partial class VoteResponse : IKafkaMessage
 {
     public const short LowestSupportedVersion = 0;
-    public const short HighestSupportedVersion = 1;
+    public const short HighestSupportedVersion = 2;
 
     public short ErrorCode { get; set; }
     public List<VoteResponse.TopicData> Topics { get; set; } = [];

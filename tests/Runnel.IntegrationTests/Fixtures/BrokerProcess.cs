@@ -10,12 +10,15 @@ namespace Runnel.IntegrationTests.Fixtures;
 /// </summary>
 public sealed class BrokerProcess : IAsyncDisposable
 {
+    private readonly IReadOnlyDictionary<string, string> _overrides;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    private BrokerProcess(string dataDir, int port)
+    private BrokerProcess(string dataDir, int port, IReadOnlyDictionary<string, string> overrides)
     {
         DataDir = dataDir;
         Port = port;
+        _overrides = overrides;
     }
 
     public string DataDir { get; }
@@ -24,15 +27,22 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public string Bootstrap => $"127.0.0.1:{Port}";
 
-    public static async Task<BrokerProcess> StartAsync(string? dataDir = null)
+    /// <summary>Everything the server printed, across restarts.</summary>
+    public IEnumerable<string> Output => _output;
+
+    /// <summary>
+    /// Starts <c>runnel server</c> on <paramref name="port"/> (a free one by default) with a PLAINTEXT listener there,
+    /// <paramref name="dataDir"/> as log.dirs, and <paramref name="overrides"/> on top (which may replace the listener).
+    /// </summary>
+    public static async Task<BrokerProcess> StartAsync(string? dataDir = null, IReadOnlyDictionary<string, string>? overrides = null, int? port = null)
     {
         dataDir ??= Path.Combine(Path.GetTempPath(), "runnel-proc-" + Guid.NewGuid().ToString("N")[..12]);
-        var broker = new BrokerProcess(dataDir, FreePort());
+        var broker = new BrokerProcess(dataDir, port ?? FreePort(), overrides ?? new Dictionary<string, string>());
         await broker.StartProcessAsync();
         return broker;
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
@@ -47,19 +57,24 @@ public sealed class BrokerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
+        var settings = new Dictionary<string, string>
         {
-            Path.Combine(AppContext.BaseDirectory, "runnel.dll"), "server",
-            "--override", $"listeners=PLAINTEXT://127.0.0.1:{Port}",
-            "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{Port}",
-            "--override", $"log.dirs={DataDir}",
-        })
+            ["listeners"] = $"PLAINTEXT://127.0.0.1:{Port}",
+            ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{Port}",
+            ["log.dirs"] = DataDir,
+        };
+        foreach (var (key, value) in _overrides)
+            settings[key] = value;
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "runnel.dll"));
+        start.ArgumentList.Add("server");
+        foreach (var (key, value) in settings)
         {
-            start.ArgumentList.Add(arg);
+            start.ArgumentList.Add("--override");
+            start.ArgumentList.Add($"{key}={value}");
         }
         _process = Process.Start(start)!;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var output = _output;
         void OnLine(object? sender, DataReceivedEventArgs e)
         {
             if (e.Data is null)

@@ -1,0 +1,19 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>BeginQuorumEpoch v0-1: a newly elected leader tells this voter about its epoch; the voter starts following.</summary>
+internal sealed class BeginQuorumEpochHandler : ApiHandler<BeginQuorumEpochRequest, BeginQuorumEpochResponse>
+{
+    public override ApiKey Key => ApiKey.BeginQuorumEpoch;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 1;
+
+    protected override async ValueTask<BeginQuorumEpochResponse?> HandleAsync(RequestContext context, BeginQuorumEpochRequest request)
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
+            () => new BeginQuorumEpochResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
+}

@@ -1,0 +1,57 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+using Runnel.Raft;
+using Runnel.Raft.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// DescribeQuorum v0-2 (kafka-metadata-quorum, runnel cluster quorum): the leader, epoch and high watermark of the
+/// metadata partition and each voter's log end and last fetch. Only the leader knows the replicas' progress; any
+/// other node answers NOT_LEADER_OR_FOLLOWER with the leader and epoch it knows, so a tool can go there. v1+ adds
+/// fetch and caught-up times (wall clock ms), v2 the voters' endpoints.
+/// </summary>
+internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
+{
+    public override ApiKey Key => ApiKey.DescribeQuorum;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    protected override async ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
+    {
+        var quorum = context.Broker.Quorum;
+        var description = await quorum.Driver.InvokeAsync(node => node.Describe()).ConfigureAwait(false);
+        // The node's clock counts from the driver's start; DescribeQuorum speaks wall-clock milliseconds.
+        var wallOffset = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - quorum.Driver.NowMs;
+        DescribeQuorumResponse.ReplicaState State(ReplicaDescription r) => new()
+        {
+            ReplicaId = r.Id,
+            LogEndOffset = r.LogEndOffset,
+            LastFetchTimestamp = r.LastFetchTimestamp < 0 ? -1 : r.LastFetchTimestamp + wallOffset,
+            LastCaughtUpTimestamp = r.LastCaughtUpTimestamp < 0 ? -1 : r.LastCaughtUpTimestamp + wallOffset,
+        };
+        var partition = new DescribeQuorumResponse.PartitionData
+        {
+            ErrorCode = (short)(description.IsLeader ? ErrorCode.None : ErrorCode.NotLeaderOrFollower),
+            ErrorMessage = null,
+            LeaderId = description.LeaderId ?? -1,
+            LeaderEpoch = description.Epoch,
+            HighWatermark = description.HighWatermark,
+            CurrentVoters = [.. description.Voters.Select(State)],
+            Observers = [.. description.Observers.Select(State)],
+        };
+        return new DescribeQuorumResponse
+        {
+            ErrorMessage = null,
+            Topics = [new() { TopicName = RaftRequests.MetadataTopic, Partitions = [partition] }],
+            Nodes = [.. quorum.Voters.Endpoints.Select(v => new DescribeQuorumResponse.Node
+            {
+                NodeId = v.Id,
+                Listeners = [new() { Name = context.Broker.ControllerListenerName, Host = v.Host, Port = (ushort)v.Port }],
+            })],
+        };
+    }
+}

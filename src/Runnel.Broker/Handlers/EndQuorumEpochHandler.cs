@@ -1,0 +1,19 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>EndQuorumEpoch v0-1: a resigning leader tells this voter; its preferred successors campaign first.</summary>
+internal sealed class EndQuorumEpochHandler : ApiHandler<EndQuorumEpochRequest, EndQuorumEpochResponse>
+{
+    public override ApiKey Key => ApiKey.EndQuorumEpoch;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 1;
+
+    protected override async ValueTask<EndQuorumEpochResponse?> HandleAsync(RequestContext context, EndQuorumEpochRequest request)
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
+            () => new EndQuorumEpochResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
+}

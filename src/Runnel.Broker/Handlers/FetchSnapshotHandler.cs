@@ -1,0 +1,19 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>FetchSnapshot v0-1: a follower behind the leader's log start downloads the metadata snapshot in chunks.</summary>
+internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, FetchSnapshotResponse>
+{
+    public override ApiKey Key => ApiKey.FetchSnapshot;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 1;
+
+    protected override async ValueTask<FetchSnapshotResponse?> HandleAsync(RequestContext context, FetchSnapshotRequest request)
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
+            () => new FetchSnapshotResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
+}

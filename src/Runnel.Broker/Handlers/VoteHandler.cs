@@ -1,0 +1,22 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// Vote v0-2 (KIP-595; v2 adds PreVote, KIP-996): a candidate (or a prospective one) asks this voter for its vote
+/// in an epoch. Answered by the metadata quorum member; the vote is fsynced before the reply leaves.
+/// </summary>
+internal sealed class VoteHandler : ApiHandler<VoteRequest, VoteResponse>
+{
+    public override ApiKey Key => ApiKey.Vote;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    protected override async ValueTask<VoteResponse?> HandleAsync(RequestContext context, VoteRequest request)
+        => await QuorumForwarding.ForwardAsync(context, Key, request,
+            () => new VoteResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Broker.Configuration;
+using Runnel.Metadata.Controller;
+using Runnel.Raft;
+using Runnel.Raft.Log;
+using Runnel.Raft.State;
+using Runnel.Raft.Transport;
+using Runnel.Storage;
+using Runnel.Storage.IO;
+
+namespace Runnel.Broker.Quorum;
+
+/// <summary>
+/// This node's member of the metadata quorum: the Raft node on its driver, its log and quorum state under
+/// metadata.log.dir, the transport to the other voters, and the metadata loader and controller on top. A lone voter
+/// (the single-node default) is the same code with nobody to talk to.
+/// </summary>
+internal sealed class MetadataQuorum : IAsyncDisposable
+{
+    private readonly FileRaftLog _log;
+
+    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters)
+    {
+        _log = log;
+        Driver = driver;
+        Transport = transport;
+        Loader = loader;
+        Voters = voters;
+        Controller = new QuorumController(driver, loader);
+    }
+
+    public RaftDriver Driver { get; }
+
+    public RaftTransport Transport { get; }
+
+    public MetadataLoader Loader { get; }
+
+    public QuorumController Controller { get; }
+
+    public QuorumVoters Voters { get; }
+
+    public static MetadataQuorum Start(BrokerConfig config, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("Runnel.Quorum");
+        var storageLogger = loggers.CreateLogger("Runnel.Storage");
+        var voters = config.QuorumVoters;
+        var nodeId = config.NodeId;
+        var raftConfig = new RaftConfig
+        {
+            // Only an explicit cluster.id is enforced between voters: without one each node invents its own.
+            ClusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id") : null,
+            ElectionTimeoutMs = config.GetInt("controller.quorum.election.timeout.ms"),
+            ElectionBackoffMaxMs = config.GetInt("controller.quorum.election.timeout.ms"),
+            FetchTimeoutMs = config.GetInt("controller.quorum.fetch.timeout.ms"),
+        };
+        var directory = config.MetadataLogDir;
+        var log = FileRaftLog.Open(directory, PhysicalFileSystem.Instance, (level, message) => storageLogger.Log(
+            level == StorageLogLevel.Error ? LogLevel.Error : level == StorageLogLevel.Warning ? LogLevel.Warning : LogLevel.Information, "{Message}", message));
+        try
+        {
+            var store = new FileQuorumStateStore(PhysicalFileSystem.Instance, directory);
+            var loader = new MetadataLoader(nodeId, config.GetLong("metadata.log.max.record.bytes.between.snapshots"));
+            var transport = new RaftTransport(nodeId, voters, logger);
+            var driver = new RaftDriver(now => new RaftNode(nodeId, voters, raftConfig, log, store, transport, loader, now, new Random(), logger), TimeProvider.System, logger);
+            transport.Attach(driver);
+            driver.AfterStep = node => loader.SnapshotIfDue(node, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            driver.Start();
+            logger.LogInformation("Metadata quorum member {Id} of {Voters} started from {Directory}", nodeId, voters, directory);
+            return new MetadataQuorum(log, driver, transport, loader, voters);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Adds a publisher on the quorum's thread: it gets the current image now, then every new one.</summary>
+    public Task SubscribeAsync(IMetadataPublisher publisher) => Driver.InvokeAsync(_ =>
+    {
+        Loader.Subscribe(publisher);
+        return true;
+    });
+
+    /// <summary>Waits until the committed metadata has been loaded: this node leads, or follows with a known high watermark reached.</summary>
+    public async Task<bool> WaitForCatchUpAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (leader, hw) = await Driver.InvokeAsync(n => (n.IsLeader, n.HighWatermark)).ConfigureAwait(false);
+            if (Loader.IsActiveController || (!leader && hw >= 0 && Loader.Image.Offset + 1 >= hw))
+                return true;
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Driver.DisposeAsync().ConfigureAwait(false);
+        await Transport.DisposeAsync().ConfigureAwait(false);
+        Controller.Dispose();
+        _log.Dispose();
+    }
+}

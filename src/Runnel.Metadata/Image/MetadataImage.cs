@@ -1,0 +1,13 @@
+namespace Runnel.Metadata.Image;
+
+/// <summary>
+/// The cluster metadata at one committed offset, immutable: readers take a reference and never see a half-applied
+/// change. A <see cref="MetadataDelta"/> replays records on top of one image and yields the next.
+/// </summary>
+public sealed record MetadataImage(long Offset, TopicsImage Topics, ConfigsImage Configs, ClusterImage Cluster)
+{
+    /// <summary>The state before any record: offset -1.</summary>
+    public static readonly MetadataImage Empty = new(-1, TopicsImage.Empty, ConfigsImage.Empty, ClusterImage.Empty);
+
+    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0;
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Protocol;
+using Runnel.Protocol.Primitives;
+using Runnel.Raft.Messages;
+
+namespace Runnel.Raft.Transport;
+
+/// <summary>
+/// The quorum over the Kafka wire. Requests the node sends go out on one connection per voter, as Kafka frames whose
+/// correlation id is the core's own; their responses come back into the driver. Requests other nodes send arrive
+/// through the broker's handlers (<see cref="HandleAsync"/>), enter the node under a correlation id of our own, and
+/// the node's reply completes the handler.
+/// </summary>
+public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger = null) : IRaftNetwork, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<int, PeerConnection> _peers = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<RaftMessage>> _inbound = new();
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private RaftDriver? _driver;
+    private int _nextInbound;
+
+    /// <summary>Set once the driver exists (it needs the transport to build its node).</summary>
+    public void Attach(RaftDriver driver) => _driver = driver;
+
+    public void Send(RaftMessage message)
+    {
+        if (!message.IsRequest)
+        {
+            if (_inbound.TryRemove(message.CorrelationId, out var waiting))
+                waiting.TrySetResult(message);
+            return;
+        }
+        if (!voters.Contains(message.Destination) || _driver is not { } driver)
+            return;
+        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, _logger)).Enqueue(message);
+    }
+
+    /// <summary>
+    /// Hands a request that arrived from <paramref name="source"/> to the node and waits for its reply; null when the
+    /// node did not answer in time (the peer then times out and retries, as after a lost packet).
+    /// </summary>
+    public async Task<IKafkaMessage?> HandleAsync(int source, ApiKey api, IKafkaMessage body, TimeSpan timeout, CancellationToken cancellation)
+    {
+        if (_driver is not { } driver)
+            return null;
+        var id = Interlocked.Increment(ref _nextInbound);
+        var reply = new TaskCompletionSource<RaftMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inbound[id] = reply;
+        driver.Deliver(new RaftMessage(source, self, id, api, IsRequest: true, body));
+        try
+        {
+            return (await reply.Task.WaitAsync(timeout, cancellation).ConfigureAwait(false)).Body;
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            _inbound.TryRemove(id, out _);
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var peer in _peers.Values)
+            await peer.DisposeAsync().ConfigureAwait(false);
+        foreach (var waiting in _inbound.Values)
+            waiting.TrySetCanceled();
+    }
+}

@@ -1,0 +1,93 @@
+using Runnel.Metadata.Control;
+using Runnel.Metadata.Controller;
+using Runnel.Metadata.Image;
+using Runnel.Raft;
+using Runnel.Raft.Log;
+using Runnel.Raft.Messages;
+using Runnel.Raft.State;
+
+namespace Runnel.Metadata.Tests;
+
+/// <summary>The controller on a real driver and a lone voter (memory log): commit, publish, snapshot, restart.</summary>
+public sealed class ControllerTests
+{
+    private sealed class NoNetwork : IRaftNetwork
+    {
+        public void Send(RaftMessage message)
+        {
+        }
+    }
+
+    private sealed class Recorder : IMetadataPublisher
+    {
+        public List<MetadataImage> Images { get; } = [];
+
+        public void Publish(MetadataImage image) => Images.Add(image);
+    }
+
+    private sealed class Node(MemoryRaftLog log, MemoryQuorumStateStore store, long snapshotBytes) : IAsyncDisposable
+    {
+        public MetadataLoader Loader { get; } = new(1, snapshotBytes);
+
+        public RaftDriver Driver { get; private set; } = null!;
+
+        public QuorumController Controller { get; private set; } = null!;
+
+        public Node Start()
+        {
+            Driver = new RaftDriver(now => new RaftNode(1, QuorumVoters.Single(1), new RaftConfig(), log, store, new NoNetwork(), Loader, now, new Random(1)));
+            Driver.AfterStep = node => Loader.SnapshotIfDue(node, 0);
+            Controller = new QuorumController(Driver, Loader);
+            Driver.Start();
+            return this;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Driver.DisposeAsync();
+            Controller.Dispose();
+        }
+    }
+
+    private static Task<(ApiError Error, Guid TopicId)> CreateAsync(QuorumController controller, string name)
+        => controller.ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, new NewTopic(name, 1, 1, new Dictionary<string, string>()), [1], Guid.NewGuid));
+
+    [Fact]
+    public async Task A_change_is_answered_once_committed_and_published()
+    {
+        var log = new MemoryRaftLog();
+        await using var node = new Node(log, new MemoryQuorumStateStore(), long.MaxValue).Start();
+        var recorder = new Recorder();
+        await node.Driver.InvokeAsync(_ =>
+        {
+            node.Loader.Subscribe(recorder);
+            return true;
+        });
+        var (error, id) = await CreateAsync(node.Controller, "orders");
+        Assert.True(error.Succeeded);
+        Assert.Equal(id, node.Loader.Image.Topics.Find("orders")!.Id);
+        Assert.Contains(recorder.Images, i => i.Topics.Find("orders") is not null);
+        Assert.Equal(Protocol.ErrorCode.TopicAlreadyExists, ErrorCodeOf(await CreateAsync(node.Controller, "orders")));
+    }
+
+    private static Protocol.ErrorCode ErrorCodeOf((ApiError Error, Guid) result) => result.Error.Error;
+
+    [Fact]
+    public async Task A_restart_loads_the_snapshot_and_replays_the_tail()
+    {
+        var log = new MemoryRaftLog();
+        var store = new MemoryQuorumStateStore();
+        await using (var node = new Node(log, store, snapshotBytes: 600).Start())
+        {
+            for (var i = 0; i < 30; i++)
+                Assert.True((await CreateAsync(node.Controller, $"t{i}")).Error.Succeeded);
+            Assert.True(node.Loader.SnapshotsWritten > 0);
+        }
+        Assert.NotNull(log.LatestSnapshot);
+        Assert.True(log.StartOffset > 0);
+        log.Crash();
+        await using var restarted = new Node(log, store, snapshotBytes: 600).Start();
+        Assert.True(await restarted.Controller.WaitForActiveAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(30, restarted.Loader.Image.Topics.ByName.Count);
+    }
+}

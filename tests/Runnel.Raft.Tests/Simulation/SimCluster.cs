@@ -1,0 +1,147 @@
+using System.Buffers.Binary;
+using Runnel.Raft.Log;
+using Runnel.Raft.State;
+
+namespace Runnel.Raft.Tests.Simulation;
+
+/// <summary>One simulated machine: a disk that outlives the process, and the process when it runs.</summary>
+internal sealed class SimNode(int id)
+{
+    public int Id { get; } = id;
+
+    public MemoryRaftLog Log { get; set; } = new();
+
+    public MemoryQuorumStateStore Store { get; } = new();
+
+    public SimStateMachine Machine { get; set; } = new();
+
+    public RaftNode? Raft { get; set; }
+
+    public int Incarnation { get; set; }
+
+    /// <summary>Bumped when the disk is wiped; invariants about "this disk" start over.</summary>
+    public int DiskGeneration { get; set; }
+
+    /// <summary>Snapshot once this many entries were applied past the last snapshot.</summary>
+    public int SnapshotEvery { get; set; } = 50;
+
+    public bool IsRunning => Raft is not null;
+}
+
+/// <summary>
+/// A simulated quorum: voters 1..n on one scheduler and one network, a client that appends unique values to
+/// whoever leads, and the faults: kill (the disk forgets what was not flushed), restart, wipe.
+/// </summary>
+internal sealed class SimCluster
+{
+    private readonly SortedDictionary<int, SimNode> _nodes = [];
+    private long _nextValue = 1;
+
+    public SimCluster(Scheduler scheduler, int voters, RaftConfig config)
+    {
+        Scheduler = scheduler;
+        Config = config;
+        Voters = new QuorumVoters(Enumerable.Range(1, voters).Select(i => new VoterEndpoint(i, $"node-{i}", 9093)));
+        foreach (var id in Voters.Ids)
+            _nodes[id] = new SimNode(id) { SnapshotEvery = scheduler.Random.Next(20, 80) };
+        Network = new SimNetwork(scheduler, id => _nodes[id]);
+    }
+
+    public Scheduler Scheduler { get; }
+
+    public RaftConfig Config { get; }
+
+    public QuorumVoters Voters { get; }
+
+    public SimNetwork Network { get; }
+
+    public IEnumerable<SimNode> Nodes => _nodes.Values;
+
+    public SimNode this[int id] => _nodes[id];
+
+    public IEnumerable<SimNode> Running => _nodes.Values.Where(n => n.IsRunning);
+
+    public int MajoritySize => Voters.MajoritySize;
+
+    /// <summary>The running leader with the highest epoch, if any.</summary>
+    public SimNode? Leader => Running.Where(n => n.Raft!.IsLeader).MaxBy(n => n.Raft!.Epoch);
+
+    public long MaxHighWatermark => Running.Select(n => n.Raft!.HighWatermark).DefaultIfEmpty(-1).Max();
+
+    public long Appended => _nextValue - 1;
+
+    public void StartAll()
+    {
+        foreach (var node in _nodes.Values)
+            Start(node.Id);
+    }
+
+    public void Start(int id)
+    {
+        var node = _nodes[id];
+        if (node.IsRunning)
+            return;
+        node.Incarnation++;
+        node.Machine = new SimStateMachine();
+        var machine = node.Machine;
+        var raft = new RaftNode(id, Voters, Config, node.Log, node.Store, Network.For(node), machine, Scheduler.Now, new Random(Scheduler.Random.Next()), SimTrace.Logger(Scheduler, id));
+        machine.IsLeader = () => raft.IsLeader;
+        node.Raft = raft;
+        var incarnation = node.Incarnation;
+        Scheduler.Every(20, 5, () =>
+        {
+            if (node.Incarnation != incarnation || node.Raft is not { } running)
+                return false;
+            running.Poll(Scheduler.Now);
+            var last = node.Machine.LastApplied;
+            if (last.Offset - (node.Log.LatestSnapshot?.Offset ?? 0) >= node.SnapshotEvery)
+                running.CreateSnapshot(last, node.Machine.Serialize());
+            return true;
+        });
+    }
+
+    /// <summary>kill -9 followed by power loss: the process is gone and so is every unflushed write.</summary>
+    public void Kill(int id)
+    {
+        var node = _nodes[id];
+        node.Raft = null;
+        node.Log.Crash();
+    }
+
+    /// <summary>Kills the node and gives it an empty disk (no log, no quorum state).</summary>
+    public void KillAndWipe(int id)
+    {
+        Kill(id);
+        var node = _nodes[id];
+        node.Log = new MemoryRaftLog();
+        node.Store.Wipe();
+        node.DiskGeneration++;
+    }
+
+    /// <summary>A client that appends one unique value (sometimes a few) to the leader every few ms.</summary>
+    public void StartClient(int periodMs = 20)
+    {
+        Scheduler.Every(periodMs, periodMs / 2, () =>
+        {
+            if (Leader?.Raft is { } leader)
+            {
+                var count = Scheduler.Random.Next(4) == 0 ? Scheduler.Random.Next(2, 5) : 1;
+                var values = new List<ReadOnlyMemory<byte>>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    var value = new byte[8];
+                    BinaryPrimitives.WriteInt64BigEndian(value, _nextValue++);
+                    values.Add(value);
+                }
+                leader.Append(values);
+            }
+            return true;
+        });
+    }
+
+    public bool HasStableLeader => Leader is { } leader && Running.Count(n => n.Raft!.LeaderId == leader.Id && n.Raft.Epoch == leader.Raft!.Epoch) >= MajoritySize;
+
+    public bool AllReached(long highWatermark) => Nodes.All(n => n.IsRunning && n.Raft!.HighWatermark >= highWatermark);
+
+    public bool AnyReached(long highWatermark) => Running.Any(n => n.Raft!.HighWatermark >= highWatermark);
+}
