@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Producers;
+using Runnel.Metadata.Control;
 using Runnel.Broker.Topics;
 
 namespace Runnel.Broker;
@@ -34,6 +36,15 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     public int ControllerId => Quorum.Voters.Count == 1 ? NodeId : Quorum.Loader.LeaderId ?? -1;
 
     public TopicManager Topics { get; } = topics;
+
+    /// <summary>Producer ids for InitProducerId, in blocks committed through the metadata quorum.</summary>
+    public ProducerIdManager ProducerIds => LazyInitializer.EnsureInitialized(ref _producerIds, () => new ProducerIdManager(async cancellation =>
+    {
+        var start = await Quorum.Controller.ExecuteAsync(image => ClusterControlManager.AllocateProducerIds(image, NodeId), cancellation).ConfigureAwait(false);
+        return (start, start + ClusterControlManager.ProducerIdBlockSize);
+    }));
+
+    private ProducerIdManager? _producerIds;
 
     public GroupCoordinator Groups { get; } = groups;
 

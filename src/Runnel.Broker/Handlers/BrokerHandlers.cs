@@ -42,5 +42,6 @@ internal static class BrokerHandlers
         new ListGroupsHandler(),
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
+        new InitProducerIdHandler(),
     ];
 }

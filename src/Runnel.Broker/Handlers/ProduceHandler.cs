@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Producers;
 using Runnel.Broker.Topics;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
@@ -97,6 +98,12 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             reply.ErrorMessage = validation.Message;
             return null;
         }
+        if (info.IsTransactional)
+        {
+            reply.ErrorCode = (short)ErrorCode.InvalidTxnState;
+            reply.ErrorMessage = "Transactional produce is not supported yet (there is no transaction coordinator).";
+            return null;
+        }
         // The frame is our own copy of the request bytes, so the batch can be stamped where it lies.
         var batch = MemoryMarshal.AsMemory(bytes).Span;
         RecordBatch.SetPartitionLeaderEpoch(batch, partition.LeaderEpoch);
@@ -108,7 +115,25 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             RecordBatch.SetMaxTimestamp(batch, TimestampType.CreateTime, info.MaxTimestamp);
         try
         {
-            var appended = partition.Log.Append(batch);
+            LogAppendInfo appended;
+            lock (partition.AppendLock)
+            {
+                if (info.HasProducerId)
+                {
+                    var check = partition.ProducerStates.Check(ProducerBatchOf(info));
+                    if (check.IsDuplicate)
+                        return AnswerDuplicate(partition, info, check, reply);
+                    if (check.Error != ErrorCode.None)
+                    {
+                        reply.ErrorCode = (short)check.Error;
+                        reply.ErrorMessage = check.Message;
+                        return null;
+                    }
+                }
+                appended = partition.Log.Append(batch);
+                if (info.HasProducerId)
+                    partition.ProducerStates.Record(ProducerBatchOf(info), appended.FirstOffset);
+            }
             partition.SignalAppended();
             reply.BaseOffset = appended.FirstOffset;
             reply.LogAppendTimeMs = appendTime ? now : -1;
@@ -122,6 +147,21 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             return null;
         }
     }
+
+    /// <summary>
+    /// A retried idempotent batch that was appended already: answered with its original offset, not appended again;
+    /// its last offset is returned so that acks=all still waits until the original is durable.
+    /// </summary>
+    private static long AnswerDuplicate(PartitionState partition, in RecordBatchInfo info, SequenceCheck check,
+        ProduceResponse.PartitionProduceResponse reply)
+    {
+        reply.BaseOffset = check.DuplicateOfOffset;
+        reply.LogAppendTimeMs = -1;
+        reply.LogStartOffset = partition.Log.LogStartOffset;
+        return check.DuplicateOfOffset + info.LastOffsetDelta;
+    }
+
+    private static ProducerBatch ProducerBatchOf(in RecordBatchInfo info) => new(info.ProducerId, info.ProducerEpoch, info.BaseSequence, info.LastSequence);
 
     private static async ValueTask<ProduceResponse?> WaitForDurabilityAsync(ProduceResponse response,
         List<(ProduceResponse.PartitionProduceResponse Reply, PartitionState Partition, long Offset)> appended)

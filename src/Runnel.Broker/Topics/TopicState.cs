@@ -1,3 +1,4 @@
+using Runnel.Broker.Producers;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Topics;
@@ -50,6 +51,17 @@ internal sealed class PartitionState(TopicPartition topicPartition, PartitionLog
 
     /// <summary>Without transactions the last stable offset is the high watermark.</summary>
     public long LastStableOffset => HighWatermark;
+
+    /// <summary>Held across the idempotence check, the append and the state update, so they are one step.</summary>
+    public object AppendLock { get; } = new();
+
+    /// <summary>
+    /// Idempotent producers' sequences, rebuilt from the log's tail the first time one writes here. Use it only
+    /// under <see cref="AppendLock"/>.
+    /// </summary>
+    public ProducerStateTable ProducerStates => _producerStates ??= ProducerStateLoader.Load(Log);
+
+    private ProducerStateTable? _producerStates;
 
     /// <summary>A task that completes at the next append; fetches waiting for data await it.</summary>
     public Task NextAppend => Volatile.Read(ref _appended).Task;

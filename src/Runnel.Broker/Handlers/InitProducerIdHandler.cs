@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// InitProducerId v0-5 for idempotent producers: a new producer id (from a block committed through the metadata
+/// quorum) at epoch 0, as Kafka answers a producer without a transactional id — also when it passes its old id and
+/// epoch (v3+), since an idempotent producer's bump is a fresh id. Advertising this is what lets the Java client's
+/// default (enable.idempotence=true) and franz-go's default work. An empty transactional id is INVALID_REQUEST, as in Kafka; others get COORDINATOR_NOT_AVAILABLE:
+/// there is no transaction coordinator yet.
+/// </summary>
+internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
+{
+    public override ApiKey Key => ApiKey.InitProducerId;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 5;
+
+    protected override async ValueTask<InitProducerIdResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request)
+    {
+        if (request.TransactionalId is { Length: 0 })
+            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.InvalidRequest, ProducerEpoch = -1 };
+        if (request.TransactionalId is not null)
+            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.CoordinatorNotAvailable, ProducerEpoch = -1 };
+        try
+        {
+            var producerId = await context.Broker.ProducerIds.NextAsync(context.Cancellation).ConfigureAwait(false);
+            return new InitProducerIdResponse { ProducerId = producerId, ProducerEpoch = 0 };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The metadata quorum could not commit a new block (no active controller): retriable for the client.
+            context.Broker.LoggerFactory.CreateLogger("Runnel.Producers").LogWarning("No producer id block: {Reason}", e.Message);
+            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.CoordinatorNotAvailable, ProducerEpoch = -1 };
+        }
+    }
+}

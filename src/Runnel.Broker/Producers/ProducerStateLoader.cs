@@ -1,0 +1,40 @@
+using Runnel.Protocol.Records;
+using Runnel.Storage;
+
+namespace Runnel.Broker.Producers;
+
+/// <summary>
+/// Rebuilds a partition's producer state from the tail of its log, the first time an idempotent batch arrives after
+/// a start. Kafka keeps producer-state snapshots instead; replaying the newest records covers every producer that
+/// wrote recently, and a producer older than that is accepted as unknown (see <see cref="ProducerStateTable"/>).
+/// </summary>
+internal static class ProducerStateLoader
+{
+    /// <summary>How far back (in offsets) start-up looks for producers' last batches.</summary>
+    public const long ReplayWindow = 200_000;
+
+    public static ProducerStateTable Load(PartitionLog log)
+    {
+        var table = new ProducerStateTable();
+        var offset = Math.Max(log.LogStartOffset, log.LogEndOffset - ReplayWindow);
+        while (offset < log.LogEndOffset)
+        {
+            using var read = log.Read(offset, 4 << 20, minOneBatch: true);
+            if (read.IsEmpty)
+                break;
+            using var memory = read.ToPooledMemory();
+            var batches = memory.Memory.Span[..read.Length];
+            while (RecordBatchHeader.TryRead(batches, out var header) && header.TotalSize <= batches.Length && header.TotalSize > 0)
+            {
+                if (header.ProducerId >= 0 && !header.IsControl && header.BaseSequence >= 0)
+                {
+                    var last = (int)(((long)header.BaseSequence + header.LastOffsetDelta) % ((long)int.MaxValue + 1));
+                    table.Record(new ProducerBatch(header.ProducerId, header.ProducerEpoch, header.BaseSequence, last), header.BaseOffset);
+                }
+                offset = header.LastOffset + 1;
+                batches = batches[header.TotalSize..];
+            }
+        }
+        return table;
+    }
+}
