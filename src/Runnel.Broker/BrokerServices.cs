@@ -3,8 +3,8 @@ using Runnel.Broker.Configuration;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Producers;
-using Runnel.Metadata.Control;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Control;
 
 namespace Runnel.Broker;
 
