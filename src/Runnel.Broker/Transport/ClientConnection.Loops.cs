@@ -90,7 +90,8 @@ internal sealed partial class ClientConnection
                         continue;
                     encoder.Reset();
                     Framing.WriteResponse(encoder, reply.Response.CorrelationId, reply.Response.ApiKey, reply.Response.ApiVersion, body);
-                    await _output.WriteAsync(encoder.WrittenMemory, _closing.Token).ConfigureAwait(false);
+                    // Straight from the encoder to the socket: one reply is one write, and a pipe would only add a copy.
+                    await _stream.WriteAsync(encoder.WrittenMemory, _closing.Token).ConfigureAwait(false);
                     Touch();
                 }
                 finally

@@ -21,7 +21,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _input;
-    private readonly PipeWriter _output;
     private readonly RequestPipeline _pipeline;
     private readonly ConnectionInfo _info;
     private readonly ILogger _logger;
@@ -42,7 +41,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
-        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024));
         _info = info;
         _pipeline = pipeline;
         _maxFrameBytes = maxFrameBytes;
@@ -92,7 +90,6 @@ internal sealed partial class ClientConnection : IAsyncDisposable
             return;
         _closing.Cancel();
         await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
     }
