@@ -82,6 +82,11 @@ public sealed partial class RunnelBroker
         try
         {
             await lifecycle.WaitForUnfencedAsync(timeout, cancellation).ConfigureAwait(false);
+            // The controller answered once the unfencing was committed; this node lists brokers from its own image,
+            // so it serves only once that image holds it too.
+            var deadline = DateTime.UtcNow + timeout;
+            while (quorum.Loader.Image.Cluster.Brokers.GetValueOrDefault(config.NodeId) is not { Fenced: false } && DateTime.UtcNow < deadline)
+                await Task.Delay(5, cancellation).ConfigureAwait(false);
             return lifecycle;
         }
         catch (Exception e)
