@@ -119,9 +119,6 @@ internal sealed class ControllerChannel(int nodeId, string purpose, Func<int?> a
         _connectedTo = -1;
     }
 
-    public void Dispose()
-    {
-        Drop();
-        _serial.Dispose();
-    }
+    /// <summary>Closes the connection. The semaphore is left to the collector: a request still unwinding may release it.</summary>
+    public void Dispose() => Drop();
 }

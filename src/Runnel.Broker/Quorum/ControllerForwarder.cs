@@ -15,7 +15,7 @@ namespace Runnel.Broker.Quorum;
 /// does. The controller answers once the change is committed; this node then waits until its own image holds what
 /// the controller had committed by then, so the caller finds the topic served here when the answer arrives.
 /// </summary>
-internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChannel channel, ILogger logger)
+internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChannel channel, ILogger logger, CancellationToken stopping)
 {
     /// <summary>The most a forwarded change waits for a controller: a failover, then a commit.</summary>
     private static readonly TimeSpan ForwardTimeout = TimeSpan.FromSeconds(30);
@@ -74,16 +74,23 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
         where TResponse : class, IKafkaMessage, new()
     {
         var deadline = DateTime.UtcNow + ForwardTimeout;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            var response = await channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, CancellationToken.None).ConfigureAwait(false);
-            if (response is not null && outcome(response) is { } answer && (ErrorCode)answer.Error != ErrorCode.NotController)
+            while (DateTime.UtcNow < deadline)
             {
-                if ((ErrorCode)answer.Error == ErrorCode.None)
-                    await CatchUpAsync().ConfigureAwait(false);
-                return new TopicResult((ErrorCode)answer.Error, answer.Message);
+                var response = await channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, stopping).ConfigureAwait(false);
+                if (response is not null && outcome(response) is { } answer && (ErrorCode)answer.Error != ErrorCode.NotController)
+                {
+                    if ((ErrorCode)answer.Error == ErrorCode.None)
+                        await CatchUpAsync().ConfigureAwait(false);
+                    return new TopicResult((ErrorCode)answer.Error, answer.Message);
+                }
+                await Task.Delay(100, stopping).ConfigureAwait(false);
             }
-            await Task.Delay(100).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return new TopicResult(ErrorCode.RequestTimedOut, "The broker is shutting down.");
         }
         return new TopicResult(ErrorCode.RequestTimedOut, $"No active controller took the {api} request within {ForwardTimeout.TotalSeconds} s.");
     }
@@ -92,7 +99,7 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
     private async Task CatchUpAsync()
     {
         var describe = new DescribeQuorumRequest { Topics = [new() { TopicName = RaftRequests.MetadataTopic, Partitions = [new() { PartitionIndex = 0 }] }] };
-        var response = await channel.TrySendAsync<DescribeQuorumResponse>(ApiKey.DescribeQuorum, 2, describe, RequestTimeout, CancellationToken.None).ConfigureAwait(false);
+        var response = await channel.TrySendAsync<DescribeQuorumResponse>(ApiKey.DescribeQuorum, 2, describe, RequestTimeout, stopping).ConfigureAwait(false);
         if (response?.Topics.SelectMany(t => t.Partitions).FirstOrDefault() is not { ErrorCode: 0, HighWatermark: > 0 } partition)
             return;
         // Polled rather than awaited through the loader's waiters: those are failed by every leader change.
@@ -100,7 +107,7 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
         var deadline = DateTime.UtcNow + CatchUpTimeout;
         while (quorum.Loader.Image.Offset < target)
         {
-            if (DateTime.UtcNow >= deadline)
+            if (DateTime.UtcNow >= deadline || stopping.IsCancellationRequested)
             {
                 logger.LogWarning("The metadata image did not reach offset {Offset} within {Timeout} s of a forwarded change", target, CatchUpTimeout.TotalSeconds);
                 return;

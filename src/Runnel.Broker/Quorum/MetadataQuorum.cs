@@ -34,7 +34,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         if (!IsVoter)
         {
             _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, logger);
-            Forwarder = new ControllerForwarder(this, _forwarding, logger);
+            Forwarder = new ControllerForwarder(this, _forwarding, logger, _stopping.Token);
         }
     }
 
