@@ -32,8 +32,15 @@ public sealed class BrokerRoleTests(ITestOutputHelper output)
         await ProduceAsync(broker, "explicit", 0, 30);
         Assert.Equal(Values(0, 30), (await ConsumeAsync(broker, "explicit")).Order());
 
+        // Consumer groups live on the broker, in a __consumer_offsets the controllers placed there too.
+        var grouped = await KcatAsync(["-b", broker, "-G", "readers", "explicit", "-o", "beginning", "-e", "-f", "%s\\n"]);
+        Assert.Equal(Values(0, 30), grouped.Lines.Select(l => int.Parse(l, CultureInfo.InvariantCulture)).Order());
+        var (rows, lag) = await RunnelCli.DescribeGroupAsync(broker, "readers");
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(0, lag);
+
         // The controllers placed every partition on the one registered broker.
-        var leaders = await PartitionLeadersAsync(broker, "auto-created", "explicit");
+        var leaders = await PartitionLeadersAsync(broker, "auto-created", "explicit", "__consumer_offsets");
         Assert.Equal(2, leaders["auto-created"].Count);
         Assert.Equal(3, leaders["explicit"].Count);
         Assert.All(leaders.Values.SelectMany(l => l), leader => Assert.Equal(BrokerRoleCluster.BrokerId, leader));
