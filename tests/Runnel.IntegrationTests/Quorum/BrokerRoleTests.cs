@@ -9,7 +9,8 @@ namespace Runnel.IntegrationTests.Quorum;
 /// <summary>
 /// process.roles=broker: a broker-only process follows a quorum of three controller processes as an observer,
 /// registers and stays unfenced by heartbeats, forwards admin requests to the active controller, and serves
-/// clients (kcat, runnel) from the committed metadata. It survives kill -9 of the controller leader and of itself.
+/// clients (kcat, runnel) from the committed metadata. It survives kill -9 of the controller leader; killed itself, it
+/// is fenced after its session timeout and, restarted, serves its data again.
 /// </summary>
 public sealed class BrokerRoleTests(ITestOutputHelper output)
 {
@@ -79,7 +80,7 @@ public sealed class BrokerRoleTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_broker_restarted_after_kill_9_keeps_its_data_and_serves_again()
+    public async Task A_broker_killed_is_fenced_and_once_restarted_keeps_its_data_and_takes_new_partitions()
     {
         await using var cluster = await BrokerRoleCluster.StartAsync();
         var broker = cluster.Broker.Bootstrap;
@@ -87,7 +88,15 @@ public sealed class BrokerRoleTests(ITestOutputHelper output)
         Assert.True(created.ExitCode == 0, ExternalProcess.Describe(created));
         await ProduceAsync(broker, "durable", 0, 100);
 
-        // Its old session is still alive at the controller, so the new process registers once that expires.
+        // Without heartbeats the broker is fenced once its session expires: the controllers then have no broker to
+        // place a new partition on.
+        await cluster.Broker.KillAsync();
+        var (leader, _) = await cluster.LeaderAsync((_, _) => true, TimeSpan.FromSeconds(10));
+        var probes = 0;
+        await QuorumRequests.UntilAsync(
+            async () => (CreateTopicsResponse.CreatableTopicResult?)await QuorumRequests.CreateTopicAsync(cluster.Controllers[leader - 1].Bootstrap, $"probe-{probes++}", 1),
+            r => r.ErrorCode == (short)ErrorCode.InvalidReplicationFactor, TimeSpan.FromMilliseconds(BrokerRoleCluster.SessionTimeoutMs * 3), "the dead broker fenced");
+
         await cluster.Broker.RestartAsync();
         Assert.Equal(Values(0, 100), (await ConsumeAsync(broker, "durable")).Order());
         await ProduceAsync(broker, "durable", 100, 5);
@@ -95,6 +104,13 @@ public sealed class BrokerRoleTests(ITestOutputHelper output)
         var list = await KcatAsync(["-b", broker, "-L"]);
         Assert.Contains($"broker {BrokerRoleCluster.BrokerId} at {broker} (controller)", list.Stdout, StringComparison.Ordinal);
         Assert.Contains("topic \"durable\" with 2 partitions", list.Stdout, StringComparison.Ordinal);
+
+        // Registered and unfenced again, it is where the controllers place new partitions.
+        (leader, _) = await cluster.LeaderAsync((_, _) => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(0, (await QuorumRequests.CreateTopicAsync(cluster.Controllers[leader - 1].Bootstrap, "placed-again", 2)).ErrorCode);
+        await QuorumRequests.UntilAsync(async () => (Dictionary<string, (Guid, int)>?)await QuorumRequests.TopicsAsync(broker), t => t.ContainsKey("placed-again"),
+            TimeSpan.FromSeconds(10), "the broker serves a topic created on the controller");
+        Assert.All((await PartitionLeadersAsync(broker, "placed-again"))["placed-again"], l => Assert.Equal(BrokerRoleCluster.BrokerId, l));
     }
 
     private static IEnumerable<int> Values(int from, int count) => Enumerable.Range(from, count);
