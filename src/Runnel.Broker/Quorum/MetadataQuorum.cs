@@ -13,7 +13,8 @@ namespace Runnel.Broker.Quorum;
 /// <summary>
 /// This node's member of the metadata quorum: the Raft node on its driver, its log and quorum state under
 /// metadata.log.dir, the transport to the other voters, and the metadata loader and controller on top. A lone voter
-/// (the single-node default) is the same code with nobody to talk to.
+/// (the single-node default) is the same code with nobody to talk to; a broker-only node is the same code as an
+/// observer (its id is not a voter's), with a forwarder to the active controller instead of deciding itself.
 /// </summary>
 internal sealed class MetadataQuorum : IAsyncDisposable
 {
