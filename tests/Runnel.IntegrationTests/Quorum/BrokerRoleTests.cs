@@ -15,7 +15,7 @@ namespace Runnel.IntegrationTests.Quorum;
 public sealed class BrokerRoleTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_broker_only_node_lists_itself_and_serves_topics_created_through_it()
+    public async Task A_broker_only_node_lists_itself_serves_clients_and_forwards_topic_changes()
     {
         await using var cluster = await BrokerRoleCluster.StartAsync();
         var broker = cluster.Broker.Bootstrap;
@@ -45,6 +45,22 @@ public sealed class BrokerRoleTests(ITestOutputHelper output)
         Assert.Equal(2, leaders["auto-created"].Count);
         Assert.Equal(3, leaders["explicit"].Count);
         Assert.All(leaders.Values.SelectMany(l => l), leader => Assert.Equal(BrokerRoleCluster.BrokerId, leader));
+
+        // Growing, reconfiguring and deleting through the broker: forwarded, and answered once applied here too.
+        var altered = await RunnelCli.RunAsync("topic", "alter", "--topic", "explicit", "--partitions", "5", "--config", "retention.ms=3600000", "--bootstrap-server", broker);
+        Assert.True(altered.ExitCode == 0, ExternalProcess.Describe(altered));
+        var described = await RunnelCli.RunAsync("topic", "describe", "--topic", "explicit", "--bootstrap-server", broker);
+        Assert.Contains("PartitionCount: 5", described.Stdout, StringComparison.Ordinal);
+        Assert.Contains("retention.ms=3600000", described.Stdout, StringComparison.Ordinal);
+        Assert.All((await PartitionLeadersAsync(broker, "explicit"))["explicit"], l => Assert.Equal(BrokerRoleCluster.BrokerId, l));
+        var deleted = await RunnelCli.RunAsync("topic", "delete", "--topic", "auto-created", "--bootstrap-server", broker);
+        Assert.True(deleted.ExitCode == 0, ExternalProcess.Describe(deleted));
+        Assert.False((await QuorumRequests.TopicsAsync(broker)).ContainsKey("auto-created"));
+        foreach (var controller in cluster.Controllers)
+        {
+            await QuorumRequests.UntilAsync(async () => (Dictionary<string, (Guid Id, int Partitions)>?)await QuorumRequests.TopicsAsync(controller.Bootstrap),
+                t => !t.ContainsKey("auto-created") && t.TryGetValue("explicit", out var e) && e.Partitions == 5, TimeSpan.FromSeconds(10), $"the change on {controller.Bootstrap}");
+        }
 
         // DescribeQuorum through the broker is answered by the leader: three voters, this broker as the observer.
         var quorum = await QuorumRequests.UntilAsync(() => QuorumRequests.DescribeAsync(broker), p => p.ErrorCode == 0 && p.Observers.Count == 1,
