@@ -18,12 +18,18 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     public string ControllerListenerName => Config.GetList("controller.listener.names") is [var first, ..] ? first : "CONTROLLER";
 
     /// <summary>
-    /// The nodes to list as brokers in Metadata and DescribeCluster: this broker; or, on a controller-only node, the
-    /// voters at their controller endpoints (as Kafka's controllers answer DescribeCluster, KIP-919), so an admin
-    /// client can find the active controller among them.
+    /// The nodes to list as brokers in Metadata and DescribeCluster. A broker-only node lists the registered, unfenced
+    /// brokers at their endpoint for the client's listener, as Kafka's brokers do; a combined node lists itself; a
+    /// controller-only node the voters at their controller endpoints (as Kafka's controllers answer DescribeCluster,
+    /// KIP-919), so an admin client can find the active controller among them.
     /// </summary>
     public IEnumerable<(int Id, string Host, int Port)> ListedNodes(string listenerName)
     {
+        if (Config.IsBrokerOnly)
+        {
+            return Quorum.Loader.Image.Cluster.Unfenced
+                .SelectMany(b => b.Endpoints.Where(e => e.Name.Equals(listenerName, StringComparison.OrdinalIgnoreCase)).Take(1).Select(e => (b.Id, e.Host, e.Port)));
+        }
         if (Config.IsBroker)
         {
             var (host, port) = AdvertisedFor(listenerName);
@@ -32,8 +38,21 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
         return Quorum.Voters.Endpoints.Select(v => (v.Id, v.Host, v.Port));
     }
 
-    /// <summary>The active controller: the quorum leader (this node when it is the lone voter); -1 while unknown.</summary>
-    public int ControllerId => Quorum.Voters.Count == 1 ? NodeId : Quorum.Loader.LeaderId ?? -1;
+    /// <summary>
+    /// The controller id clients are told. Clients cannot reach the controllers of a KRaft cluster, so Kafka's brokers
+    /// name a random alive broker, which forwards what needs the controller (KIP-590); a broker-only node does the
+    /// same. Elsewhere the quorum leader (this node when it is the lone voter); -1 while unknown.
+    /// </summary>
+    public int ControllerId
+    {
+        get
+        {
+            if (!Config.IsBrokerOnly)
+                return Quorum.IsLoneVoter ? NodeId : Quorum.Loader.LeaderId ?? -1;
+            var alive = Quorum.Loader.Image.Cluster.Unfenced.Select(b => b.Id).ToList();
+            return alive.Count == 0 ? -1 : alive[Random.Shared.Next(alive.Count)];
+        }
+    }
 
     public TopicManager Topics { get; } = topics;
 

@@ -42,14 +42,7 @@ public sealed partial class RunnelBroker
         TopicManager topics;
         try
         {
-            // A lone voter leads at once: serve nothing until its topics and configs are loaded from the metadata log.
-            // In a quorum the leader may not be up yet; the topics then arrive as the log is replicated.
-            if (quorum.Voters.Count == 1)
-            {
-                if (!await quorum.WaitForCatchUpAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false))
-                    throw new InvalidOperationException("The metadata quorum did not load within 30 seconds.");
-                await LegacyMetadataImport.ImportAsync(config, quorum, logger).ConfigureAwait(false);
-            }
+            await LoadMetadataAsync(config, quorum, logger, cancellationToken).ConfigureAwait(false);
             topics = new TopicManager(config, loggerFactory, quorum, quorum.Loader.Image);
             await quorum.SubscribeAsync(topics).ConfigureAwait(false);
         }
@@ -59,40 +52,48 @@ public sealed partial class RunnelBroker
             directoryLock.Dispose();
             throw;
         }
-        // Groups live on brokers; a controller-only node (and, for now, a broker in a quorum of several voters)
-        // answers group requests with an error.
-        var groups = config.IsBroker && quorum.Voters.Count == 1
-            ? GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System)
-            : new GroupCoordinator(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
-        var services = new BrokerServices(config, meta.ClusterId, topics, groups, quorum, loggerFactory, TimeProvider.System);
-        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.Quorum()]);
-        var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
         var listeners = new List<SocketListener>();
+        BrokerLifecycleManager? lifecycle = null;
+        GroupCoordinator groups;
+        Dictionary<string, (string Host, int Port)> advertised;
         try
         {
             foreach (var address in config.Listeners)
                 listeners.Add(SocketListener.Bind(address, logger));
+            advertised = config.AdvertisedListeners.ToDictionary(
+                a => a.Name,
+                a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
+                      a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
+            // Registered (and, on a broker-only node, unfenced) before anything is placed: new partitions go to
+            // registered brokers, so __consumer_offsets below lands on this one.
+            if (config.IsBroker && quorum.IsLoneVoter)
+                await RegisterAsync(config, quorum, advertised, logger).ConfigureAwait(false);
+            else if (config.IsBrokerOnly)
+                lifecycle = await JoinClusterAsync(config, quorum, meta.ClusterId, advertised, logger, cancellationToken).ConfigureAwait(false);
+            // Groups live on brokers; a controller-only node (and, for now, a combined node in a quorum of several
+            // voters) answers group requests with an error.
+            groups = config.IsBroker && (quorum.IsLoneVoter || config.IsBrokerOnly)
+                ? GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System)
+                : new GroupCoordinator(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
         }
         catch
         {
+            if (lifecycle is not null)
+                await lifecycle.ShutdownAsync().ConfigureAwait(false);
+            lifecycle?.Dispose();
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
-            groups.Dispose();
             await quorum.DisposeAsync().ConfigureAwait(false);
             topics.Logs.Dispose();
             directoryLock.Dispose();
             throw;
         }
-        services.AdvertisedEndpoints = config.AdvertisedListeners.ToDictionary(
-            a => a.Name,
-            a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
-                  a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
+        var services = new BrokerServices(config, meta.ClusterId, topics, groups, quorum, loggerFactory, TimeProvider.System) { AdvertisedEndpoints = advertised };
+        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. config.IsController ? BrokerHandlers.Quorum() : BrokerHandlers.Observer()]);
+        var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
-        if (config.IsBroker && quorum.Voters.Count == 1)
-            await RegisterAsync(services, logger).ConfigureAwait(false);
-
-        var broker = new RunnelBroker(services, listeners, pipeline, logger) { _directoryLock = directoryLock };
+        var broker = new RunnelBroker(services, listeners, pipeline, logger) { _directoryLock = directoryLock, _lifecycle = lifecycle };
         foreach (var listener in listeners)
             broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
         broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
@@ -106,29 +107,6 @@ public sealed partial class RunnelBroker
             services.NodeId, services.ClusterId, broker.BootstrapServers);
         cancellationToken.ThrowIfCancellationRequested();
         return broker;
-    }
-
-    /// <summary>
-    /// Records this broker in the metadata (RegisterBrokerRecord, a new epoch per start) with its client endpoints, so
-    /// replica placement and the image know it. Only where this node is the controller (the single-node default).
-    /// </summary>
-    private static async Task RegisterAsync(BrokerServices services, ILogger logger)
-    {
-        var endpoints = services.Config.ClientListeners.Select(l =>
-        {
-            var (host, port) = services.AdvertisedFor(l.Name);
-            return new Metadata.Image.BrokerEndpoint(l.Name, host, port, SecurityProtocol: 0);
-        }).ToList();
-        try
-        {
-            var epoch = await services.Quorum.Controller.ExecuteAsync(image => Metadata.Control.ClusterControlManager.Register(
-                image, services.NodeId, Guid.NewGuid(), endpoints, rack: null, fenced: false)).ConfigureAwait(false);
-            logger.LogInformation("Registered broker {NodeId} in the metadata with epoch {Epoch}", services.NodeId, epoch);
-        }
-        catch (Exception e) when (e is Metadata.Controller.NotControllerException or TimeoutException)
-        {
-            logger.LogWarning("Broker {NodeId} could not register in the metadata: {Message}", services.NodeId, e.Message);
-        }
     }
 
     /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
@@ -181,6 +159,11 @@ public sealed partial class RunnelBroker
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
         _services.Groups.Dispose();
+        if (_lifecycle is not null)
+        {
+            await _lifecycle.ShutdownAsync().ConfigureAwait(false);
+            _lifecycle.Dispose();
+        }
         // The quorum first (a leader resigns, and nothing publishes into the logs any more), then the logs: closing
         // them flushes them and leaves the clean-shutdown marker that makes the next start fast.
         await _services.Quorum.DisposeAsync().ConfigureAwait(false);

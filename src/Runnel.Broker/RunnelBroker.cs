@@ -23,6 +23,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _background = [];
     private DataDirectoryLock? _directoryLock;
+    private Quorum.BrokerLifecycleManager? _lifecycle;
     private long _nextConnectionId;
     private int _stopRequested;
 

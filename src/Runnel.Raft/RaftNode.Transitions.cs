@@ -10,10 +10,11 @@ public sealed partial class RaftNode
     {
         var stored = _store.Read();
         if (stored is not null)
-            return stored;
+            return stored.Recovering && !IsVoter ? stored with { Recovering = false } : stored;
         // No quorum state: a new disk, or one that lost its state. Either way this node cannot know whom it voted for,
-        // so it starts out recovering (RaftNode.Recovery) and says so durably before doing anything else.
-        var fresh = ElectionState.Fresh;
+        // so it starts out recovering (RaftNode.Recovery) and says so durably before doing anything else. An observer
+        // (a broker-only node) never votes, so it has no vote to forget: it looks for the leader at once.
+        var fresh = IsVoter ? ElectionState.Fresh : ElectionState.Fresh with { Recovering = false };
         _store.Write(fresh);
         return fresh;
     }

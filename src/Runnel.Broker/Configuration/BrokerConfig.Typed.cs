@@ -47,6 +47,9 @@ public sealed partial class BrokerConfig
         }
     }
 
+    /// <summary>process.roles=broker alone: follows a remote quorum as an observer and forwards admin requests to it.</summary>
+    public bool IsBrokerOnly => IsBroker && !IsController;
+
     /// <summary>log.retention.ms, else minutes, else hours, as in Kafka; -1 keeps data forever.</summary>
     public long RetentionMs
     {
@@ -102,8 +105,8 @@ public sealed partial class BrokerConfig
         if (IsController && !voters.Contains(NodeId))
             throw new ConfigException("controller.quorum.voters", $"node.id {NodeId} is a controller but not one of the voters {voters}");
         if (!IsController)
-            throw new ConfigException("process.roles", "a broker without the controller role (it would follow a remote quorum) is not supported yet");
-        if (voters.Count > 1 && !Listeners.Any(l => GetList("controller.listener.names").Contains(l.Name, StringComparer.OrdinalIgnoreCase)))
+            ValidateBrokerOnly(voters);
+        if (IsController && voters.Count > 1 && !Listeners.Any(l => GetList("controller.listener.names").Contains(l.Name, StringComparer.OrdinalIgnoreCase)))
             throw new ConfigException("listeners", "a controller in a quorum of several voters needs a listener named in controller.listener.names");
         if (Listeners.Count == 0)
             throw new ConfigException("listeners", "at least one listener is required");
@@ -116,5 +119,19 @@ public sealed partial class BrokerConfig
             if (Listeners.All(l => !l.Name.Equals(advertised.Name, StringComparison.OrdinalIgnoreCase)))
                 throw new ConfigException("advertised.listeners", $"{advertised.Name} is not one of the listeners");
         }
+    }
+
+    /// <summary>Kafka's checks for a broker-only node: it reaches the voters through their controller listener and serves none itself.</summary>
+    private void ValidateBrokerOnly(Runnel.Raft.QuorumVoters voters)
+    {
+        if (string.IsNullOrWhiteSpace(GetString("controller.quorum.voters")))
+            throw new ConfigException("controller.quorum.voters", "a broker without the controller role needs the voters of the quorum it follows");
+        if (voters.Contains(NodeId))
+            throw new ConfigException("node.id", $"node.id {NodeId} is one of the voters {voters}, but process.roles has no controller role");
+        var controllerListeners = GetList("controller.listener.names");
+        if (controllerListeners.Count == 0)
+            throw new ConfigException("controller.listener.names", "needs at least one value when running with just the broker role");
+        if (Listeners.FirstOrDefault(l => controllerListeners.Contains(l.Name, StringComparer.OrdinalIgnoreCase)) is { } controller)
+            throw new ConfigException("listeners", $"{controller.Name} is a controller listener, which a node with just the broker role must not have");
     }
 }

@@ -5,7 +5,7 @@ namespace Runnel.Broker.Handlers;
 /// <summary>The handlers a broker serves; ApiVersions advertises exactly these.</summary>
 internal static class BrokerHandlers
 {
-    /// <summary>The quorum's own APIs, served wherever the controller role runs.</summary>
+    /// <summary>The quorum's own APIs and the brokers' registration with it, served wherever the controller role runs.</summary>
     public static IEnumerable<ApiHandler> Quorum() =>
     [
         new VoteHandler(),
@@ -13,7 +13,12 @@ internal static class BrokerHandlers
         new EndQuorumEpochHandler(),
         new FetchSnapshotHandler(),
         new DescribeQuorumHandler(),
+        new BrokerRegistrationHandler(),
+        new BrokerHeartbeatHandler(),
     ];
+
+    /// <summary>A broker-only node follows the quorum: it tells what it knows of it (the leader, so a tool can go there).</summary>
+    public static IEnumerable<ApiHandler> Observer() => [new DescribeQuorumHandler()];
 
     public static IEnumerable<ApiHandler> Create() =>
     [

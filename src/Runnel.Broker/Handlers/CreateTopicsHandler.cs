@@ -6,9 +6,9 @@ using Runnel.Protocol.Messages;
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// CreateTopics v0-7. -1 partitions or replication factor take the broker defaults; explicit assignments must name
-/// only this node. validateOnly (v1+) checks without creating. A name given twice in one request fails for both
-/// entries (INVALID_REQUEST), as in Kafka. v5+ replies with the new topic's partitions, replication factor and
+/// CreateTopics v0-7. -1 partitions or replication factor take the broker defaults; explicit assignments name one
+/// registered, unfenced broker per partition (this node on a single node). validateOnly (v1+) checks without
+/// creating. A name given twice in one request fails for both entries (INVALID_REQUEST), as in Kafka. v5+ replies with the new topic's partitions, replication factor and
 /// configs; v7+ with its id.
 /// </summary>
 internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
@@ -52,11 +52,12 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
         {
             if (partitions != -1 || replication != -1)
                 return new(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
-            var nodeId = context.Broker.NodeId;
+            // Partitions are not replicated: one replica each, on a broker new replicas may go to.
+            var brokers = context.Broker.Topics.PlacementBrokers;
             if (creatable.Assignments.Any(a => a.BrokerIds.Count != 1))
-                return new(ErrorCode.InvalidReplicationFactor, "Each partition can have only one replica on a single-node cluster.");
-            if (creatable.Assignments.Any(a => a.BrokerIds[0] != nodeId))
-                return new(ErrorCode.InvalidReplicaAssignment, $"Replica assignments may only name broker {nodeId}.");
+                return new(ErrorCode.InvalidReplicationFactor, "Each partition can have only one replica: partitions are not replicated.");
+            if (creatable.Assignments.Any(a => !brokers.Contains(a.BrokerIds[0])))
+                return new(ErrorCode.InvalidReplicaAssignment, $"Replica assignments may only name broker {string.Join(", ", brokers)}.");
             if (!creatable.Assignments.Select(a => a.PartitionIndex).Order().SequenceEqual(Enumerable.Range(0, creatable.Assignments.Count)))
                 return new(ErrorCode.InvalidReplicaAssignment, "Partitions in the assignment must be numbered 0 to N-1.");
             partitions = creatable.Assignments.Count;

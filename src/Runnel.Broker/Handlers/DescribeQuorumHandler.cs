@@ -10,7 +10,8 @@ namespace Runnel.Broker.Handlers;
 /// DescribeQuorum v0-2 (kafka-metadata-quorum, runnel cluster quorum): the leader, epoch and high watermark of the
 /// metadata partition and each voter's log end and last fetch. Only the leader knows the replicas' progress; any
 /// other node answers NOT_LEADER_OR_FOLLOWER with the leader and epoch it knows, so a tool can go there. v1+ adds
-/// fetch and caught-up times (wall clock ms), v2 the voters' endpoints.
+/// fetch and caught-up times (wall clock ms), v2 the voters' endpoints. A broker-only node passes the request to the
+/// active controller.
 /// </summary>
 internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
 {
@@ -23,6 +24,12 @@ internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, 
     protected override async ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
     {
         var quorum = context.Broker.Quorum;
+        // A broker-only node only follows: the active controller answers (Kafka's brokers forward DescribeQuorum).
+        if (quorum.Forwarder is { } forwarder
+            && await forwarder.RelayAsync<DescribeQuorumResponse>(Key, context.Version, request, context.Cancellation).ConfigureAwait(false) is { } relayed)
+        {
+            return relayed;
+        }
         var description = await quorum.Driver.InvokeAsync(node => node.Describe()).ConfigureAwait(false);
         // The node's clock counts from the driver's start; DescribeQuorum speaks wall-clock milliseconds.
         var wallOffset = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - quorum.Driver.NowMs;

@@ -13,21 +13,45 @@ namespace Runnel.Broker.Quorum;
 /// <summary>
 /// This node's member of the metadata quorum: the Raft node on its driver, its log and quorum state under
 /// metadata.log.dir, the transport to the other voters, and the metadata loader and controller on top. A lone voter
-/// (the single-node default) is the same code with nobody to talk to.
+/// (the single-node default) is the same code with nobody to talk to; a broker-only node is the same code as an
+/// observer (its id is not a voter's), with a forwarder to the active controller instead of deciding itself.
 /// </summary>
 internal sealed class MetadataQuorum : IAsyncDisposable
 {
     private readonly FileRaftLog _log;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ControllerChannel? _forwarding;
+    private Task _fencing = Task.CompletedTask;
 
-    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters)
+    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters, int nodeId, ILogger logger)
     {
         _log = log;
         Driver = driver;
         Transport = transport;
         Loader = loader;
         Voters = voters;
+        NodeId = nodeId;
         Controller = new QuorumController(driver, loader);
+        if (!IsVoter)
+        {
+            _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, logger);
+            Forwarder = new ControllerForwarder(this, _forwarding, logger, _stopping.Token);
+        }
     }
+
+    public int NodeId { get; }
+
+    /// <summary>A voter of the quorum (a controller); otherwise an observer that follows it (a broker-only node).</summary>
+    public bool IsVoter => Voters.Contains(NodeId);
+
+    /// <summary>This node is the quorum's only voter (the single-node default): it leads at once and decides alone.</summary>
+    public bool IsLoneVoter => IsVoter && Voters.Count == 1;
+
+    /// <summary>On a controller: broker registrations, heartbeats and fencing.</summary>
+    public BrokerLifecycleController? Lifecycle { get; private set; }
+
+    /// <summary>On a broker-only node: where admin changes go, since only the active controller may decide them.</summary>
+    public ControllerForwarder? Forwarder { get; }
 
     public RaftDriver Driver { get; }
 
@@ -66,13 +90,28 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             driver.AfterStep = node => loader.SnapshotIfDue(node, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             driver.Start();
             logger.LogInformation("Metadata quorum member {Id} of {Voters} started from {Directory}", nodeId, voters, directory);
-            return new MetadataQuorum(log, driver, transport, loader, voters);
+            var quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger);
+            if (config.IsController)
+                quorum.StartLifecycle(config, logger);
+            return quorum;
         }
         catch
         {
             log.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Serves broker registrations and heartbeats and fences brokers whose sessions expire. A broker in a combined
+    /// node's own process (a voter's id) lives exactly as long as the controller does, so its session never expires.
+    /// </summary>
+    private void StartLifecycle(BrokerConfig config, ILogger logger)
+    {
+        var sessions = new BrokerHeartbeatManager(config.GetInt("broker.session.timeout.ms"), Voters.Contains);
+        var clusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id") : null;
+        Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => Environment.TickCount64, logger);
+        _fencing = Task.Run(() => Lifecycle.RunFencingAsync(_stopping.Token));
     }
 
     /// <summary>Adds a publisher on the quorum's thread: it gets the current image now, then every new one.</summary>
@@ -98,6 +137,10 @@ internal sealed class MetadataQuorum : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _fencing.ConfigureAwait(false);
+        _stopping.Dispose();
+        _forwarding?.Dispose();
         await Driver.DisposeAsync().ConfigureAwait(false);
         await Transport.DisposeAsync().ConfigureAwait(false);
         Controller.Dispose();

@@ -1,4 +1,5 @@
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Quorum;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Controller;
 using Runnel.Metadata.Image;
@@ -32,8 +33,9 @@ internal sealed partial class TopicManager
             return invalid;
         var topic = new NewTopic(name, partitions, replicationFactor, configs, assignments);
         if (validateOnly)
-            return Result(ReplicationControlManager.CreateTopic(_quorum.Loader.Image, topic, Brokers, Guid.NewGuid).Response.Error);
-        return await ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, topic, Brokers, Guid.NewGuid), r => r.Error).ConfigureAwait(false);
+            return Result(ReplicationControlManager.CreateTopic(_quorum.Loader.Image, topic, PlacementBrokers, Guid.NewGuid).Response.Error);
+        return await ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, topic, PlacementBrokers, Guid.NewGuid), r => r.Error,
+            forwarder => forwarder.CreateTopicAsync(topic)).ConfigureAwait(false);
     }
 
     /// <summary>Creates a topic a client named in Metadata or Produce, if auto.create.topics.enable allows.</summary>
@@ -49,14 +51,15 @@ internal sealed partial class TopicManager
     {
         if (!_config.GetBool("delete.topic.enable"))
             return Task.FromResult(new TopicResult(ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled (delete.topic.enable=false)."));
-        return ExecuteAsync(image => ReplicationControlManager.DeleteTopic(image, name), e => e);
+        return ExecuteAsync(image => ReplicationControlManager.DeleteTopic(image, name), e => e, forwarder => forwarder.DeleteTopicAsync(name));
     }
 
     public Task<TopicResult> AddPartitionsAsync(string name, int newTotal, bool validateOnly)
     {
         if (validateOnly)
-            return Task.FromResult(Result(ReplicationControlManager.CreatePartitions(_quorum.Loader.Image, name, newTotal, Brokers).Response));
-        return ExecuteAsync(image => ReplicationControlManager.CreatePartitions(image, name, newTotal, Brokers), e => e);
+            return Task.FromResult(Result(ReplicationControlManager.CreatePartitions(_quorum.Loader.Image, name, newTotal, PlacementBrokers).Response));
+        return ExecuteAsync(image => ReplicationControlManager.CreatePartitions(image, name, newTotal, PlacementBrokers), e => e,
+            forwarder => forwarder.CreatePartitionsAsync(name, newTotal));
     }
 
     /// <summary>Replaces the topic's own configs with <paramref name="configs"/> (AlterConfigs and the incremental form both end here).</summary>
@@ -72,22 +75,32 @@ internal sealed partial class TopicManager
         var changes = configs.ToDictionary(c => c.Key, c => (string?)c.Value, StringComparer.Ordinal);
         if (validateOnly)
             return Task.FromResult(Result(ConfigurationControlManager.Alter(_quorum.Loader.Image, resource, changes, replace: true).Response));
-        return ExecuteAsync(image => ConfigurationControlManager.Alter(image, resource, changes, replace: true), e => e);
+        return ExecuteAsync(image => ConfigurationControlManager.Alter(image, resource, changes, replace: true), e => e,
+            forwarder => forwarder.AlterConfigsAsync(resource, configs));
     }
 
-    /// <summary>The brokers new replicas may go to: the registered unfenced ones, or this node before any registered.</summary>
-    private IReadOnlyList<int> Brokers
+    /// <summary>
+    /// The brokers new replicas may go to (Kafka places them on registered, unfenced brokers): those, none while
+    /// every registered broker is fenced, or this node before any broker registered (a controller-only quorum).
+    /// </summary>
+    public IReadOnlyList<int> PlacementBrokers
     {
         get
         {
-            var registered = _quorum.Loader.Image.Cluster.Unfenced.Select(b => b.Id).ToList();
-            return registered.Count > 0 ? registered : [_config.NodeId];
+            var cluster = _quorum.Loader.Image.Cluster;
+            return cluster.Brokers.IsEmpty ? [_config.NodeId] : [.. cluster.Unfenced.Select(b => b.Id)];
         }
     }
 
-    /// <summary>Runs a controller operation and turns its answer (or why there is none) into a result.</summary>
-    private async Task<TopicResult> ExecuteAsync<T>(Func<MetadataImage, ControllerResult<T>> decide, Func<T, ApiError> error)
+    /// <summary>
+    /// Runs a controller operation and turns its answer (or why there is none) into a result. A broker-only node
+    /// cannot decide: it forwards the request to the active controller instead.
+    /// </summary>
+    private async Task<TopicResult> ExecuteAsync<T>(Func<MetadataImage, ControllerResult<T>> decide, Func<T, ApiError> error,
+        Func<ControllerForwarder, Task<TopicResult>> forward)
     {
+        if (_quorum.Forwarder is { } forwarder)
+            return await forward(forwarder).ConfigureAwait(false);
         try
         {
             return Result(error(await _quorum.Controller.ExecuteAsync(decide).ConfigureAwait(false)));

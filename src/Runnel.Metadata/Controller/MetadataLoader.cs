@@ -61,6 +61,16 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
         }
     }
 
+    /// <summary>The epoch this node leads as the active controller, or null when it is not active.</summary>
+    public int? ActiveEpoch
+    {
+        get
+        {
+            lock (_lock)
+                return _leaderId == nodeId && _epochStartApplied == _leaderEpoch ? _leaderEpoch : null;
+        }
+    }
+
     /// <summary>Adds a publisher; call it on the quorum's thread (through the driver) so it sees no image twice.</summary>
     public void Subscribe(IMetadataPublisher publisher)
     {

@@ -126,7 +126,7 @@ internal sealed class Invariants(SimCluster cluster)
             return;
         var last = _committed[end - 1];
         var holders = 0;
-        foreach (var node in cluster.Nodes)
+        foreach (var node in cluster.Nodes.Where(n => cluster.Voters.Contains(n.Id)))
         {
             var log = node.Log;
             if (log.DurableEndOffset >= end && (last.Offset < log.DurableStartOffset || log.DurableEpochAt(last.Offset) == last.Epoch))

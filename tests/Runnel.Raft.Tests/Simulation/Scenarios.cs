@@ -17,6 +17,7 @@ internal static class Scenarios
         ["EmptyDiskRestart"] = EmptyDiskRestart,
         ["Chaos"] = Chaos,
         ["LeaderChurn"] = LeaderChurn,
+        ["ObserverFollows"] = ObserverFollows,
     };
 
     private static int Voters(int seed) => 3 + seed % 3;
@@ -160,6 +161,44 @@ internal static class Scenarios
                 sim.Cluster.Kill(leader.Id);
             else if (sim.Cluster.Nodes.FirstOrDefault(n => !n.IsRunning) is { } dead)
                 sim.Cluster.Start(dead.Id);
+        }
+        sim.Converge();
+        return sim;
+    }
+
+    /// <summary>
+    /// A broker-only node follows the quorum as an observer: it applies what is committed, finds each new leader after
+    /// a kill, and after a restart on an empty disk it catches up at once (it has no vote to recover). It never
+    /// campaigns or votes, so it never leads and stores no vote.
+    /// </summary>
+    private static Sim ObserverFollows(int seed)
+    {
+        var sim = new Sim(seed, 3, observers: 1);
+        var observer = sim.Cluster.Observers.Single();
+        sim.Scheduler.Every(5, 0, () =>
+        {
+            if (observer.Raft is { Role: not (RaftRole.Follower or RaftRole.Unattached) } raft)
+                throw new InvariantViolation($"Observer {observer.Id} became {raft.Role} in epoch {raft.Epoch}.");
+            if (observer.Store.Read() is { VotedId: { } voted })
+                throw new InvariantViolation($"Observer {observer.Id} stored a vote for {voted}.");
+            return true;
+        });
+        sim.Boot();
+        for (var round = 0; round < 2; round++)
+        {
+            var leader = sim.Cluster.Leader!;
+            var epoch = leader.Raft!.Epoch;
+            if (round == 1)
+            {
+                sim.Cluster.KillAndWipe(observer.Id);
+                sim.Cluster.Start(observer.Id);
+            }
+            sim.Cluster.Kill(leader.Id);
+            sim.Await(() => sim.Cluster.Leader is { } l && l.Raft!.Epoch > epoch, "a new leader after the old one was killed");
+            var target = sim.Cluster.MaxHighWatermark + 10;
+            sim.Await(() => observer.Raft!.HighWatermark >= target && observer.Machine.Entries.Count >= target,
+                $"the observer applies up to {target} from the new leader");
+            sim.Cluster.Start(leader.Id);
         }
         sim.Converge();
         return sim;

@@ -22,11 +22,11 @@ internal sealed class Sim
         SnapshotChunkBytes = 4096,
     };
 
-    public Sim(int seed, int voters, RaftConfig? config = null)
+    public Sim(int seed, int voters, RaftConfig? config = null, int observers = 0)
     {
         Seed = seed;
         Scheduler = new Scheduler(seed);
-        Cluster = new SimCluster(Scheduler, voters, config ?? Config);
+        Cluster = new SimCluster(Scheduler, voters, config ?? Config, observers);
         Invariants = new Invariants(Cluster);
         var watch = SimTrace.Writer is null ? null : SimTrace.Watch(Cluster);
         Scheduler.AfterEvent = watch is null ? Invariants.Check : () =>

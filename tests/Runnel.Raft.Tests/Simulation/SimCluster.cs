@@ -37,12 +37,13 @@ internal sealed class SimCluster
     private readonly SortedDictionary<int, SimNode> _nodes = [];
     private long _nextValue = 1;
 
-    public SimCluster(Scheduler scheduler, int voters, RaftConfig config)
+    /// <param name="observers">Non-voters (broker-only nodes) with the ids after the voters'; they fetch but never vote.</param>
+    public SimCluster(Scheduler scheduler, int voters, RaftConfig config, int observers = 0)
     {
         Scheduler = scheduler;
         Config = config;
         Voters = new QuorumVoters(Enumerable.Range(1, voters).Select(i => new VoterEndpoint(i, $"node-{i}", 9093)));
-        foreach (var id in Voters.Ids)
+        foreach (var id in Enumerable.Range(1, voters + observers))
             _nodes[id] = new SimNode(id) { SnapshotEvery = scheduler.Random.Next(20, 80) };
         Network = new SimNetwork(scheduler, id => _nodes[id]);
     }
@@ -60,6 +61,8 @@ internal sealed class SimCluster
     public SimNode this[int id] => _nodes[id];
 
     public IEnumerable<SimNode> Running => _nodes.Values.Where(n => n.IsRunning);
+
+    public IEnumerable<SimNode> Observers => _nodes.Values.Where(n => !Voters.Contains(n.Id));
 
     public int MajoritySize => Voters.MajoritySize;
 

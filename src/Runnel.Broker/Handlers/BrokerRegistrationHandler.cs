@@ -1,0 +1,23 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Handlers;
+
+/// <summary>
+/// BrokerRegistration v0-4 (KIP-631), served by controllers: a broker-only node registers its listeners and gets a
+/// broker epoch, starting fenced. Only the active controller accepts; the others answer NOT_CONTROLLER.
+/// </summary>
+internal sealed class BrokerRegistrationHandler : ApiHandler<BrokerRegistrationRequest, BrokerRegistrationResponse>
+{
+    public override ApiKey Key => ApiKey.BrokerRegistration;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 4;
+
+    protected override async ValueTask<BrokerRegistrationResponse?> HandleAsync(RequestContext context, BrokerRegistrationRequest request)
+        => context.Broker.Quorum.Lifecycle is { } lifecycle
+            ? await lifecycle.RegisterAsync(request, context.Cancellation).ConfigureAwait(false)
+            : new BrokerRegistrationResponse { ErrorCode = (short)ErrorCode.NotController };
+}

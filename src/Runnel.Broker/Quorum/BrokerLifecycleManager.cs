@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Broker.Quorum;
+
+/// <summary>
+/// A broker-only node's standing with the controllers (Kafka's BrokerLifecycleManager): it registers once per start
+/// (a new incarnation id, so a new broker epoch), then heartbeats the active controller with its metadata offset,
+/// asking to be unfenced; the controller unfences it once caught up and fences it when heartbeats stop for
+/// broker.session.timeout.ms. At shutdown one last heartbeat asks to be fenced, so the controller need not wait out
+/// the session (and a restart may register at once).
+/// </summary>
+internal sealed class BrokerLifecycleManager : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(100);
+
+    private readonly MetadataQuorum _quorum;
+    private readonly BrokerRegistrationRequest _registration;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+    private readonly ControllerChannel _channel;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _unfenced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _loop = Task.CompletedTask;
+    private long _epoch = -1;
+
+    public BrokerLifecycleManager(MetadataQuorum quorum, int nodeId, string clusterId, IEnumerable<BrokerRegistrationRequest.Listener> listeners,
+        TimeSpan heartbeatInterval, ILogger logger)
+    {
+        _quorum = quorum;
+        _interval = heartbeatInterval;
+        _logger = logger;
+        _channel = new ControllerChannel(nodeId, "heartbeat", () => quorum.Loader.LeaderId, quorum.Voters, logger);
+        _registration = new BrokerRegistrationRequest { BrokerId = nodeId, ClusterId = clusterId, IncarnationId = Guid.NewGuid(), Listeners = [.. listeners], Rack = null };
+    }
+
+    /// <summary>False until a controller said this broker is unfenced; true again after it fenced it.</summary>
+    public bool IsFenced { get; private set; } = true;
+
+    public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
+
+    /// <summary>Completes once the controller unfenced this broker the first time.</summary>
+    public Task WaitForUnfencedAsync(TimeSpan timeout, CancellationToken cancellation) => _unfenced.Task.WaitAsync(timeout, cancellation);
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var pause = _epoch < 0 ? await RegisterAsync(stopping).ConfigureAwait(false) : await HeartbeatAsync(stopping).ConfigureAwait(false);
+                await Task.Delay(pause, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One registration attempt; the pause before the next step.</summary>
+    private async Task<TimeSpan> RegisterAsync(CancellationToken stopping)
+    {
+        var response = await _channel.TrySendAsync<BrokerRegistrationResponse>(ApiKey.BrokerRegistration, 0, _registration, RequestTimeout, stopping).ConfigureAwait(false);
+        switch ((ErrorCode?)response?.ErrorCode)
+        {
+            case null or ErrorCode.NotController:
+                return RetryBackoff;
+            case ErrorCode.None:
+                _epoch = response!.BrokerEpoch;
+                _logger.LogInformation("Registered with controller {Controller} as broker {Broker} with epoch {Epoch}", _channel.Target, _registration.BrokerId, _epoch);
+                return TimeSpan.Zero;
+            case var error:
+                // DUPLICATE_BROKER_REGISTRATION: the previous process (killed) still has a live session; it expires
+                // within broker.session.timeout.ms.
+                _logger.LogWarning("Registration of broker {Broker} refused: {Error}; retrying", _registration.BrokerId, error);
+                return TimeSpan.FromSeconds(1);
+        }
+    }
+
+    /// <summary>One heartbeat; the pause before the next (short while fenced, so unfencing is prompt).</summary>
+    private async Task<TimeSpan> HeartbeatAsync(CancellationToken stopping)
+    {
+        var request = new BrokerHeartbeatRequest { BrokerId = _registration.BrokerId, BrokerEpoch = _epoch, CurrentMetadataOffset = _quorum.Loader.Image.Offset };
+        var response = await _channel.TrySendAsync<BrokerHeartbeatResponse>(ApiKey.BrokerHeartbeat, 0, request, RequestTimeout, stopping).ConfigureAwait(false);
+        switch ((ErrorCode?)response?.ErrorCode)
+        {
+            case null or ErrorCode.NotController:
+                return RetryBackoff;
+            case ErrorCode.StaleBrokerEpoch:
+                _logger.LogWarning("Controller no longer knows registration epoch {Epoch} of broker {Broker}; registering again", _epoch, _registration.BrokerId);
+                _epoch = -1;
+                return TimeSpan.Zero;
+            case ErrorCode.None:
+                if (IsFenced != response!.IsFenced)
+                    _logger.LogInformation("Broker {Broker} is {State}", _registration.BrokerId, response.IsFenced ? "fenced" : "unfenced");
+                IsFenced = response.IsFenced;
+                if (!IsFenced)
+                    _unfenced.TrySetResult();
+                return IsFenced ? RetryBackoff : _interval;
+            case var error:
+                _logger.LogWarning("Heartbeat of broker {Broker} failed: {Error}", _registration.BrokerId, error);
+                return RetryBackoff;
+        }
+    }
+
+    /// <summary>Stops heartbeating and asks the controller (once, briefly) to fence this broker now.</summary>
+    public async Task ShutdownAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        if (_epoch < 0)
+            return;
+        var request = new BrokerHeartbeatRequest
+        {
+            BrokerId = _registration.BrokerId,
+            BrokerEpoch = _epoch,
+            CurrentMetadataOffset = _quorum.Loader.Image.Offset,
+            WantFence = true,
+            WantShutDown = true,
+        };
+        var response = await _channel.TrySendAsync<BrokerHeartbeatResponse>(ApiKey.BrokerHeartbeat, 0, request, TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+        _logger.LogInformation("Broker {Broker} {Outcome}", _registration.BrokerId,
+            response is { ErrorCode: 0, IsFenced: true } ? "fenced itself for shutdown" : "could not tell the controller it shuts down");
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _channel.Dispose();
+    }
+}

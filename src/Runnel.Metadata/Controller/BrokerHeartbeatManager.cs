@@ -1,0 +1,103 @@
+using Runnel.Metadata.Image;
+
+namespace Runnel.Metadata.Controller;
+
+/// <summary>
+/// The active controller's view of broker sessions (Kafka's BrokerHeartbeatManager): when each registered broker
+/// last heartbeated, and the metadata offset it must reach to be unfenced. Kept in memory only: a controller that
+/// becomes active gives every registered broker a full session from that moment, since it cannot know when the last
+/// heartbeat reached its predecessor. Thread-safe; times are milliseconds of one monotonic clock.
+/// </summary>
+public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool>? exempt = null)
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<int, Session> _sessions = [];
+    private readonly Func<int, bool> _exempt = exempt ?? (_ => false);
+    private int _activeEpoch = -1;
+    private long _activatedAtOffset = -1;
+
+    private sealed class Session(long lastContactMs, long registrationOffset)
+    {
+        public long LastContactMs { get; set; } = lastContactMs;
+
+        public long RegistrationOffset { get; set; } = registrationOffset;
+    }
+
+    public long SessionTimeoutMs => sessionTimeoutMs;
+
+    /// <summary>
+    /// Starts over when <paramref name="epoch"/> is a new leadership of this controller: every registered broker gets a
+    /// session from <paramref name="nowMs"/>, and must reach the image's offset (its registration is in it) to be
+    /// unfenced. Does nothing within the same epoch.
+    /// </summary>
+    public void Activate(int epoch, MetadataImage image, long nowMs)
+    {
+        lock (_lock)
+        {
+            if (epoch == _activeEpoch)
+                return;
+            _activeEpoch = epoch;
+            _activatedAtOffset = image.Offset;
+            _sessions.Clear();
+            foreach (var broker in image.Cluster.Brokers.Keys)
+                _sessions[broker] = new Session(nowMs, image.Offset);
+        }
+    }
+
+    /// <summary>A new registration was committed; the broker is caught up once its metadata reaches <paramref name="offset"/>.</summary>
+    public void Registered(int brokerId, long offset, long nowMs)
+    {
+        lock (_lock)
+            _sessions[brokerId] = new Session(nowMs, offset);
+    }
+
+    /// <summary>A heartbeat from a registered broker arrived at <paramref name="nowMs"/>.</summary>
+    public void Touch(int brokerId, long nowMs)
+    {
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(brokerId, out var session))
+                session.LastContactMs = Math.Max(session.LastContactMs, nowMs);
+            else
+                _sessions[brokerId] = new Session(nowMs, _activatedAtOffset);
+        }
+    }
+
+    /// <summary>The offset the broker's metadata must reach before it may be unfenced.</summary>
+    public long RegistrationOffset(int brokerId)
+    {
+        lock (_lock)
+            return _sessions.TryGetValue(brokerId, out var session) ? session.RegistrationOffset : _activatedAtOffset;
+    }
+
+    /// <summary>True when the broker is unfenced and heartbeated within the session timeout (Kafka's hasValidSession).</summary>
+    public bool HasValidSession(MetadataImage image, int brokerId, long nowMs)
+    {
+        if (image.Cluster.Brokers.GetValueOrDefault(brokerId) is not { Fenced: false })
+            return false;
+        lock (_lock)
+            return _sessions.TryGetValue(brokerId, out var session) && nowMs - session.LastContactMs <= sessionTimeoutMs;
+    }
+
+    /// <summary>
+    /// The unfenced brokers (with their registration epochs) whose last heartbeat is older than the session timeout.
+    /// Exempt brokers (one that lives in this controller's own process) never expire.
+    /// </summary>
+    public IReadOnlyList<(int Id, long Epoch)> Expired(MetadataImage image, long nowMs)
+    {
+        var expired = new List<(int, long)>();
+        lock (_lock)
+        {
+            foreach (var broker in image.Cluster.Unfenced)
+            {
+                if (_exempt(broker.Id))
+                    continue;
+                if (!_sessions.TryGetValue(broker.Id, out var session))
+                    _sessions[broker.Id] = session = new Session(nowMs, _activatedAtOffset);
+                if (nowMs - session.LastContactMs > sessionTimeoutMs)
+                    expired.Add((broker.Id, broker.Epoch));
+            }
+        }
+        return expired;
+    }
+}

@@ -1,0 +1,123 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Metadata.Control;
+using Runnel.Metadata.Image;
+using Runnel.Protocol;
+using Runnel.Protocol.Messages;
+
+namespace Runnel.Metadata.Controller;
+
+/// <summary>
+/// The controller's side of broker lifecycles (Kafka's QuorumController.registerBroker, processBrokerHeartbeat and
+/// its stale-broker fencing): decides with <see cref="ClusterControlManager"/>, commits through the
+/// <see cref="QuorumController"/>, and keeps sessions in a <see cref="BrokerHeartbeatManager"/>. Only the active
+/// controller answers; any other node says NOT_CONTROLLER at once, so the broker turns to the leader it learns.
+/// </summary>
+/// <param name="clusterId">Registrations naming another cluster are refused; null accepts any.</param>
+/// <param name="nowMs">A monotonic clock in milliseconds.</param>
+public sealed class BrokerLifecycleController(QuorumController controller, BrokerHeartbeatManager sessions, string? clusterId, Func<long> nowMs,
+    ILogger? logger = null)
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public BrokerHeartbeatManager Sessions => sessions;
+
+    public async Task<BrokerRegistrationResponse> RegisterAsync(BrokerRegistrationRequest request, CancellationToken cancellation = default)
+    {
+        if (clusterId is not null && request.ClusterId != clusterId)
+            return new BrokerRegistrationResponse { ErrorCode = (short)ErrorCode.InconsistentClusterId };
+        if (!Activate(out var now))
+            return new BrokerRegistrationResponse { ErrorCode = (short)ErrorCode.NotController };
+        var endpoints = request.Listeners.Select(l => new BrokerEndpoint(l.Name, l.Host, l.Port, l.SecurityProtocol)).ToList();
+        var (error, epoch) = await RunAsync(image => ClusterControlManager.RegisterRemote(image, request.BrokerId, request.IncarnationId, endpoints,
+            request.Rack, sessions.HasValidSession(image, request.BrokerId, now)), (ErrorCode.NotController, -1L), cancellation).ConfigureAwait(false);
+        if (error == ErrorCode.None)
+        {
+            // Committed and applied here, so the image offset is at or past the registration record.
+            sessions.Registered(request.BrokerId, controller.Loader.Image.Offset, now);
+            _logger.LogInformation("Broker {Broker} registered with epoch {Epoch} at {Endpoints}", request.BrokerId, epoch,
+                string.Join(", ", endpoints.Select(e => $"{e.Name}://{e.Host}:{e.Port}")));
+        }
+        return new BrokerRegistrationResponse { ErrorCode = (short)error, BrokerEpoch = epoch };
+    }
+
+    public async Task<BrokerHeartbeatResponse> HeartbeatAsync(BrokerHeartbeatRequest request, CancellationToken cancellation = default)
+    {
+        if (!Activate(out var now))
+            return new BrokerHeartbeatResponse { ErrorCode = (short)ErrorCode.NotController };
+        var heartbeat = new BrokerHeartbeat(request.BrokerId, request.BrokerEpoch, request.CurrentMetadataOffset, request.WantFence, request.WantShutDown);
+        var fencedBefore = controller.Loader.Image.Cluster.Brokers.GetValueOrDefault(request.BrokerId)?.Fenced;
+        var reply = await RunAsync(image => ClusterControlManager.Heartbeat(image, heartbeat, sessions.RegistrationOffset(request.BrokerId)),
+            new HeartbeatReply(ErrorCode.NotController, false, true, false), cancellation).ConfigureAwait(false);
+        if (reply.Error == ErrorCode.None)
+        {
+            sessions.Touch(request.BrokerId, now);
+            if (fencedBefore is { } was && was != reply.IsFenced)
+                _logger.LogInformation("Broker {Broker} is {State} at its request", request.BrokerId, reply.IsFenced ? "fenced" : "unfenced");
+        }
+        return new BrokerHeartbeatResponse
+        {
+            ErrorCode = (short)reply.Error,
+            IsCaughtUp = reply.IsCaughtUp,
+            IsFenced = reply.IsFenced,
+            ShouldShutDown = reply.ShouldShutDown,
+        };
+    }
+
+    /// <summary>Fences every unfenced broker whose session expired; returns their ids. Does nothing unless active.</summary>
+    public async Task<IReadOnlyList<int>> FenceExpiredAsync(CancellationToken cancellation = default)
+    {
+        if (!Activate(out var now))
+            return [];
+        var fenced = new List<int>();
+        foreach (var (id, epoch) in sessions.Expired(controller.Loader.Image, now))
+        {
+            if (await RunAsync(image => ClusterControlManager.FenceExpired(image, id, epoch), false, cancellation).ConfigureAwait(false))
+            {
+                fenced.Add(id);
+                _logger.LogWarning("Broker {Broker} fenced: no heartbeat for {Timeout} ms (broker.session.timeout.ms)", id, sessions.SessionTimeoutMs);
+            }
+        }
+        return fenced;
+    }
+
+    /// <summary>Checks for expired sessions a few times per session timeout until <paramref name="stopping"/> fires.</summary>
+    public async Task RunFencingAsync(CancellationToken stopping)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(sessions.SessionTimeoutMs / 4, 10, 1000));
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await Task.Delay(period, stopping).ConfigureAwait(false);
+                await FenceExpiredAsync(stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>True when this node is the active controller; sessions start over on a new leadership.</summary>
+    private bool Activate(out long now)
+    {
+        now = nowMs();
+        if (controller.Loader.ActiveEpoch is not { } epoch)
+            return false;
+        sessions.Activate(epoch, controller.Loader.Image, now);
+        return true;
+    }
+
+    /// <summary>Commits a decision; <paramref name="notController"/> when leadership is lost or the commit times out.</summary>
+    private async Task<T> RunAsync<T>(Func<MetadataImage, ControllerResult<T>> decide, T notController, CancellationToken cancellation)
+    {
+        try
+        {
+            return await controller.ExecuteAsync(decide, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NotControllerException or TimeoutException)
+        {
+            return notController;
+        }
+    }
+}
