@@ -90,7 +90,8 @@ public sealed partial class RunnelBroker
             throw;
         }
         var services = new BrokerServices(config, meta.ClusterId, topics, groups, quorum, loggerFactory, TimeProvider.System) { AdvertisedEndpoints = advertised };
-        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. config.IsController ? BrokerHandlers.Quorum() : BrokerHandlers.Observer()]);
+        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(),
+            .. config.IsController ? [.. BrokerHandlers.Quorum(), .. BrokerHandlers.ProducerIds()] : BrokerHandlers.Observer()]);
         var pipeline = new RequestPipeline(services.Handlers, services, logger);
 
         var broker = new RunnelBroker(services, listeners, pipeline, logger) { _directoryLock = directoryLock, _lifecycle = lifecycle };

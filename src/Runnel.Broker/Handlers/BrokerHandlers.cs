@@ -18,6 +18,13 @@ internal static class BrokerHandlers
     ];
 
     /// <summary>A broker-only node follows the quorum: it tells what it knows of it (the leader, so a tool can go there).</summary>
+    /// <summary>
+    /// InitProducerId, where producer id blocks can be committed locally: on nodes with the controller role. A
+    /// broker-only node would ask the controller (Kafka's AllocateProducerIds), which is not built yet, so it does not
+    /// advertise idempotence and clients produce without it.
+    /// </summary>
+    public static IEnumerable<ApiHandler> ProducerIds() => [new InitProducerIdHandler()];
+
     public static IEnumerable<ApiHandler> Observer() => [new DescribeQuorumHandler()];
 
     public static IEnumerable<ApiHandler> Create() =>
@@ -47,6 +54,5 @@ internal static class BrokerHandlers
         new ListGroupsHandler(),
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
-        new InitProducerIdHandler(),
     ];
 }
