@@ -22,9 +22,9 @@ internal sealed partial class FetchHandler
         reply.LastStableOffset = partition.LastStableOffset;
         reply.LogStartOffset = log.LogStartOffset;
         reply.AbortedTransactions = request.IsolationLevel == ReadCommitted ? [] : null;
-        if (fetch.CurrentLeaderEpoch >= 0 && fetch.CurrentLeaderEpoch != partition.LeaderEpoch)
+        if (partition.CheckLeaderEpoch(fetch.CurrentLeaderEpoch) is var epochError && epochError != ErrorCode.None)
         {
-            reply.ErrorCode = (short)(fetch.CurrentLeaderEpoch > partition.LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch);
+            reply.ErrorCode = (short)epochError;
             return 0;
         }
         var bound = request.IsolationLevel == ReadCommitted ? partition.LastStableOffset : partition.HighWatermark;

@@ -37,8 +37,8 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
                 var partition = topic?.Partition(partitionRequest.PartitionIndex);
                 if (partition is null)
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
-                else if (partitionRequest.CurrentLeaderEpoch >= 0 && partitionRequest.CurrentLeaderEpoch != partition.LeaderEpoch)
-                    reply.ErrorCode = (short)(partitionRequest.CurrentLeaderEpoch > partition.LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch);
+                else if (partition.CheckLeaderEpoch(partitionRequest.CurrentLeaderEpoch) is var epochError && epochError != ErrorCode.None)
+                    reply.ErrorCode = (short)epochError;
                 else
                     Lookup(partition, partitionRequest.Timestamp, request.IsolationLevel == 1, reply);
                 if (context.Version == 0 && reply.ErrorCode == 0)

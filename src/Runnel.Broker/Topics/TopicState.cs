@@ -1,4 +1,5 @@
 using Runnel.Broker.Producers;
+using Runnel.Protocol;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Topics;
@@ -45,6 +46,14 @@ internal sealed class PartitionState(TopicPartition topicPartition, PartitionLog
 
     /// <summary>Single node: the leader epoch never changes.</summary>
     public int LeaderEpoch { get; init; }
+
+    /// <summary>
+    /// KIP-320: a request that names the leader epoch it expects is FENCED_LEADER_EPOCH when that epoch is older than
+    /// ours, UNKNOWN_LEADER_EPOCH when newer; -1 (not known to the client) always passes.
+    /// </summary>
+    public ErrorCode CheckLeaderEpoch(int expected)
+        => expected < 0 || expected == LeaderEpoch ? ErrorCode.None
+            : expected > LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch;
 
     /// <summary>With one replica every appended record is replicated to the whole ISR, so HW = LEO.</summary>
     public long HighWatermark => Log.LogEndOffset;

@@ -72,6 +72,26 @@ public sealed class FetchAndTimestampTests
         Assert.Equal(reply.LogAppendTimeMs, header.MaxTimestamp);
     }
 
+    [Fact]
+    public async Task A_leader_epoch_from_the_future_is_unknown_leader_epoch()
+    {
+        await using var broker = await BrokerFixture.StartAsync();
+        await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
+        await BadBatchTests.ProduceAsync(connection, "epochs", BadBatchTests.Batch(CompressionType.None, 1));
+        var fetch = await connection.RequestAsync<FetchResponse>(ApiKey.Fetch, 11, new FetchRequest
+        {
+            MaxBytes = 1 << 20,
+            Topics = [new() { Topic = "epochs", Partitions = [new() { Partition = 0, CurrentLeaderEpoch = 1000, PartitionMaxBytes = 1 << 20 }] }],
+        });
+        Assert.Equal((short)ErrorCode.UnknownLeaderEpoch, fetch.Responses[0].Partitions[0].ErrorCode);
+        var offsets = await connection.RequestAsync<ListOffsetsResponse>(ApiKey.ListOffsets, 4, new ListOffsetsRequest
+        {
+            ReplicaId = -1,
+            Topics = [new() { Name = "epochs", Partitions = [new() { PartitionIndex = 0, CurrentLeaderEpoch = 1000, Timestamp = -1 }] }],
+        });
+        Assert.Equal((short)ErrorCode.UnknownLeaderEpoch, offsets.Topics[0].Partitions[0].ErrorCode);
+    }
+
     private static Task<FetchResponse> FetchAsync(RawKafkaConnection connection, string topic, int[] partitions, int partitionMaxBytes, int maxBytes,
         long offset = 0, int minBytes = 0, int maxWaitMs = 0)
         => connection.RequestAsync<FetchResponse>(ApiKey.Fetch, 11, new FetchRequest
