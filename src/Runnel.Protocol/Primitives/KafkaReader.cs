@@ -276,19 +276,6 @@ public ref struct KafkaReader
         return fields;
     }
 
-    /// <summary>Returns the next <paramref name="length"/> bytes without copying.</summary>
-    public ReadOnlyMemory<byte> ReadSlice(int length)
-    {
-        if (!Need(length))
-            return ReadOnlyMemory<byte>.Empty;
-        var value = _memory.Slice(_position, length);
-        _position += length;
-        return value;
-    }
-
-    /// <summary>The unread remainder, consumed.</summary>
-    public ReadOnlyMemory<byte> ReadRemaining() => ReadSlice(Remaining);
-
     public void Skip(int length)
     {
         if (Need(length))

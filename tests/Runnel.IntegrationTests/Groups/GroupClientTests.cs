@@ -60,11 +60,13 @@ public sealed class GroupClientTests
         const string topic = "coop", group = "coop-readers";
         await KcatProduce(broker, topic, 0, Count);
         string[] args = ["-b", broker.Bootstrap, "-G", group, "-X", "auto.offset.reset=earliest", "-X", "partition.assignment.strategy=cooperative-sticky",
-            "-X", "enable.auto.commit=true", "-X", "auto.commit.interval.ms=100", "-e", "-f", "%p %o %s\\n", topic];
+            "-X", "enable.auto.commit=true", "-X", "auto.commit.interval.ms=100", "-X", "debug=cgrp", "-e", "-f", "%p %o %s\\n", topic];
         var first = ExternalProcess.RunAsync("kcat", args, timeout: TimeSpan.FromSeconds(90));
         var second = ExternalProcess.RunAsync("kcat", args, timeout: TimeSpan.FromSeconds(90));
         var results = await Task.WhenAll(first, second);
         Assert.All(results, r => Assert.True(r.ExitCode == 0, ExternalProcess.Describe(r)));
+        // The coordinator chose the cooperative protocol both members listed (librdkafka logs the JoinGroup reply).
+        Assert.All(results, r => Assert.Contains("Protocol cooperative-sticky", r.Stderr, StringComparison.Ordinal));
         var values = results.SelectMany(r => r.Lines).Select(l => int.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).Distinct().Order();
         Assert.Equal(Enumerable.Range(0, Count), values);
     }
