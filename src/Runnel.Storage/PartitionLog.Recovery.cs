@@ -1,3 +1,4 @@
+using Runnel.Storage.Epochs;
 using Runnel.Storage.IO;
 using Runnel.Storage.Segments;
 
@@ -86,6 +87,7 @@ public sealed partial class PartitionLog
         }
         _recoveryPoint = state.CleanShutdown ? _logEndOffset : Math.Min(state.RecoveryPoint, _logEndOffset);
         _lastFlushMs = _env.NowMs;
+        LoadLeaderEpochs();
         if (recovered || _directoryDirty)
         {
             // Recovery validated bytes that may exist only in the page cache; make them durable before anyone reads
@@ -96,6 +98,34 @@ public sealed partial class PartitionLog
             _directoryDirty = true;
             Flush();
         }
+    }
+
+    /// <summary>
+    /// The leader epoch cache from its checkpoint, trimmed to what the log holds now (recovery may have cut the tail);
+    /// rebuilt from the batches when the file is missing or unreadable and the log is not empty.
+    /// </summary>
+    private void LoadLeaderEpochs()
+    {
+        var file = new LeaderEpochCheckpointFile(_env.FileSystem, System.IO.Path.Combine(Directory, LeaderEpochCheckpointFile.FileName));
+        var stored = file.Read();
+        if (stored is null)
+            file.Delete();
+        if (stored is null && _logEndOffset > _logStartOffset)
+        {
+            stored = [];
+            foreach (var (epoch, offset) in _segments.SelectMany(s => s.EpochStarts()))
+            {
+                if (stored.Count == 0 || epoch > stored[^1].Epoch)
+                    stored.Add(new EpochEntry(epoch, offset));
+            }
+            _env.Log(StorageLogLevel.Information, $"{TopicPartition}: rebuilt the leader epoch cache from the log ({stored.Count} epochs).");
+        }
+        var rebuilt = stored is not null && !file.Exists;
+        _epochs = new LeaderEpochCache(file, stored ?? [], _env.Log);
+        _epochs.TruncateFromEnd(_logEndOffset);
+        _epochs.TruncateFromStart(_logStartOffset);
+        if (rebuilt)
+            _epochs.Persist();
     }
 
     /// <summary>Deletes temp and half-deleted files, drops uncommitted compaction output, and completes committed swaps.</summary>

@@ -88,6 +88,7 @@ public sealed partial class PartitionLog
             Volatile.Write(ref _logStartOffset, old);
             throw;
         }
+        _epochs.TruncateFromStart(offset);
     }
 
     /// <summary>
@@ -112,6 +113,7 @@ public sealed partial class PartitionLog
                 var active = keep[^1];
                 active.TruncateTo(offset);
                 Volatile.Write(ref _logEndOffset, active.NextOffset);
+                _epochs.TruncateFromEnd(_logEndOffset);
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, _logEndOffset));
                 if (_logStartOffset > _logEndOffset)
                     Volatile.Write(ref _logStartOffset, _logEndOffset);
@@ -136,6 +138,7 @@ public sealed partial class PartitionLog
         RemoveSegmentsLocked(_segments, $"restart at {offset}");
         Volatile.Write(ref _segments, [LogSegment.Create(_env.FileSystem, Directory, offset, Config, _env.NowMs)]);
         Volatile.Write(ref _logEndOffset, offset);
+        _epochs.Clear();
         Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
         Volatile.Write(ref _logStartOffset, offset);
         FlushTruncation();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Runnel.Protocol.Records;
+using Runnel.Storage.Epochs;
 using Runnel.Storage.Segments;
 
 namespace Runnel.Storage;
@@ -22,6 +23,7 @@ public sealed partial class PartitionLog : IDisposable
     private LogConfig _config;
     private volatile bool _offline;
     private string? _offlineReason;
+    private LeaderEpochCache _epochs = new(null, []);
 
     private PartitionLog(TopicPartition tp, string dir, LogConfig config, LogEnvironment env, LogSegment[] segments)
     {
@@ -63,6 +65,9 @@ public sealed partial class PartitionLog : IDisposable
 
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
+    /// <summary>The first offset of each leader epoch in this log (Kafka's leader-epoch-checkpoint).</summary>
+    public LeaderEpochCache LeaderEpochs => _epochs;
+
     /// <summary>Bytes on disk across segments.</summary>
     public long Size => Volatile.Read(ref _segments).Sum(s => (long)s.Size);
 
@@ -94,7 +99,7 @@ public sealed partial class PartitionLog : IDisposable
         {
             ThrowIfOffline();
             var first = _logEndOffset;
-            var summary = Walk(batches, first, assignOffsets);
+            var summary = Walk(batches, first, assignOffsets, _epochs.Latest?.Epoch ?? -1);
             var segment = ActiveSegment;
             if (!segment.CanAppend(batches.Length, summary.LastOffset) || segment.IsDueToRoll(_env.NowMs)
                 || summary.FirstOffset - segment.BaseOffset > int.MaxValue)
@@ -110,6 +115,8 @@ public sealed partial class PartitionLog : IDisposable
                 TryCut(segment, position);
                 throw StorageException.FromIo($"Append to {TopicPartition}", e);
             }
+            if (summary.NewEpoch >= 0)
+                AssignEpochs(batches);
             Volatile.Write(ref _logEndOffset, summary.LastOffset + 1);
             var info = new LogAppendInfo(summary.FirstOffset, summary.LastOffset, summary.MaxTimestamp, summary.OffsetOfMaxTimestamp,
                 _logStartOffset, segment.BaseOffset, position);
@@ -132,11 +139,31 @@ public sealed partial class PartitionLog : IDisposable
         }
     }
 
-    private readonly record struct AppendSummary(long FirstOffset, long LastOffset, long MaxTimestamp, long OffsetOfMaxTimestamp);
+    /// <summary>What one walk over the appended batches found; <c>NewEpoch</c> is -1 unless a batch starts a newer leader epoch.</summary>
+    private readonly record struct AppendSummary(long FirstOffset, long LastOffset, long MaxTimestamp, long OffsetOfMaxTimestamp, int NewEpoch);
 
-    /// <summary>One pass over the batch headers: checks structure, stamps offsets (leader) or checks them (follower).</summary>
-    private static AppendSummary Walk(Span<byte> batches, long nextOffset, bool assignOffsets)
+    /// <summary>
+    /// Records each leader epoch the appended batches start (rare: once per leadership change), before the log end moves
+    /// past them. Runs under the lock, after the bytes are in the segment.
+    /// </summary>
+    private void AssignEpochs(ReadOnlySpan<byte> batches)
     {
+        for (var pos = 0; pos < batches.Length;)
+        {
+            var batch = batches[pos..];
+            var epoch = BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.PartitionLeaderEpochOffset..]);
+            _epochs.Assign(epoch, BinaryPrimitives.ReadInt64BigEndian(batch));
+            pos += BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.BatchLengthOffset..]) + RecordBatchHeader.LogOverhead;
+        }
+    }
+
+    /// <summary>
+    /// One pass over the batch headers: checks structure, stamps offsets (leader) or checks them (follower), and notes
+    /// whether a batch carries a leader epoch above <paramref name="latestEpoch"/>.
+    /// </summary>
+    private static AppendSummary Walk(Span<byte> batches, long nextOffset, bool assignOffsets, int latestEpoch)
+    {
+        var newEpoch = -1;
         if (batches.IsEmpty)
             throw new StorageException(StorageErrorKind.InvalidBatch, "No batches to append.");
         long first = -1, maxTimestamp = -1, offsetOfMax = -1;
@@ -164,6 +191,9 @@ public sealed partial class PartitionLog : IDisposable
             }
             if (first < 0)
                 first = baseOffset;
+            var epoch = BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.PartitionLeaderEpochOffset..]);
+            if (epoch > latestEpoch)
+                newEpoch = latestEpoch = epoch;
             var ts = BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatchHeader.MaxTimestampOffset..]);
             if (ts > maxTimestamp)
             {
@@ -173,7 +203,7 @@ public sealed partial class PartitionLog : IDisposable
             nextOffset = baseOffset + lastDelta + 1;
             pos += length + RecordBatchHeader.LogOverhead;
         }
-        return new AppendSummary(first, nextOffset - 1, maxTimestamp, offsetOfMax);
+        return new AppendSummary(first, nextOffset - 1, maxTimestamp, offsetOfMax, newEpoch);
     }
 
     /// <summary>Starts a new active segment at the log end offset (or at a follower's first offset past a gap).</summary>

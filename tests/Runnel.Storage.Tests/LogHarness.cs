@@ -59,6 +59,9 @@ internal sealed class LogHarness : IDisposable
         Manager = OpenManager();
     }
 
+    /// <summary>Opens a new manager after the old one was disposed (so files can be changed in between).</summary>
+    public void Reopen() => Manager = OpenManager();
+
     /// <summary>Power loss: whatever was not fsynced is gone; the old manager is abandoned, not closed.</summary>
     public void CrashAndRestart(Random? tornWriteback = null)
     {

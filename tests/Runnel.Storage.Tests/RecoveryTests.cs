@@ -164,7 +164,7 @@ public sealed class RecoveryTests
         }
         h.CrashAndRestart();
         Assert.Equal(3, h.Log.LogEndOffset);
-        Assert.All(h.Fs.ListFiles(LogHarness.PartitionDir), p => Assert.Matches(@"\d{20}\.(log|index|timeindex)$", p));
+        Assert.All(h.Fs.ListFiles(LogHarness.PartitionDir), p => Assert.Matches(@"(\d{20}\.(log|index|timeindex)|leader-epoch-checkpoint)$", p));
     }
 
     /// <summary>Offsets increase batch to batch, the indexes agree with the log, and the log end follows the last batch.</summary>

@@ -61,6 +61,27 @@ internal sealed partial class LogSegment
         return result with { TruncatedBytes = length - result.ValidBytes };
     }
 
+    /// <summary>Each leader epoch's first batch in this segment, in log order (rebuilding a lost leader-epoch-checkpoint).</summary>
+    public IEnumerable<(int Epoch, long BaseOffset)> EpochStarts()
+    {
+        var starts = new List<(int, long)>();
+        var latest = -1;
+        var position = 0;
+        var next = BaseOffset;
+        using var scanner = new SegmentScanner(LogFile, Size);
+        while (scanner.TryRead(position, next, verify: false, out var batch))
+        {
+            if (batch.LeaderEpoch > latest)
+            {
+                latest = batch.LeaderEpoch;
+                starts.Add((latest, batch.BaseOffset));
+            }
+            position += batch.Size;
+            next = batch.LastOffset + 1;
+        }
+        return starts;
+    }
+
     /// <summary>Rebuilds the indexes from the log, for a segment whose index failed a check during reads.</summary>
     public void RebuildIndexes()
     {
