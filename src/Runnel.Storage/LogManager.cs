@@ -14,6 +14,7 @@ public sealed partial class LogManager : IDisposable
     public const string CleanShutdownFile = ".kafka_cleanshutdown";
     public const string RecoveryPointFile = "recovery-point-offset-checkpoint";
     public const string LogStartOffsetFile = "log-start-offset-checkpoint";
+    public const string HighWatermarkFile = "replication-offset-checkpoint";
 
     private readonly LogManagerOptions _options;
     private readonly LogEnvironment _env;
@@ -28,6 +29,9 @@ public sealed partial class LogManager : IDisposable
         public object CheckpointLock { get; } = new();
         public OffsetCheckpointFile RecoveryPoints { get; } = new(env.FileSystem, System.IO.Path.Combine(path, RecoveryPointFile), env.Log);
         public OffsetCheckpointFile LogStartOffsets { get; } = new(env.FileSystem, System.IO.Path.Combine(path, LogStartOffsetFile), env.Log);
+        public OffsetCheckpointFile HighWatermarks { get; } = new(env.FileSystem, System.IO.Path.Combine(path, HighWatermarkFile), env.Log);
+        /// <summary>The high watermarks last written, so an unchanged file is not rewritten every pass.</summary>
+        public Dictionary<TopicPartition, long> WrittenHighWatermarks { get; set; } = [];
         public int PartitionCount;
     }
 
@@ -78,11 +82,12 @@ public sealed partial class LogManager : IDisposable
         var clean = fs.FileExists(marker);
         var recoveryPoints = dir.RecoveryPoints.Read();
         var startOffsets = dir.LogStartOffsets.Read();
+        var highWatermarks = dir.HighWatermarks.Read();
         foreach (var child in fs.ListDirectories(path))
         {
             if (!TopicPartition.TryParseDirectoryName(Path.GetFileName(child), out var tp))
                 continue;
-            var state = new LogLoadState(clean, recoveryPoints.GetValueOrDefault(tp, 0), startOffsets.GetValueOrDefault(tp, 0));
+            var state = new LogLoadState(clean, recoveryPoints.GetValueOrDefault(tp, 0), startOffsets.GetValueOrDefault(tp, 0), highWatermarks.GetValueOrDefault(tp, 0));
             var log = PartitionLog.Open(tp, child, ConfigFor(tp.Topic), state, _env);
             Register(tp, log, dir);
         }
@@ -168,6 +173,12 @@ public sealed partial class LogManager : IDisposable
             var logs = _logs.Where(kv => kv.Value.Dir == dir).Select(kv => kv.Value.Log).ToList();
             dir.RecoveryPoints.Write(logs.Select(l => KeyValuePair.Create(l.TopicPartition, l.RecoveryPoint)));
             dir.LogStartOffsets.Write(logs.Select(l => KeyValuePair.Create(l.TopicPartition, l.LogStartOffset)));
+            var highWatermarks = logs.ToDictionary(l => l.TopicPartition, l => l.HighWatermark);
+            if (highWatermarks.Count != dir.WrittenHighWatermarks.Count || highWatermarks.Any(kv => dir.WrittenHighWatermarks.GetValueOrDefault(kv.Key, -1) != kv.Value))
+            {
+                dir.HighWatermarks.Write(highWatermarks);
+                dir.WrittenHighWatermarks = highWatermarks;
+            }
         }
     }
 }

@@ -87,6 +87,7 @@ public sealed partial class PartitionLog
         }
         _recoveryPoint = state.CleanShutdown ? _logEndOffset : Math.Min(state.RecoveryPoint, _logEndOffset);
         _lastFlushMs = _env.NowMs;
+        _highWatermark = Math.Clamp(state.HighWatermark, _logStartOffset, _logEndOffset);
         LoadLeaderEpochs();
         if (recovered || _directoryDirty)
         {

@@ -89,6 +89,7 @@ public sealed partial class PartitionLog
             throw;
         }
         _epochs.TruncateFromStart(offset);
+        Volatile.Write(ref _highWatermark, Math.Max(_highWatermark, offset));
     }
 
     /// <summary>
@@ -114,6 +115,7 @@ public sealed partial class PartitionLog
                 active.TruncateTo(offset);
                 Volatile.Write(ref _logEndOffset, active.NextOffset);
                 _epochs.TruncateFromEnd(_logEndOffset);
+                Volatile.Write(ref _highWatermark, Math.Min(_highWatermark, _logEndOffset));
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, _logEndOffset));
                 if (_logStartOffset > _logEndOffset)
                     Volatile.Write(ref _logStartOffset, _logEndOffset);
@@ -138,6 +140,7 @@ public sealed partial class PartitionLog
         RemoveSegmentsLocked(_segments, $"restart at {offset}");
         Volatile.Write(ref _segments, [LogSegment.Create(_env.FileSystem, Directory, offset, Config, _env.NowMs)]);
         Volatile.Write(ref _logEndOffset, offset);
+        Volatile.Write(ref _highWatermark, offset);
         _epochs.Clear();
         Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
         Volatile.Write(ref _logStartOffset, offset);

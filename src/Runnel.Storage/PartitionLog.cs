@@ -19,6 +19,7 @@ public sealed partial class PartitionLog : IDisposable
     private LogSegment[] _segments;
     private long _logEndOffset;
     private long _logStartOffset;
+    private long _highWatermark;
     private long _recoveryPoint;
     private LogConfig _config;
     private volatile bool _offline;
@@ -59,6 +60,24 @@ public sealed partial class PartitionLog : IDisposable
 
     /// <summary>The first offset a consumer may read; advanced by retention and DeleteRecords.</summary>
     public long LogStartOffset => Volatile.Read(ref _logStartOffset);
+
+    /// <summary>
+    /// The high watermark as the partition's owner last set it (every offset below it is on every in-sync replica),
+    /// always within [log start, log end]; checkpointed in <c>replication-offset-checkpoint</c> so a restarted replica
+    /// starts from what it knew.
+    /// </summary>
+    public long HighWatermark => Volatile.Read(ref _highWatermark);
+
+    /// <summary>Sets the high watermark, clamped to [log start, log end]; returns the value now in force.</summary>
+    public long UpdateHighWatermark(long offset)
+    {
+        lock (_lock)
+        {
+            var value = Math.Clamp(offset, _logStartOffset, _logEndOffset);
+            Volatile.Write(ref _highWatermark, value);
+            return value;
+        }
+    }
 
     /// <summary>Every offset below this is fsynced (Kafka's recovery point).</summary>
     public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);

@@ -20,4 +20,4 @@ internal sealed record LogEnvironment(IO.IFileSystem FileSystem, TimeProvider Ti
 }
 
 /// <summary>What the log dir's checkpoints say about a partition when it is opened.</summary>
-internal readonly record struct LogLoadState(bool CleanShutdown, long RecoveryPoint, long LogStartOffset);
+internal readonly record struct LogLoadState(bool CleanShutdown, long RecoveryPoint, long LogStartOffset, long HighWatermark = 0);

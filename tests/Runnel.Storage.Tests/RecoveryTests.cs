@@ -167,6 +167,24 @@ public sealed class RecoveryTests
         Assert.All(h.Fs.ListFiles(LogHarness.PartitionDir), p => Assert.Matches(@"(\d{20}\.(log|index|timeindex)|leader-epoch-checkpoint)$", p));
     }
 
+    [Fact]
+    public void The_high_watermark_is_checkpointed_and_stays_within_the_log()
+    {
+        using var h = new LogHarness();
+        for (var i = 0; i < 4; i++)
+            h.Append();
+        Assert.Equal(6, h.Log.UpdateHighWatermark(6));
+        Assert.Equal(12, h.Log.UpdateHighWatermark(100));
+        h.Log.UpdateHighWatermark(9);
+        h.Restart();
+        Assert.Equal(9, h.Log.HighWatermark);
+        h.Log.TruncateTo(6);
+        Assert.Equal(6, h.Log.HighWatermark);
+        h.Manager.CheckpointRecoveryPoints();
+        h.CrashAndRestart();
+        Assert.Equal(6, h.Log.HighWatermark);
+    }
+
     /// <summary>Offsets increase batch to batch, the indexes agree with the log, and the log end follows the last batch.</summary>
     internal static void AssertConsistent(LogHarness h)
     {
