@@ -7,7 +7,7 @@ using Runnel.Protocol.Primitives;
 
 namespace Runnel.Protocol.Messages;
 
-/// <summary>Metadata records (Kafka's metadata/src/main/resources/common/metadata, type "metadata"): the values the metadata log holds. Each is framed as frame version 1, api key and version (unsigned varints) before the body; the api keys are in Runnel.Metadata's MetadataRecordType. Only the versions Runnel writes are defined.</summary>
+/// <summary>Metadata records (Kafka's metadata/src/main/resources/common/metadata, type "metadata"): the values the metadata log holds. Each is framed as frame version 1, api key and version (unsigned varints) before the body; the api keys are in Runnel.Metadata's MetadataRecordType. Only the versions Runnel writes are defined; where there are several, MetadataRecordSerde writes the lowest that holds the record's fields.</summary>
 public sealed partial class RegisterBrokerRecord : IKafkaMessage
 {
     public const short LowestSupportedVersion = 0;
@@ -278,6 +278,302 @@ public sealed partial class PartitionRecord : IKafkaMessage
     }
 }
 
+/// <summary>A change to one partition. Every tagged field left at its default means "no change": Leader -2 (-1 is "no leader"), LeaderRecoveryState -1, and null for the replica lists.</summary>
+public sealed partial class PartitionChangeRecord : IKafkaMessage
+{
+    public const short LowestSupportedVersion = 0;
+    public const short HighestSupportedVersion = 2;
+
+    public int PartitionId { get; set; } = -1;
+    public Guid TopicId { get; set; }
+    public List<int>? Isr { get; set; }
+    public int Leader { get; set; } = -2;
+    public List<int>? Replicas { get; set; }
+    public List<int>? RemovingReplicas { get; set; }
+    public List<int>? AddingReplicas { get; set; }
+    public sbyte LeaderRecoveryState { get; set; } = -1;
+    public List<Guid>? Directories { get; set; }
+    public List<int>? EligibleLeaderReplicas { get; set; }
+    public List<int>? LastKnownElr { get; set; }
+    public List<RawTaggedField>? UnknownTaggedFields { get; set; }
+
+    public void Read(ref KafkaReader reader, short version)
+    {
+        PartitionId = reader.ReadInt32();
+        TopicId = reader.ReadUuid();
+        var taggedCount = reader.ReadTaggedFieldCount();
+        for (var t = 0; t < taggedCount && !reader.Failed; t++)
+        {
+            var tag = reader.ReadUnsignedVarInt();
+            var end = reader.BeginTaggedField();
+            switch (tag)
+            {
+                case 0:
+                {
+                    var isrCount = reader.ReadArrayLength(true, true, 4);
+                    if (isrCount < 0) Isr = null;
+                    else
+                    {
+                        var items = new List<int>(isrCount);
+                        for (var i = 0; i < isrCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadInt32());
+                        }
+                        Isr = items;
+                    }
+                    break;
+                }
+                case 1:
+                {
+                    Leader = reader.ReadInt32();
+                    break;
+                }
+                case 2:
+                {
+                    var replicasCount = reader.ReadArrayLength(true, true, 4);
+                    if (replicasCount < 0) Replicas = null;
+                    else
+                    {
+                        var items = new List<int>(replicasCount);
+                        for (var i = 0; i < replicasCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadInt32());
+                        }
+                        Replicas = items;
+                    }
+                    break;
+                }
+                case 3:
+                {
+                    var removingReplicasCount = reader.ReadArrayLength(true, true, 4);
+                    if (removingReplicasCount < 0) RemovingReplicas = null;
+                    else
+                    {
+                        var items = new List<int>(removingReplicasCount);
+                        for (var i = 0; i < removingReplicasCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadInt32());
+                        }
+                        RemovingReplicas = items;
+                    }
+                    break;
+                }
+                case 4:
+                {
+                    var addingReplicasCount = reader.ReadArrayLength(true, true, 4);
+                    if (addingReplicasCount < 0) AddingReplicas = null;
+                    else
+                    {
+                        var items = new List<int>(addingReplicasCount);
+                        for (var i = 0; i < addingReplicasCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadInt32());
+                        }
+                        AddingReplicas = items;
+                    }
+                    break;
+                }
+                case 5:
+                {
+                    LeaderRecoveryState = reader.ReadInt8();
+                    break;
+                }
+                case 6 when version >= 2:
+                {
+                    var eligibleLeaderReplicasCount = reader.ReadArrayLength(true, true, 4);
+                    if (eligibleLeaderReplicasCount < 0) EligibleLeaderReplicas = null;
+                    else
+                    {
+                        var items = new List<int>(eligibleLeaderReplicasCount);
+                        for (var i = 0; i < eligibleLeaderReplicasCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadInt32());
+                        }
+                        EligibleLeaderReplicas = items;
+                    }
+                    break;
+                }
+                case 7 when version >= 2:
+                {
+                    var lastKnownElrCount = reader.ReadArrayLength(true, true, 4);
+                    if (lastKnownElrCount < 0) LastKnownElr = null;
+                    else
+                    {
+                        var items = new List<int>(lastKnownElrCount);
+                        for (var i = 0; i < lastKnownElrCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadInt32());
+                        }
+                        LastKnownElr = items;
+                    }
+                    break;
+                }
+                case 8 when version >= 1:
+                {
+                    var directoriesCount = reader.ReadArrayLength(true, true, 16);
+                    if (directoriesCount < 0) Directories = null;
+                    else
+                    {
+                        var items = new List<Guid>(directoriesCount);
+                        for (var i = 0; i < directoriesCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadUuid());
+                        }
+                        Directories = items;
+                    }
+                    break;
+                }
+                default:
+                    (UnknownTaggedFields ??= []).Add(new RawTaggedField((int)tag, reader.ReadTaggedFieldData(end)));
+                    break;
+            }
+            reader.EndTaggedField(end);
+        }
+    }
+
+    public void Write(KafkaWriter writer, short version)
+    {
+        writer.WriteInt32(PartitionId);
+        writer.WriteUuid(TopicId);
+        var taggedCount = UnknownTaggedFields?.Count ?? 0;
+        var writeIsr = !(Isr is null);
+        if (writeIsr) taggedCount++;
+        var writeLeader = !(Leader == -2);
+        if (writeLeader) taggedCount++;
+        var writeReplicas = !(Replicas is null);
+        if (writeReplicas) taggedCount++;
+        var writeRemovingReplicas = !(RemovingReplicas is null);
+        if (writeRemovingReplicas) taggedCount++;
+        var writeAddingReplicas = !(AddingReplicas is null);
+        if (writeAddingReplicas) taggedCount++;
+        var writeLeaderRecoveryState = !(LeaderRecoveryState == -1);
+        if (writeLeaderRecoveryState) taggedCount++;
+        var writeEligibleLeaderReplicas = version >= 2 && !(EligibleLeaderReplicas is null);
+        if (writeEligibleLeaderReplicas) taggedCount++;
+        var writeLastKnownElr = version >= 2 && !(LastKnownElr is null);
+        if (writeLastKnownElr) taggedCount++;
+        var writeDirectories = version >= 1 && !(Directories is null);
+        if (writeDirectories) taggedCount++;
+        writer.WriteUnsignedVarInt((uint)taggedCount);
+        var nextUnknown = 0;
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 0);
+        if (writeIsr)
+        {
+            writer.WriteUnsignedVarInt(0);
+            var start = writer.Length;
+            if (Isr is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(Isr.Count, true, true);
+                foreach (var item in Isr)
+                    writer.WriteInt32(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 1);
+        if (writeLeader)
+        {
+            writer.WriteUnsignedVarInt(1);
+            var start = writer.Length;
+            writer.WriteInt32(Leader);
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 2);
+        if (writeReplicas)
+        {
+            writer.WriteUnsignedVarInt(2);
+            var start = writer.Length;
+            if (Replicas is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(Replicas.Count, true, true);
+                foreach (var item in Replicas)
+                    writer.WriteInt32(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 3);
+        if (writeRemovingReplicas)
+        {
+            writer.WriteUnsignedVarInt(3);
+            var start = writer.Length;
+            if (RemovingReplicas is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(RemovingReplicas.Count, true, true);
+                foreach (var item in RemovingReplicas)
+                    writer.WriteInt32(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 4);
+        if (writeAddingReplicas)
+        {
+            writer.WriteUnsignedVarInt(4);
+            var start = writer.Length;
+            if (AddingReplicas is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(AddingReplicas.Count, true, true);
+                foreach (var item in AddingReplicas)
+                    writer.WriteInt32(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 5);
+        if (writeLeaderRecoveryState)
+        {
+            writer.WriteUnsignedVarInt(5);
+            var start = writer.Length;
+            writer.WriteInt8(LeaderRecoveryState);
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 6);
+        if (writeEligibleLeaderReplicas)
+        {
+            writer.WriteUnsignedVarInt(6);
+            var start = writer.Length;
+            if (EligibleLeaderReplicas is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(EligibleLeaderReplicas.Count, true, true);
+                foreach (var item in EligibleLeaderReplicas)
+                    writer.WriteInt32(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 7);
+        if (writeLastKnownElr)
+        {
+            writer.WriteUnsignedVarInt(7);
+            var start = writer.Length;
+            if (LastKnownElr is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(LastKnownElr.Count, true, true);
+                foreach (var item in LastKnownElr)
+                    writer.WriteInt32(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 8);
+        if (writeDirectories)
+        {
+            writer.WriteUnsignedVarInt(8);
+            var start = writer.Length;
+            if (Directories is null) writer.WriteArrayLength(-1, true, true);
+            else
+            {
+                writer.WriteArrayLength(Directories.Count, true, true);
+                foreach (var item in Directories)
+                    writer.WriteUuid(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, int.MaxValue);
+    }
+}
+
 public sealed partial class ConfigRecord : IKafkaMessage
 {
     public const short LowestSupportedVersion = 0;
@@ -353,6 +649,106 @@ public sealed partial class UnfenceBrokerRecord : IKafkaMessage
         writer.WriteInt32(Id);
         writer.WriteInt64(Epoch);
         TaggedFields.WriteUnknown(writer, UnknownTaggedFields);
+    }
+}
+
+/// <summary>A change to a broker's registration: Fenced 1 fences, -1 unfences, 0 leaves it; InControlledShutdown 1 starts a controlled shutdown, 0 leaves it.</summary>
+public sealed partial class BrokerRegistrationChangeRecord : IKafkaMessage
+{
+    public const short LowestSupportedVersion = 0;
+    public const short HighestSupportedVersion = 2;
+
+    public int BrokerId { get; set; }
+    public long BrokerEpoch { get; set; }
+    public sbyte Fenced { get; set; }
+    public sbyte InControlledShutdown { get; set; }
+    public List<Guid> LogDirs { get; set; } = [];
+    public List<RawTaggedField>? UnknownTaggedFields { get; set; }
+
+    public void Read(ref KafkaReader reader, short version)
+    {
+        BrokerId = reader.ReadInt32();
+        BrokerEpoch = reader.ReadInt64();
+        var taggedCount = reader.ReadTaggedFieldCount();
+        for (var t = 0; t < taggedCount && !reader.Failed; t++)
+        {
+            var tag = reader.ReadUnsignedVarInt();
+            var end = reader.BeginTaggedField();
+            switch (tag)
+            {
+                case 0:
+                {
+                    Fenced = reader.ReadInt8();
+                    break;
+                }
+                case 1 when version >= 1:
+                {
+                    InControlledShutdown = reader.ReadInt8();
+                    break;
+                }
+                case 2 when version >= 2:
+                {
+                    var logDirsCount = reader.ReadArrayLength(true, false, 16);
+                    {
+                        var items = new List<Guid>(logDirsCount);
+                        for (var i = 0; i < logDirsCount && !reader.Failed; i++)
+                        {
+                            items.Add(reader.ReadUuid());
+                        }
+                        LogDirs = items;
+                    }
+                    break;
+                }
+                default:
+                    (UnknownTaggedFields ??= []).Add(new RawTaggedField((int)tag, reader.ReadTaggedFieldData(end)));
+                    break;
+            }
+            reader.EndTaggedField(end);
+        }
+    }
+
+    public void Write(KafkaWriter writer, short version)
+    {
+        writer.WriteInt32(BrokerId);
+        writer.WriteInt64(BrokerEpoch);
+        var taggedCount = UnknownTaggedFields?.Count ?? 0;
+        var writeFenced = !(Fenced == 0);
+        if (writeFenced) taggedCount++;
+        var writeInControlledShutdown = version >= 1 && !(InControlledShutdown == 0);
+        if (writeInControlledShutdown) taggedCount++;
+        var writeLogDirs = version >= 2 && !(LogDirs is not { Count: > 0 });
+        if (writeLogDirs) taggedCount++;
+        writer.WriteUnsignedVarInt((uint)taggedCount);
+        var nextUnknown = 0;
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 0);
+        if (writeFenced)
+        {
+            writer.WriteUnsignedVarInt(0);
+            var start = writer.Length;
+            writer.WriteInt8(Fenced);
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 1);
+        if (writeInControlledShutdown)
+        {
+            writer.WriteUnsignedVarInt(1);
+            var start = writer.Length;
+            writer.WriteInt8(InControlledShutdown);
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, 2);
+        if (writeLogDirs)
+        {
+            writer.WriteUnsignedVarInt(2);
+            var start = writer.Length;
+            {
+                writer.WriteArrayLength(LogDirs.Count, true, false);
+                foreach (var item in LogDirs)
+                    writer.WriteUuid(item);
+            }
+            writer.InsertSizePrefix(start);
+        }
+        TaggedFields.WriteUnknownBelow(writer, UnknownTaggedFields, ref nextUnknown, int.MaxValue);
     }
 }
 

@@ -28,6 +28,9 @@ public sealed class GeneratedCodeTests
             "DescribeTransactions", "ListTransactions", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe",
             "DescribeTopicPartitions", "Vote", "BeginQuorumEpoch", "EndQuorumEpoch", "DescribeQuorum", "AlterPartition",
             "FetchSnapshot", "BrokerRegistration", "BrokerHeartbeat", "UpdateFeatures",
+            // Partition replication and reassignment.
+            "AllocateProducerIds", "AlterPartitionReassignments", "ListPartitionReassignments", "AlterReplicaLogDirs",
+            "UnregisterBroker",
         ];
         Assert.Empty(required.Except(ApiCatalog.All.Select(a => a.Name)));
     }
