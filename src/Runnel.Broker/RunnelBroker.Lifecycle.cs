@@ -40,14 +40,17 @@ public sealed partial class RunnelBroker
             throw;
         }
         TopicManager topics;
+        var replicas = new Replication.ReplicaManager(config, quorum, TimeProvider.System, loggerFactory);
         try
         {
             await LoadMetadataAsync(config, quorum, logger, cancellationToken).ConfigureAwait(false);
-            topics = new TopicManager(config, loggerFactory, quorum, quorum.Loader.Image);
+            topics = new TopicManager(config, loggerFactory, quorum, replicas, TimeProvider.System, quorum.Loader.Image);
             await quorum.SubscribeAsync(topics).ConfigureAwait(false);
+            replicas.Start();
         }
         catch
         {
+            await replicas.DisposeAsync().ConfigureAwait(false);
             await quorum.DisposeAsync().ConfigureAwait(false);
             directoryLock.Dispose();
             throw;
@@ -84,6 +87,7 @@ public sealed partial class RunnelBroker
             lifecycle?.Dispose();
             foreach (var bound in listeners)
                 await bound.DisposeAsync().ConfigureAwait(false);
+            await replicas.DisposeAsync().ConfigureAwait(false);
             await quorum.DisposeAsync().ConfigureAwait(false);
             topics.Logs.Dispose();
             directoryLock.Dispose();
@@ -165,8 +169,10 @@ public sealed partial class RunnelBroker
             await _lifecycle.ShutdownAsync().ConfigureAwait(false);
             _lifecycle.Dispose();
         }
-        // The quorum first (a leader resigns, and nothing publishes into the logs any more), then the logs: closing
-        // them flushes them and leaves the clean-shutdown marker that makes the next start fast.
+        // Fetchers first (nothing appends as a follower any more), then the quorum (a leader resigns, and nothing
+        // publishes into the logs any more), then the logs: closing them flushes them and leaves the clean-shutdown
+        // marker that makes the next start fast.
+        await _services.Topics.Replicas.DisposeAsync().ConfigureAwait(false);
         await _services.Quorum.DisposeAsync().ConfigureAwait(false);
         _services.Topics.Logs.Dispose();
         _directoryLock?.Dispose();

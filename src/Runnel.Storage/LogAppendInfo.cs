@@ -12,3 +12,9 @@ public readonly record struct LogAppendInfo(
     long LogStartOffset,
     long SegmentBaseOffset,
     int Position);
+
+/// <summary>
+/// What the broker's validation already knows of one batch it appends as the leader, so the log does not walk it
+/// again: the header's last offset delta, the records' largest timestamp, and the leader epoch stamped on it.
+/// </summary>
+public readonly record struct ValidatedBatch(int LastOffsetDelta, long MaxTimestamp, int LeaderEpoch);

@@ -68,6 +68,16 @@ public sealed partial class PartitionLog : IDisposable
     /// </summary>
     public long HighWatermark => Volatile.Read(ref _highWatermark);
 
+    /// <summary>
+    /// A new leadership starts: <paramref name="epoch"/> begins at <paramref name="startOffset"/> (the log end) even before
+    /// anything is written in it, so divergence checks see it at once (Kafka's maybeAssignEpochStartOffset).
+    /// </summary>
+    public void AssignLeaderEpoch(int epoch, long startOffset)
+    {
+        lock (_lock)
+            _epochs.Assign(epoch, startOffset);
+    }
+
     /// <summary>Sets the high watermark, clamped to [log start, log end]; returns the value now in force.</summary>
     public long UpdateHighWatermark(long offset)
     {
@@ -112,37 +122,57 @@ public sealed partial class PartitionLog : IDisposable
     /// <summary>Appends batches that already carry their offsets (a follower copying its leader); they must be above the LEO.</summary>
     public LogAppendInfo AppendAsFollower(Span<byte> batches) => Append(batches, assignOffsets: false);
 
-    private LogAppendInfo Append(Span<byte> batches, bool assignOffsets)
+    /// <summary>
+    /// Appends one batch the broker validated as the leader, taking its summary from that validation instead of walking
+    /// the header again: the base offset is stamped here, and the leader epoch is the one the broker stamped.
+    /// </summary>
+    /// <exception cref="StorageException">DiskFull (nothing appended; retry later), IoError, Offline.</exception>
+    public LogAppendInfo AppendAsLeader(Span<byte> batch, in ValidatedBatch validated)
     {
         lock (_lock)
         {
             ThrowIfOffline();
             var first = _logEndOffset;
-            var summary = Walk(batches, first, assignOffsets, _epochs.Latest?.Epoch ?? -1);
-            var segment = ActiveSegment;
-            if (!segment.CanAppend(batches.Length, summary.LastOffset) || segment.IsDueToRoll(_env.NowMs)
-                || summary.FirstOffset - segment.BaseOffset > int.MaxValue)
-                segment = RollLocked(summary.FirstOffset);
-            var position = segment.Size;
-            try
-            {
-                segment.Append(batches, summary.LastOffset);
-            }
-            catch (IOException e)
-            {
-                // Nothing is published yet; cut any partial write so the file never holds a torn batch below a good one.
-                TryCut(segment, position);
-                throw StorageException.FromIo($"Append to {TopicPartition}", e);
-            }
-            if (summary.NewEpoch >= 0)
-                AssignEpochs(batches);
-            Volatile.Write(ref _logEndOffset, summary.LastOffset + 1);
-            var info = new LogAppendInfo(summary.FirstOffset, summary.LastOffset, summary.MaxTimestamp, summary.OffsetOfMaxTimestamp,
-                _logStartOffset, segment.BaseOffset, position);
-            if (_logEndOffset - _recoveryPoint >= Config.FlushMessages)
-                _flushRequested = true;
-            return info;
+            BinaryPrimitives.WriteInt64BigEndian(batch, first);
+            var newEpoch = validated.LeaderEpoch > (_epochs.Latest?.Epoch ?? -1) ? validated.LeaderEpoch : -1;
+            return AppendLocked(batch, new AppendSummary(first, first + validated.LastOffsetDelta, validated.MaxTimestamp, first, newEpoch));
         }
+    }
+
+    private LogAppendInfo Append(Span<byte> batches, bool assignOffsets)
+    {
+        lock (_lock)
+        {
+            ThrowIfOffline();
+            return AppendLocked(batches, Walk(batches, _logEndOffset, assignOffsets, _epochs.Latest?.Epoch ?? -1));
+        }
+    }
+
+    private LogAppendInfo AppendLocked(Span<byte> batches, in AppendSummary summary)
+    {
+        var segment = ActiveSegment;
+        if (!segment.CanAppend(batches.Length, summary.LastOffset) || segment.IsDueToRoll(_env.NowMs)
+            || summary.FirstOffset - segment.BaseOffset > int.MaxValue)
+            segment = RollLocked(summary.FirstOffset);
+        var position = segment.Size;
+        try
+        {
+            segment.Append(batches, summary.LastOffset);
+        }
+        catch (IOException e)
+        {
+            // Nothing is published yet; cut any partial write so the file never holds a torn batch below a good one.
+            TryCut(segment, position);
+            throw StorageException.FromIo($"Append to {TopicPartition}", e);
+        }
+        if (summary.NewEpoch >= 0)
+            AssignEpochs(batches);
+        Volatile.Write(ref _logEndOffset, summary.LastOffset + 1);
+        var info = new LogAppendInfo(summary.FirstOffset, summary.LastOffset, summary.MaxTimestamp, summary.OffsetOfMaxTimestamp,
+            _logStartOffset, segment.BaseOffset, position);
+        if (_logEndOffset - _recoveryPoint >= Config.FlushMessages)
+            _flushRequested = true;
+        return info;
     }
 
     private void TryCut(LogSegment segment, int position)

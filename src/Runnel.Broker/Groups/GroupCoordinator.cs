@@ -44,7 +44,7 @@ internal sealed partial class GroupCoordinator : IDisposable
     {
         var store = OffsetsTopicStore.Open(config, topics, time);
         var coordinator = new GroupCoordinator(GroupCoordinatorConfig.From(config), store, time, loggerFactory.CreateLogger("Runnel.Groups"),
-            (topic, partition) => topics.FindPartition(topic, partition) is not null);
+            (topic, partition) => topics.Find(topic)?.Exists(partition) ?? false);
         coordinator.Load();
         return coordinator;
     }

@@ -21,15 +21,17 @@ internal sealed class OffsetsTopicStore : IGroupStore
     private readonly TopicManager _topics;
     private readonly TopicState _topic;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _commitTimeout;
 
-    private OffsetsTopicStore(TopicManager topics, TopicState topic, TimeProvider time)
+    private OffsetsTopicStore(TopicManager topics, TopicState topic, TimeProvider time, TimeSpan commitTimeout)
     {
         _topics = topics;
         _topic = topic;
         _time = time;
+        _commitTimeout = commitTimeout;
     }
 
-    public int PartitionCount => _topic.Partitions.Count;
+    public int PartitionCount => _topic.PartitionCount;
 
     /// <summary>
     /// Opens __consumer_offsets, creating it on first start with offsets.topic.num.partitions partitions. An
@@ -50,12 +52,12 @@ internal sealed class OffsetsTopicStore : IGroupStore
             if (!created.Succeeded && created.Error != Protocol.ErrorCode.TopicAlreadyExists)
                 throw new InvalidOperationException($"Could not create {TopicName}: {created.Message}");
         }
-        return new OffsetsTopicStore(topics, topics.Find(TopicName)!, time);
+        return new OffsetsTopicStore(topics, topics.Find(TopicName)!, time, TimeSpan.FromMilliseconds(config.GetInt("offsets.commit.timeout.ms")));
     }
 
     public Task Append(int partition, IReadOnlyList<StoredRecord> records)
     {
-        var state = _topic.Partition(partition) ?? throw new StorageException(StorageErrorKind.Offline, $"{TopicName}-{partition} does not exist.");
+        var state = _topic.Partition(partition) ?? throw new StorageException(StorageErrorKind.Offline, $"{TopicName}-{partition} is not hosted here.");
         using var writer = new KafkaWriter(256);
         using var builder = new RecordBatchBuilder();
         builder.Begin(writer, new RecordBatchSettings { PartitionLeaderEpoch = state.LeaderEpoch });
@@ -63,15 +65,28 @@ internal sealed class OffsetsTopicStore : IGroupStore
         foreach (var record in records)
             builder.Append(now, record.Key, record.Value);
         builder.Finish();
-        var info = state.Log.Append(writer.WrittenRegion(0, writer.Length));
-        state.SignalAppended();
-        return _topics.Logs.Durability == DurabilityMode.GroupCommit ? state.Log.WaitForDurableAsync(info.LastOffset + 1) : Task.CompletedTask;
+        var appended = state.AppendInternal(writer.WrittenRegion(0, writer.Length));
+        if (!appended.Succeeded)
+            throw new StorageException(StorageErrorKind.Offline, appended.Message ?? $"{TopicName}-{partition}: {appended.Error}");
+        return WaitForReplicasAsync(state, appended.LastOffset);
+    }
+
+    /// <summary>
+    /// As Kafka's group coordinator does, a write counts once the offsets topic's in-sync replicas have it (and, with
+    /// runnel.acks.all.fsync, the leader's disk), within offsets.commit.timeout.ms.
+    /// </summary>
+    private async Task WaitForReplicasAsync(Partitions.Partition partition, long lastOffset)
+    {
+        var (error, message) = await partition.WaitForAcksAsync(lastOffset, _topics.Logs.Durability == DurabilityMode.GroupCommit, _commitTimeout,
+            CancellationToken.None).ConfigureAwait(false);
+        if (error != Protocol.ErrorCode.None)
+            throw new StorageException(StorageErrorKind.IoError, message ?? error.ToString());
     }
 
     public IEnumerable<StoredRecord> ReadAll()
     {
         using var scratch = new KafkaWriter();
-        foreach (var partition in _topic.Partitions)
+        foreach (var partition in _topic.Hosted)
         {
             var log = partition.Log;
             var offset = log.LogStartOffset;

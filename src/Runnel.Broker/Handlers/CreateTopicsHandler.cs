@@ -73,8 +73,8 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
     private static void Describe(RequestContext context, TopicState topic, CreateTopicsResponse.CreatableTopicResult reply)
     {
         reply.TopicId = topic.Id;
-        reply.NumPartitions = topic.Partitions.Count;
-        reply.ReplicationFactor = 1;
+        reply.NumPartitions = topic.PartitionCount;
+        reply.ReplicationFactor = (short)(context.Broker.Quorum.Loader.Image.Topics.Find(topic.Id)?.Partitions.Values.FirstOrDefault()?.Replicas.Length ?? 1);
         reply.Configs = [.. ConfigDescriber.Topic(topic, context.Broker.Config, context.Broker.Topics.DynamicBrokerConfigs).Select(c => new CreateTopicsResponse.CreatableTopicConfigs
         {
             Name = c.Name,

@@ -8,7 +8,9 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// DeleteRecords v0-2: advances each partition's log start offset (its low watermark) to the given offset; -1 means
 /// the high watermark. An offset above the high watermark is OFFSET_OUT_OF_RANGE. Whole segments below the new
-/// start are removed by the next retention pass.
+/// start are removed by the next retention pass. Only the leader deletes (NOT_LEADER_OR_FOLLOWER elsewhere); followers
+/// take the new log start from their next fetch. The answer does not wait for them (Kafka's waits until every replica's
+/// low watermark reached the offset).
 /// </summary>
 internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse>
 {
@@ -31,9 +33,14 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest, De
                 var reply = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = partitionRequest.PartitionIndex, LowWatermark = -1 };
                 topicReply.Partitions.Add(reply);
                 var partition = topic?.Partition(partitionRequest.PartitionIndex);
-                if (partition is null)
+                if (topic is null || !topic.Exists(partitionRequest.PartitionIndex))
                 {
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    continue;
+                }
+                if (partition is not { IsLeader: true })
+                {
+                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
                     continue;
                 }
                 var offset = partitionRequest.Offset == -1 ? partition.HighWatermark : partitionRequest.Offset;

@@ -1,5 +1,5 @@
+using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
-using Runnel.Broker.Topics;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 using Runnel.Raft.Messages;
@@ -7,15 +7,18 @@ using Runnel.Raft.Messages;
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// Fetch v4-17. Reads whole batches from each partition up to its PartitionMaxBytes and the response's MaxBytes
-/// (the first batch of the response is returned even when larger, as Kafka does, so a consumer always makes
-/// progress), bounded by the high watermark, or by the last stable offset for read_committed. When fewer than
-/// MinBytes are ready it waits up to MaxWaitMs, woken by appends to any requested partition (long poll).
-/// Fetch sessions are declined (SessionId 0, so clients send full fetches); an unknown session id gets
-/// FETCH_SESSION_ID_NOT_FOUND. v13+ name topics by id. zstd batches are refused below v10 with
-/// UNSUPPORTED_COMPRESSION_TYPE. Aborted transactions: null for read_uncommitted, empty for read_committed.
-/// A fetch of __cluster_metadata (by name or Kafka's fixed topic id) is a voter replicating the metadata log and goes
-/// to the quorum member.
+/// Fetch v4-17, from consumers and from follower replicas (ReplicaId, or ReplicaState from v15, at least 0). Reads
+/// whole batches from each partition up to its PartitionMaxBytes and the response's MaxBytes (the first batch of the
+/// response is returned even when larger, as Kafka does, so a reader always makes progress): a consumer below the
+/// high watermark (the last stable offset for read_committed), a follower up to the log end, and a follower's fetch
+/// offset is its acknowledgement (see <see cref="Partition.ReadForReplica"/>). Only the leader serves a partition
+/// (NOT_LEADER_OR_FOLLOWER, with the current leader from v16, KIP-951). When fewer than MinBytes are ready the fetch
+/// waits up to MaxWaitMs as a <see cref="DelayedFetch"/>: woken by the appends (followers) or high watermark moves
+/// (consumers) that bring enough bytes, or a leadership change, it then reads each partition once. Fetch sessions
+/// are declined (SessionId 0, so clients send full fetches); an unknown session id gets FETCH_SESSION_ID_NOT_FOUND.
+/// v13+ name topics by id. zstd batches are refused below v10 with UNSUPPORTED_COMPRESSION_TYPE. Aborted
+/// transactions: null for read_uncommitted, empty for read_committed. A fetch of __cluster_metadata (by name or
+/// Kafka's fixed topic id) is a voter replicating the metadata log and goes to the quorum member.
 /// </summary>
 internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchResponse>
 {
@@ -35,60 +38,26 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
         }
         if (request.SessionId != 0)
             return new FetchResponse { ErrorCode = (short)ErrorCode.FetchSessionIdNotFound };
-        var time = context.Broker.Time;
-        var deadline = time.GetTimestamp() + (long)(Math.Max(request.MaxWaitMs, 0) * (time.TimestampFrequency / 1000.0));
-        while (true)
+        var fetch = new FetchReader(context, request);
+        var first = fetch.ReadAll();
+        if (request.MaxWaitMs <= 0 || first.Bytes >= request.MinBytes || first.Immediate || first.Watches.Count == 0)
+            return first.Response;
+        // Too little: wait as a delayed fetch from where this read ended, then read once more.
+        context.ReleaseResources();
+        using (var delayed = new DelayedFetch(request.MinBytes, first.Bytes))
         {
-            var waitFor = new List<Task>();
-            var (response, bytes, anyError) = ReadOnce(context, request, waitFor);
-            var remaining = time.GetElapsedTime(time.GetTimestamp(), deadline);
-            if (bytes >= request.MinBytes || anyError || remaining <= TimeSpan.Zero || waitFor.Count == 0)
-                return response;
-            context.ReleaseResources();
-            using var timeout = new CancellationTokenSource(remaining, time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, context.Cancellation);
+            foreach (var (partition, from) in first.Watches)
+                delayed.Add(partition, from, fetch.IsReplica);
+            delayed.Start();
             try
             {
-                await Task.WhenAny(waitFor).WaitAsync(linked.Token).ConfigureAwait(false);
+                await delayed.Completion.WaitAsync(TimeSpan.FromMilliseconds(request.MaxWaitMs), context.Broker.Time, context.Cancellation).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!context.Cancellation.IsCancellationRequested)
+            catch (TimeoutException)
             {
                 // The wait is over: answer with whatever is there now.
             }
         }
-    }
-
-    /// <summary>One pass over the requested partitions; collects the append signals to wait on if it comes up short.</summary>
-    private static (FetchResponse Response, long Bytes, bool AnyError) ReadOnce(RequestContext context, FetchRequest request, List<Task> waitFor)
-    {
-        var response = new FetchResponse();
-        var budget = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
-        long total = 0;
-        var anyError = false;
-        var byId = context.Version >= 13;
-        foreach (var fetchTopic in request.Topics)
-        {
-            var topic = byId ? context.Broker.Topics.Find(fetchTopic.TopicId) : context.Broker.Topics.Find(fetchTopic.Topic);
-            var topicReply = new FetchResponse.FetchableTopicResponse { Topic = fetchTopic.Topic, TopicId = fetchTopic.TopicId };
-            response.Responses.Add(topicReply);
-            foreach (var fetchPartition in fetchTopic.Partitions)
-            {
-                var reply = new FetchResponse.PartitionData { PartitionIndex = fetchPartition.Partition };
-                topicReply.Partitions.Add(reply);
-                var partition = topic?.Partition(fetchPartition.Partition);
-                if (partition is null)
-                {
-                    reply.ErrorCode = (short)(topic is null && byId ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
-                    reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
-                    anyError = true;
-                    continue;
-                }
-                // Take the signal before reading, so an append between the read and the wait still wakes us.
-                waitFor.Add(partition.NextAppend);
-                total += ReadPartition(context, request, partition, fetchPartition, reply, (int)Math.Min(budget - total, int.MaxValue), total == 0);
-                anyError |= reply.ErrorCode != 0;
-            }
-        }
-        return (response, total, anyError);
+        return fetch.ReadAll().Response;
     }
 }

@@ -1,3 +1,4 @@
+using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
 using Runnel.Protocol;
@@ -10,7 +11,10 @@ namespace Runnel.Broker.Handlers;
 /// read_committed), -2 earliest (log start), -3 the record with the largest timestamp (v7+), -4 earliest local
 /// (v8+; there is no tiered storage, so the log start), -5 earliest pending upload (v9+; nothing is ever pending,
 /// so -1). Any other timestamp finds the first record at or after it, or -1 when there is none. v0 answers in the
-/// old list form with a single offset.
+/// old list form with a single offset. Only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); a follower
+/// replica asking (ReplicaId at least 0) gets the log end for latest, which it needs to truncate. While a new leader's
+/// high watermark is still below where its epoch began, latest and timestamp look-ups are OFFSET_NOT_AVAILABLE, as in
+/// Kafka (the previous leader may have exposed more).
 /// </summary>
 internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
 {
@@ -35,12 +39,16 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
                 var reply = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partitionRequest.PartitionIndex };
                 topicReply.Partitions.Add(reply);
                 var partition = topic?.Partition(partitionRequest.PartitionIndex);
-                if (partition is null)
+                if (topic is null || !topic.Exists(partitionRequest.PartitionIndex))
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                else if (partition is null)
+                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
                 else if (partition.CheckLeaderEpoch(partitionRequest.CurrentLeaderEpoch) is var epochError && epochError != ErrorCode.None)
                     reply.ErrorCode = (short)epochError;
+                else if (!partition.IsLeader)
+                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
                 else
-                    Lookup(partition, partitionRequest.Timestamp, request.IsolationLevel == 1, reply);
+                    Lookup(partition, partitionRequest.Timestamp, request.IsolationLevel == 1, request.ReplicaId >= 0, reply);
                 if (context.Version == 0 && reply.ErrorCode == 0)
                     reply.OldStyleOffsets = reply.Offset >= 0 ? [reply.Offset] : [];
             }
@@ -48,9 +56,19 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
         return new(response);
     }
 
-    private static void Lookup(PartitionState partition, long timestamp, bool readCommitted, ListOffsetsResponse.ListOffsetsPartitionResponse reply)
+    private static void Lookup(Partition partition, long timestamp, bool readCommitted, bool fromReplica, ListOffsetsResponse.ListOffsetsPartitionResponse reply)
     {
         var log = partition.Log;
+        if (fromReplica && timestamp == Latest)
+        {
+            (reply.Timestamp, reply.Offset, reply.LeaderEpoch) = (-1, log.LogEndOffset, partition.LeaderEpoch);
+            return;
+        }
+        if (!fromReplica && timestamp is not (Earliest or EarliestLocal or EarliestPendingUpload) && partition.LeaderEpochStartOffset > partition.HighWatermark)
+        {
+            reply.ErrorCode = (short)ErrorCode.OffsetNotAvailable;
+            return;
+        }
         (long Timestamp, long Offset)? found = timestamp switch
         {
             Latest => (-1, readCommitted ? partition.LastStableOffset : partition.HighWatermark),

@@ -1,14 +1,15 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// Metadata v0-12. Lists this node as the only broker and the controller (clients send admin requests to the
-/// controller, so it must be a listed broker), and each topic's partitions led by this node at epoch 0; a broker-only
-/// node lists the registered, unfenced brokers, one of them as the controller, and the controller's placement.
+/// Metadata v0-12. Lists the brokers clients may use (see <see cref="BrokerServices.ListedNodes"/>), a controller id
+/// (one of those brokers, which forwards admin requests: KIP-590), and each topic's partitions as the controller placed
+/// them: leader, leader epoch, replicas, ISR and offline replicas.
 /// v0: an empty topic list means all topics; v1+: null means all. Unknown topics are created when the request
 /// (v4+) and auto.create.topics.enable both allow it, and are returned at once with their leaders, since a single
 /// node has no election to wait for. v10+ carry topic ids; v12 may name topics by id only.
@@ -33,26 +34,27 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResp
             ClusterId = broker.ClusterId,
             ControllerId = broker.ControllerId,
         };
+        var listener = context.Connection.ListenerName;
         var allTopics = request.Topics is null || (context.Version == 0 && request.Topics.Count == 0);
         if (allTopics)
         {
             foreach (var topic in broker.Topics.All.OrderBy(t => t.Name, StringComparer.Ordinal))
-                response.Topics.Add(Describe(topic, request, broker));
+                response.Topics.Add(Describe(topic, request, broker, listener));
             return response;
         }
         var allowAutoCreate = context.Version < 4 || request.AllowAutoTopicCreation;
         foreach (var requested in request.Topics!)
-            response.Topics.Add(await DescribeRequestedAsync(requested, allowAutoCreate, request, broker).ConfigureAwait(false));
+            response.Topics.Add(await DescribeRequestedAsync(requested, allowAutoCreate, request, broker, context.Connection.ListenerName).ConfigureAwait(false));
         return response;
     }
 
     private static async Task<MetadataResponse.MetadataResponseTopic> DescribeRequestedAsync(
-        MetadataRequest.MetadataRequestTopic requested, bool allowAutoCreate, MetadataRequest request, BrokerServices broker)
+        MetadataRequest.MetadataRequestTopic requested, bool allowAutoCreate, MetadataRequest request, BrokerServices broker, string listener)
     {
         if (requested.Name is null)
         {
             return broker.Topics.Find(requested.TopicId) is { } byId
-                ? Describe(byId, request, broker)
+                ? Describe(byId, request, broker, listener)
                 : Error(ErrorCode.UnknownTopicId, null, requested.TopicId);
         }
         var topic = broker.Topics.Find(requested.Name);
@@ -65,43 +67,42 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResp
                 return Error(created.Error, requested.Name, Guid.Empty);
             topic = broker.Topics.Find(requested.Name);
         }
-        return topic is null ? Error(ErrorCode.UnknownTopicOrPartition, requested.Name, Guid.Empty) : Describe(topic, request, broker);
+        return topic is null ? Error(ErrorCode.UnknownTopicOrPartition, requested.Name, Guid.Empty) : Describe(topic, request, broker, listener);
     }
 
-    private static MetadataResponse.MetadataResponseTopic Describe(TopicState topic, MetadataRequest request, BrokerServices broker) => new()
+    private static MetadataResponse.MetadataResponseTopic Describe(TopicState topic, MetadataRequest request, BrokerServices broker, string listener)
     {
-        Name = topic.Name,
-        TopicId = topic.Id,
-        IsInternal = topic.IsInternal,
-        TopicAuthorizedOperations = request.IncludeTopicAuthorizedOperations ? AllTopicOperations : int.MinValue,
-        Partitions = [.. topic.Partitions.Select((p, index) => Describe(broker, topic, p, index))],
-    };
+        var image = broker.Quorum.Loader.Image;
+        var placed = image.Topics.Find(topic.Id);
+        return new()
+        {
+            Name = topic.Name,
+            TopicId = topic.Id,
+            IsInternal = topic.IsInternal,
+            TopicAuthorizedOperations = request.IncludeTopicAuthorizedOperations ? AllTopicOperations : int.MinValue,
+            Partitions = [.. (placed?.Partitions.Values ?? []).Select(p => Describe(image, p, listener))],
+        };
+    }
 
     /// <summary>
-    /// A partition as this node serves it. A broker-only node reports the controller's placement from the image, and
-    /// LEADER_NOT_AVAILABLE while that leader is not a registered, unfenced broker (as Kafka's brokers do); elsewhere
-    /// this node leads every partition.
+    /// A partition as the controller placed it (Kafka's KRaftMetadataCache): the leader when it is a registered broker
+    /// with the client's listener, else LEADER_NOT_AVAILABLE with leader -1 and the real leader epoch; replicas and ISR
+    /// as they are; offline replicas those on brokers that are unregistered, fenced or without the listener.
     /// </summary>
-    private static MetadataResponse.MetadataResponsePartition Describe(BrokerServices broker, TopicState topic, PartitionState partition, int index)
+    private static MetadataResponse.MetadataResponsePartition Describe(MetadataImage image, PartitionImage placed, string listener)
     {
-        var reply = new MetadataResponse.MetadataResponsePartition
+        bool Reachable(int id) => image.Cluster.Brokers.GetValueOrDefault(id) is { } b && b.Endpoints.Any(e => e.Name.Equals(listener, StringComparison.OrdinalIgnoreCase));
+        var leaderReachable = placed.Leader >= 0 && Reachable(placed.Leader);
+        return new MetadataResponse.MetadataResponsePartition
         {
-            PartitionIndex = index,
-            LeaderId = broker.NodeId,
-            LeaderEpoch = partition.LeaderEpoch,
-            ReplicaNodes = [broker.NodeId],
-            IsrNodes = [broker.NodeId],
+            ErrorCode = (short)(leaderReachable ? ErrorCode.None : ErrorCode.LeaderNotAvailable),
+            PartitionIndex = placed.Id,
+            LeaderId = leaderReachable ? placed.Leader : -1,
+            LeaderEpoch = placed.LeaderEpoch,
+            ReplicaNodes = [.. placed.Replicas],
+            IsrNodes = [.. placed.Isr],
+            OfflineReplicas = [.. placed.Replicas.Where(r => !Reachable(r) || image.Cluster.Brokers[r].Fenced)],
         };
-        var image = broker.Quorum.Loader.Image;
-        if (broker.Config.IsBrokerOnly && image.Topics.Find(topic.Id)?.Partitions.GetValueOrDefault(index) is { } placed)
-        {
-            var alive = image.Cluster.Brokers.GetValueOrDefault(placed.Leader) is { Fenced: false };
-            reply.ErrorCode = (short)(alive ? ErrorCode.None : ErrorCode.LeaderNotAvailable);
-            reply.LeaderId = alive ? placed.Leader : -1;
-            reply.ReplicaNodes = [.. placed.Replicas];
-            reply.IsrNodes = [.. placed.Isr];
-        }
-        return reply;
     }
 
     private static MetadataResponse.MetadataResponseTopic Error(ErrorCode error, string? name, Guid id)

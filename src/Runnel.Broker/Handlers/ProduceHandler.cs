@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
+using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
-using Runnel.Broker.Producers;
 using Runnel.Broker.Topics;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
@@ -12,12 +12,15 @@ namespace Runnel.Broker.Handlers;
 
 /// <summary>
 /// Produce v3-11 (magic 2 only; Kafka 4 dropped v0-2 too). Each partition's batch is validated (structure, CRC,
-/// records, max.message.bytes, zstd only from v7), stamped with the leader epoch (and the append time for
-/// LogAppendTime topics) and appended; the log assigns offsets. All appends happen before the first await, so
-/// pipelined requests on one connection append in order. acks=1 replies once appended (page cache); acks=all
-/// replies once an fsync covers the append when runnel.acks.all.fsync is on (group commit); acks=0 gets no reply,
-/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices. Only the group
-/// coordinator writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION.
+/// records, max.message.bytes, zstd only from v7) and stamped with the append time for LogAppendTime topics; the
+/// partition then appends it as the leader (see <see cref="Partition.AppendAsLeader"/>: leadership, min.insync.replicas
+/// for acks=all, idempotence, the leader epoch). All appends happen before the first await, so pipelined requests on
+/// one connection append in order. acks=1 replies once the leader appended (page cache); acks=all once the in-sync
+/// replicas have the batch (the high watermark passed it) and, when runnel.acks.all.fsync is on, an fsync on the
+/// leader covers it (group commit), or after the request's timeout with REQUEST_TIMED_OUT; acks=0 gets no reply,
+/// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices. A partition this node
+/// does not host is NOT_LEADER_OR_FOLLOWER, with the current leader from v10 (KIP-951). Only the group coordinator
+/// writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION.
 /// </summary>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -41,7 +44,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
         var response = new ProduceResponse();
-        var durable = new List<(ProduceResponse.PartitionProduceResponse Reply, PartitionState Partition, long Offset)>();
+        List<(ProduceResponse.PartitionProduceResponse Reply, Partition Partition, long Offset)>? waiting = null;
         var validAcks = request.Acks is -1 or 0 or 1;
         var failed = false;
         foreach (var topicData in request.TopicData)
@@ -53,15 +56,16 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             {
                 var reply = new ProduceResponse.PartitionProduceResponse { Index = partitionData.Index };
                 topicReply.PartitionResponses.Add(reply);
-                var partition = topic?.Partition(partitionData.Index);
                 if (!validAcks)
                     reply.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
-                else if (topic is null || partition is null)
+                else if (topic is null || !topic.Exists(partitionData.Index))
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
                 else if (topic.Name == Groups.OffsetsTopicStore.TopicName)
                     (reply.ErrorCode, reply.ErrorMessage) = ((short)ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}");
-                else if (Append(context, topic, partition, partitionData.Records, reply) is { } lastOffset && request.Acks == -1)
-                    durable.Add((reply, partition, lastOffset));
+                else if (topic.Partition(partitionData.Index) is not { } partition)
+                    NotLeader(context, response, topic, partitionData.Index, reply, $"This broker does not host {topic.Name}-{partitionData.Index}.");
+                else if (Append(context, topic, partition, partitionData.Records, request.Acks, reply, response) is { } lastOffset && request.Acks == -1)
+                    (waiting ??= []).Add((reply, partition, lastOffset));
                 failed |= reply.ErrorCode != 0;
             }
         }
@@ -71,14 +75,12 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
                 context.Connection.Close("an acks=0 produce request failed; closing so the producer notices");
             return new((ProduceResponse?)null);
         }
-        return durable.Count == 0 || context.Broker.Topics.Logs.Durability != DurabilityMode.GroupCommit
-            ? new(response)
-            : WaitForDurabilityAsync(response, durable);
+        return waiting is null ? new(response) : WaitForAcksAsync(context, request, response, waiting);
     }
 
     /// <summary>Validates, stamps and appends one partition's batch; returns its last offset, or null on error.</summary>
-    private static long? Append(RequestContext context, TopicState topic, PartitionState partition, ReadOnlyMemory<byte>? records,
-        ProduceResponse.PartitionProduceResponse reply)
+    private static long? Append(RequestContext context, TopicState topic, Partition partition, ReadOnlyMemory<byte>? records, short acks,
+        ProduceResponse.PartitionProduceResponse reply, ProduceResponse response)
     {
         var settings = topic.Settings;
         var now = context.Broker.Time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -106,39 +108,16 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         }
         // The frame is our own copy of the request bytes, so the batch can be stamped where it lies.
         var batch = MemoryMarshal.AsMemory(bytes).Span;
-        RecordBatch.SetPartitionLeaderEpoch(batch, partition.LeaderEpoch);
         var appendTime = settings.Log.MessageTimestampType == TimestampType.LogAppendTime;
         if (appendTime)
             RecordBatch.SetMaxTimestamp(batch, TimestampType.LogAppendTime, now);
         else if (info.MaxTimestamp != info.DeclaredMaxTimestamp)
             // As Kafka does: the header's maxTimestamp must be the records' real maximum (time index, retention).
             RecordBatch.SetMaxTimestamp(batch, TimestampType.CreateTime, info.MaxTimestamp);
+        AppendOutcome outcome;
         try
         {
-            LogAppendInfo appended;
-            lock (partition.AppendLock)
-            {
-                if (info.HasProducerId)
-                {
-                    var check = partition.ProducerStates.Check(ProducerBatchOf(info));
-                    if (check.IsDuplicate)
-                        return AnswerDuplicate(partition, info, check, reply);
-                    if (check.Error != ErrorCode.None)
-                    {
-                        reply.ErrorCode = (short)check.Error;
-                        reply.ErrorMessage = check.Message;
-                        return null;
-                    }
-                }
-                appended = partition.Log.Append(batch);
-                if (info.HasProducerId)
-                    partition.ProducerStates.Record(ProducerBatchOf(info), appended.FirstOffset);
-            }
-            partition.SignalAppended();
-            reply.BaseOffset = appended.FirstOffset;
-            reply.LogAppendTimeMs = appendTime ? now : -1;
-            reply.LogStartOffset = appended.LogStartOffset;
-            return appended.LastOffset;
+            outcome = partition.AppendAsLeader(batch, info, acks);
         }
         catch (StorageException e)
         {
@@ -146,43 +125,57 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             reply.ErrorMessage = e.Message;
             return null;
         }
-    }
-
-    /// <summary>
-    /// A retried idempotent batch that was appended already: answered with its original offset, not appended again;
-    /// its last offset is returned so that acks=all still waits until the original is durable.
-    /// </summary>
-    private static long AnswerDuplicate(PartitionState partition, in RecordBatchInfo info, SequenceCheck check,
-        ProduceResponse.PartitionProduceResponse reply)
-    {
-        reply.BaseOffset = check.DuplicateOfOffset;
-        reply.LogAppendTimeMs = -1;
-        reply.LogStartOffset = partition.Log.LogStartOffset;
-        return check.DuplicateOfOffset + info.LastOffsetDelta;
-    }
-
-    private static ProducerBatch ProducerBatchOf(in RecordBatchInfo info) => new(info.ProducerId, info.ProducerEpoch, info.BaseSequence, info.LastSequence);
-
-    private static async ValueTask<ProduceResponse?> WaitForDurabilityAsync(ProduceResponse response,
-        List<(ProduceResponse.PartitionProduceResponse Reply, PartitionState Partition, long Offset)> appended)
-    {
-        foreach (var (reply, partition, lastOffset) in appended)
+        if (outcome.Error == ErrorCode.NotLeaderOrFollower)
         {
-            try
-            {
-                await partition.Log.WaitForDurableAsync(lastOffset + 1).ConfigureAwait(false);
-            }
-            catch (StorageException e)
-            {
-                reply.ErrorCode = (short)ErrorCode.KafkaStorageError;
-                reply.ErrorMessage = $"the append was not made durable: {e.Message}";
+            NotLeader(context, response, topic, partition.TopicPartition.Partition, reply, outcome.Message);
+            return null;
+        }
+        if (!outcome.Succeeded)
+        {
+            reply.ErrorCode = (short)outcome.Error;
+            reply.ErrorMessage = outcome.Message;
+            return null;
+        }
+        reply.BaseOffset = outcome.FirstOffset;
+        reply.LogAppendTimeMs = appendTime ? now : -1;
+        reply.LogStartOffset = outcome.LogStartOffset;
+        return outcome.LastOffset;
+    }
+
+    /// <summary>NOT_LEADER_OR_FOLLOWER, with the current leader and its endpoint from v10 (KIP-951).</summary>
+    private static void NotLeader(RequestContext context, ProduceResponse response, TopicState topic, int partition,
+        ProduceResponse.PartitionProduceResponse reply, string? message)
+    {
+        reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+        reply.ErrorMessage = message;
+        if (context.Version < 10)
+            return;
+        var hint = LeaderHints.For(context.Broker, topic.Id, partition, context.Connection.ListenerName);
+        reply.CurrentLeader = new ProduceResponse.LeaderIdAndEpoch { LeaderId = hint.LeaderId, LeaderEpoch = hint.LeaderEpoch };
+        if (hint.Host is not null && response.NodeEndpoints.All(n => n.NodeId != hint.NodeId))
+            response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = hint.NodeId, Host = hint.Host, Port = hint.Port });
+    }
+
+    private static async ValueTask<ProduceResponse?> WaitForAcksAsync(RequestContext context, ProduceRequest request, ProduceResponse response,
+        List<(ProduceResponse.PartitionProduceResponse Reply, Partition Partition, long Offset)> appended)
+    {
+        var fsync = context.Broker.Topics.Logs.Durability == DurabilityMode.GroupCommit;
+        var timeout = TimeSpan.FromMilliseconds(Math.Max(request.TimeoutMs, 0));
+        var waits = appended.Select(a => a.Partition.WaitForAcksAsync(a.Offset, fsync, timeout, context.Cancellation)).ToList();
+        for (var i = 0; i < appended.Count; i++)
+        {
+            var (error, message) = await waits[i].ConfigureAwait(false);
+            if (error == ErrorCode.None)
+                continue;
+            var reply = appended[i].Reply;
+            reply.ErrorCode = (short)error;
+            reply.ErrorMessage = message;
+            if (error != ErrorCode.NotEnoughReplicasAfterAppend)
                 reply.BaseOffset = -1;
-            }
         }
         return response;
     }
 
     private static long SaturatingAdd(long value, long delta)
         => delta > 0 && value > long.MaxValue - delta ? long.MaxValue : delta < 0 && value < long.MinValue - delta ? long.MinValue : value + delta;
-
 }

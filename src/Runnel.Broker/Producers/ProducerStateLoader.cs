@@ -5,8 +5,9 @@ namespace Runnel.Broker.Producers;
 
 /// <summary>
 /// Rebuilds a partition's producer state from the tail of its log, the first time an idempotent batch arrives after
-/// a start. Kafka keeps producer-state snapshots instead; replaying the newest records covers every producer that
-/// wrote recently, and a producer older than that is accepted as unknown (see <see cref="ProducerStateTable"/>).
+/// a start (or a truncation). Kafka keeps producer-state snapshots instead; replaying the newest records covers every
+/// producer that wrote recently, and a producer older than that is accepted as unknown (see
+/// <see cref="ProducerStateTable"/>).
 /// </summary>
 internal static class ProducerStateLoader
 {
@@ -23,18 +24,28 @@ internal static class ProducerStateLoader
             if (read.IsEmpty)
                 break;
             using var memory = read.ToPooledMemory();
-            var batches = memory.Memory.Span[..read.Length];
-            while (RecordBatchHeader.TryRead(batches, out var header) && header.TotalSize <= batches.Length && header.TotalSize > 0)
-            {
-                if (header.ProducerId >= 0 && !header.IsControl && header.BaseSequence >= 0)
-                {
-                    var last = (int)(((long)header.BaseSequence + header.LastOffsetDelta) % ((long)int.MaxValue + 1));
-                    table.Record(new ProducerBatch(header.ProducerId, header.ProducerEpoch, header.BaseSequence, last), header.BaseOffset);
-                }
-                offset = header.LastOffset + 1;
-                batches = batches[header.TotalSize..];
-            }
+            var next = Replay(table, memory.Memory.Span[..read.Length]);
+            if (next <= offset)
+                break;
+            offset = next;
         }
         return table;
+    }
+
+    /// <summary>Records every idempotent batch among whole <paramref name="batches"/>; returns the offset after the last batch.</summary>
+    public static long Replay(ProducerStateTable table, ReadOnlySpan<byte> batches)
+    {
+        var next = -1L;
+        while (RecordBatchHeader.TryRead(batches, out var header) && header.TotalSize <= batches.Length && header.TotalSize > 0)
+        {
+            if (header.ProducerId >= 0 && !header.IsControl && header.BaseSequence >= 0)
+            {
+                var last = (int)(((long)header.BaseSequence + header.LastOffsetDelta) % ((long)int.MaxValue + 1));
+                table.Record(new ProducerBatch(header.ProducerId, header.ProducerEpoch, header.BaseSequence, last), header.BaseOffset);
+            }
+            next = header.LastOffset + 1;
+            batches = batches[header.TotalSize..];
+        }
+        return next;
     }
 }

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Partitions;
 using Runnel.Broker.Quorum;
+using Runnel.Broker.Replication;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Storage;
@@ -31,6 +33,8 @@ internal sealed partial class TopicManager
     private readonly BrokerConfig _config;
     private readonly LogManager _logs;
     private readonly MetadataQuorum _quorum;
+    private readonly ReplicaManager _replicas;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private IReadOnlyDictionary<string, string> _dynamicBrokerConfigs;
 
@@ -38,10 +42,12 @@ internal sealed partial class TopicManager
     /// Opens (recovering as needed) the partition logs of the topics in <paramref name="image"/>. acks=all waits for
     /// an fsync when runnel.acks.all.fsync is true (group commit), else Kafka's page-cache model applies.
     /// </summary>
-    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory, MetadataQuorum quorum, MetadataImage image)
+    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory, MetadataQuorum quorum, ReplicaManager replicas, TimeProvider time, MetadataImage image)
     {
         _config = config;
         _quorum = quorum;
+        _replicas = replicas;
+        _time = time;
         _logger = loggerFactory.CreateLogger("Runnel.Topics");
         _dynamicBrokerConfigs = image.Configs.For(ConfigResource.ClusterDefault);
         var storageLogger = loggerFactory.CreateLogger("Runnel.Storage");
@@ -60,7 +66,7 @@ internal sealed partial class TopicManager
         });
         Publish(image);
         foreach (var stray in _logs.Logs.Where(l => Find(l.TopicPartition.Topic)?.Partition(l.TopicPartition.Partition) is null))
-            _logger.LogWarning("Partition directory {Directory} belongs to no known topic; it is left as it is", stray.Directory);
+            _logger.LogWarning("Partition directory {Directory} belongs to no partition this node replicates; it is left as it is", stray.Directory);
     }
 
     public IEnumerable<TopicState> All => _byName.Values;
@@ -71,7 +77,11 @@ internal sealed partial class TopicManager
 
     public TopicState? Find(Guid id) => _byId.TryGetValue(id, out var topic) ? topic : null;
 
-    public PartitionState? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
+    /// <summary>The partition if this node hosts it (is one of its replicas).</summary>
+    public Partition? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
+
+    /// <summary>This node's replicas: fetchers, ISR expiration.</summary>
+    public ReplicaManager Replicas => _replicas;
 
     /// <summary>Broker defaults (static, then changed at runtime) overridden by the topic's own configs.</summary>
     public TopicSettings Resolve(IReadOnlyDictionary<string, string> overrides) => TopicSettings.Resolve(TopicDefaults(), overrides);
@@ -94,9 +104,11 @@ internal sealed partial class TopicManager
 
     private LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides) => Resolve(overrides).Log;
 
-    private PartitionState OpenPartition(TopicState topic, int partition)
+    private Partition OpenPartition(TopicState topic, int partition)
     {
         var tp = new TopicPartition(topic.Name, partition);
-        return new PartitionState(tp, _logs.GetOrCreateLog(tp, topic.LogConfig));
+        var hosted = new Partition(tp, topic.Id, _logs.GetOrCreateLog(tp, topic.LogConfig), _config.NodeId, _time, _replicas.Settings);
+        _replicas.Attach(hosted);
+        return hosted;
     }
 }

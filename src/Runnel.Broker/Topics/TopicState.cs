@@ -1,13 +1,15 @@
-using Runnel.Broker.Producers;
-using Runnel.Protocol;
+using Runnel.Broker.Partitions;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Topics;
 
-/// <summary>A topic as the broker serves it: id, partitions with their logs, and its config overrides.</summary>
+/// <summary>
+/// A topic as this node knows it: id, partition count and config overrides from the metadata, and the partitions this
+/// node hosts (those whose replicas include it); the others are null here.
+/// </summary>
 internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<string, string> configs, TopicSettings settings)
 {
-    private PartitionState[] _partitions = [];
+    private Partition?[] _partitions = [];
 
     public string Name { get; } = name;
 
@@ -23,59 +25,21 @@ internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<strin
 
     public bool IsInternal => Name.StartsWith("__", StringComparison.Ordinal);
 
-    /// <summary>Replaced as a whole when partitions are added, so readers never see a half-built array.</summary>
-    public IReadOnlyList<PartitionState> Partitions => Volatile.Read(ref _partitions);
+    /// <summary>How many partitions the topic has (hosted here or not).</summary>
+    public int PartitionCount => Volatile.Read(ref _partitions).Length;
 
-    public PartitionState? Partition(int index)
+    /// <summary>The partitions hosted on this node.</summary>
+    public IEnumerable<Partition> Hosted => Volatile.Read(ref _partitions).OfType<Partition>();
+
+    /// <summary>The partition if it exists and this node hosts it; see <see cref="Exists"/> for the difference.</summary>
+    public Partition? Partition(int index)
     {
         var partitions = Volatile.Read(ref _partitions);
         return index >= 0 && index < partitions.Length ? partitions[index] : null;
     }
 
-    public void SetPartitions(PartitionState[] partitions) => Volatile.Write(ref _partitions, partitions);
-}
+    public bool Exists(int index) => index >= 0 && index < PartitionCount;
 
-/// <summary>One partition this node leads: its log and the signal that wakes long-polling fetches.</summary>
-internal sealed class PartitionState(TopicPartition topicPartition, PartitionLog log)
-{
-    private TaskCompletionSource _appended = NewSignal();
-
-    public TopicPartition TopicPartition { get; } = topicPartition;
-
-    public PartitionLog Log { get; } = log;
-
-    /// <summary>Single node: the leader epoch never changes.</summary>
-    public int LeaderEpoch { get; init; }
-
-    /// <summary>
-    /// KIP-320: a request that names the leader epoch it expects is FENCED_LEADER_EPOCH when that epoch is older than
-    /// ours, UNKNOWN_LEADER_EPOCH when newer; -1 (not known to the client) always passes.
-    /// </summary>
-    public ErrorCode CheckLeaderEpoch(int expected)
-        => expected < 0 || expected == LeaderEpoch ? ErrorCode.None
-            : expected > LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch;
-
-    /// <summary>With one replica every appended record is replicated to the whole ISR, so HW = LEO.</summary>
-    public long HighWatermark => Log.LogEndOffset;
-
-    /// <summary>Without transactions the last stable offset is the high watermark.</summary>
-    public long LastStableOffset => HighWatermark;
-
-    /// <summary>Held across the idempotence check, the append and the state update, so they are one step.</summary>
-    public object AppendLock { get; } = new();
-
-    /// <summary>
-    /// Idempotent producers' sequences, rebuilt from the log's tail the first time one writes here. Use it only
-    /// under <see cref="AppendLock"/>.
-    /// </summary>
-    public ProducerStateTable ProducerStates => _producerStates ??= ProducerStateLoader.Load(Log);
-
-    private ProducerStateTable? _producerStates;
-
-    /// <summary>A task that completes at the next append; fetches waiting for data await it.</summary>
-    public Task NextAppend => Volatile.Read(ref _appended).Task;
-
-    public void SignalAppended() => Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Replaced as a whole, so readers never see a half-built array.</summary>
+    public void SetPartitions(Partition?[] partitions) => Volatile.Write(ref _partitions, partitions);
 }

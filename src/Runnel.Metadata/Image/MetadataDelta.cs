@@ -32,7 +32,30 @@ public sealed class MetadataDelta(MetadataImage image)
                 break;
             case PartitionRecord p:
                 var owner = _topics.GetValueOrDefault(p.TopicId) ?? throw new InvalidDataException($"Partition {p.PartitionId} of unknown topic {p.TopicId}.");
-                SetTopic(owner with { Partitions = owner.Partitions.SetItem(p.PartitionId, new PartitionImage(p.PartitionId, [.. p.Replicas], [.. p.Isr], p.Leader, p.LeaderEpoch, p.PartitionEpoch)) });
+                SetTopic(owner with
+                {
+                    Partitions = owner.Partitions.SetItem(p.PartitionId, new PartitionImage(p.PartitionId, [.. p.Replicas], [.. p.Isr], p.Leader, p.LeaderEpoch, p.PartitionEpoch)
+                    {
+                        Adding = [.. p.AddingReplicas],
+                        Removing = [.. p.RemovingReplicas],
+                    })
+                });
+                break;
+            case PartitionChangeRecord change:
+                var changed = _topics.GetValueOrDefault(change.TopicId) ?? throw new InvalidDataException($"Change of partition {change.PartitionId} of unknown topic {change.TopicId}.");
+                var current = changed.Partitions.GetValueOrDefault(change.PartitionId) ?? throw new InvalidDataException($"Change of unknown partition {change.PartitionId} of {changed.Name}.");
+                SetTopic(changed with { Partitions = changed.Partitions.SetItem(change.PartitionId, current.Merge(change)) });
+                break;
+            case BrokerRegistrationChangeRecord brokerChange:
+                if (!_brokers.TryGetValue(brokerChange.BrokerId, out var registered) || registered.Epoch != brokerChange.BrokerEpoch)
+                    throw new InvalidDataException($"Change of broker {brokerChange.BrokerId} epoch {brokerChange.BrokerEpoch}, which is not registered.");
+                if (brokerChange.Fenced is < -1 or > 1 || brokerChange.InControlledShutdown is < 0 or > 1)
+                    throw new InvalidDataException($"Broker change with fenced {brokerChange.Fenced}, in controlled shutdown {brokerChange.InControlledShutdown}.");
+                _brokers[brokerChange.BrokerId] = registered with
+                {
+                    Fenced = brokerChange.Fenced == 0 ? registered.Fenced : brokerChange.Fenced == 1,
+                    InControlledShutdown = registered.InControlledShutdown || brokerChange.InControlledShutdown == 1,
+                };
                 break;
             case RemoveTopicRecord remove:
                 var doomed = _topics.GetValueOrDefault(remove.TopicId) ?? throw new InvalidDataException($"Removal of unknown topic {remove.TopicId}.");

@@ -28,6 +28,8 @@ public static class MetadataSnapshot
                 Rack = broker.Rack,
                 Fenced = broker.Fenced,
             };
+            if (broker.InControlledShutdown)
+                yield return new BrokerRegistrationChangeRecord { BrokerId = broker.Id, BrokerEpoch = broker.Epoch, InControlledShutdown = 1 };
         }
         if (image.Cluster.NextProducerId > 0)
             yield return new ProducerIdsRecord { BrokerId = -1, NextProducerId = image.Cluster.NextProducerId };
@@ -53,6 +55,8 @@ public static class MetadataSnapshot
         Leader = p.Leader,
         LeaderEpoch = p.LeaderEpoch,
         PartitionEpoch = p.PartitionEpoch,
+        AddingReplicas = [.. p.Adding],
+        RemovingReplicas = [.. p.Removing],
     };
 
     public static byte[] Write(MetadataImage image, long timestamp)

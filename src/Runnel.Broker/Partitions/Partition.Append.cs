@@ -1,0 +1,202 @@
+using Runnel.Broker.Producers;
+using Runnel.Protocol;
+using Runnel.Protocol.Records;
+using Runnel.Storage;
+
+namespace Runnel.Broker.Partitions;
+
+/// <summary>The outcome of an append: offsets assigned (or the original ones of a retried duplicate), or the error.</summary>
+internal readonly record struct AppendOutcome(ErrorCode Error, string? Message, long FirstOffset, long LastOffset, long LogStartOffset)
+{
+    public static AppendOutcome Failed(ErrorCode error, string? message) => new(error, message, -1, -1, -1);
+
+    public bool Succeeded => Error == ErrorCode.None;
+}
+
+/// <summary>Appends: as the leader (producers, the group coordinator) and as a follower (copying the leader).</summary>
+internal sealed partial class Partition
+{
+    /// <summary>
+    /// Appends one batch the broker validated (<paramref name="info"/> is that validation's summary) as the leader, in
+    /// one step under the partition's lock: leadership and min.insync.replicas are checked (acks=all with a committed
+    /// ISR below it is NOT_ENOUGH_REPLICAS, nothing written), the current leader epoch is stamped, an idempotent producer's
+    /// sequence is checked (a retried batch answers with its original offsets), and the log assigns offsets.
+    /// </summary>
+    public AppendOutcome AppendAsLeader(Span<byte> batch, in RecordBatchInfo info, short requiredAcks)
+    {
+        AppendOutcome outcome;
+        long? highWatermark;
+        lock (_lock)
+        {
+            var assignment = _assignment;
+            if (!assignment.IsLeader(_localId))
+                return AppendOutcome.Failed(ErrorCode.NotLeaderOrFollower, $"This broker does not lead {TopicPartition}.");
+            if (requiredAcks == -1 && assignment.Isr.Length < EffectiveMinIsr(assignment))
+            {
+                return AppendOutcome.Failed(ErrorCode.NotEnoughReplicas,
+                    $"The in-sync replicas of {TopicPartition} ({assignment.Isr.Length}) are fewer than min.insync.replicas ({EffectiveMinIsr(assignment)}).");
+            }
+            RecordBatch.SetPartitionLeaderEpoch(batch, assignment.LeaderEpoch);
+            var producer = new ProducerBatch(info.ProducerId, info.ProducerEpoch, info.BaseSequence, info.LastSequence);
+            if (info.HasProducerId)
+            {
+                var check = ProducersLocked.Check(producer);
+                if (check.IsDuplicate)
+                    return new AppendOutcome(ErrorCode.None, null, check.DuplicateOfOffset, check.DuplicateOfOffset + info.LastOffsetDelta, Log.LogStartOffset);
+                if (check.Error != ErrorCode.None)
+                    return AppendOutcome.Failed(check.Error, check.Message);
+            }
+            var appended = Log.AppendAsLeader(batch, new ValidatedBatch(info.LastOffsetDelta, info.MaxTimestamp, assignment.LeaderEpoch));
+            if (info.HasProducerId)
+                ProducersLocked.Record(producer, appended.FirstOffset);
+            _appended.Record(appended.LastOffset + 1, batch.Length);
+            highWatermark = MaybeIncrementHighWatermarkLocked();
+            outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
+        }
+        AfterAppend(highWatermark);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Appends batches the broker built itself (the group coordinator's records) as the leader: stamped with the current
+    /// leader epoch, offsets assigned by the log. NOT_LEADER_OR_FOLLOWER when this node no longer leads.
+    /// </summary>
+    public AppendOutcome AppendInternal(Span<byte> batches)
+    {
+        AppendOutcome outcome;
+        long? highWatermark;
+        lock (_lock)
+        {
+            var assignment = _assignment;
+            if (!assignment.IsLeader(_localId))
+                return AppendOutcome.Failed(ErrorCode.NotLeaderOrFollower, $"This broker does not lead {TopicPartition}.");
+            RecordBatch.SetPartitionLeaderEpoch(batches, assignment.LeaderEpoch);
+            var appended = Log.Append(batches);
+            _appended.Record(appended.LastOffset + 1, batches.Length);
+            highWatermark = MaybeIncrementHighWatermarkLocked();
+            outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
+        }
+        AfterAppend(highWatermark);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="lastOffset"/> is replicated to the ISR (the high watermark passed it), as Kafka's
+    /// DelayedProduce does for acks=all, then, with <paramref name="fsync"/>, until it is on the leader's disk. NONE; or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND when the maximal ISR (the ISR with a pending addition) is below
+    /// min.insync.replicas by then;
+    /// NOT_LEADER_OR_FOLLOWER when leadership moved; REQUEST_TIMED_OUT after <paramref name="timeout"/>;
+    /// KAFKA_STORAGE_ERROR when the fsync failed.
+    /// </summary>
+    public async Task<(ErrorCode Error, string? Message)> WaitForAcksAsync(long lastOffset, bool fsync, TimeSpan timeout,
+        CancellationToken cancellation)
+    {
+        var replicated = _replicated.WaitFor(lastOffset + 1);
+        if (!replicated.IsCompleted)
+        {
+            try
+            {
+                await replicated.WaitAsync(timeout, _time, cancellation).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return (ErrorCode.RequestTimedOut, $"{TopicPartition}: offset {lastOffset} was not replicated to the in-sync replicas within {timeout.TotalMilliseconds} ms.");
+            }
+        }
+        var error = await replicated.ConfigureAwait(false);
+        if (error != ErrorCode.None)
+            return (error, $"{TopicPartition}: leadership moved before offset {lastOffset} was replicated.");
+        if (MaximalIsrSize() is var (size, min) && size < min)
+            return (ErrorCode.NotEnoughReplicasAfterAppend, $"{TopicPartition}: the in-sync replicas fell below min.insync.replicas ({min}) after the append.");
+        if (!fsync)
+            return (ErrorCode.None, null);
+        try
+        {
+            await Log.WaitForDurableAsync(lastOffset + 1).ConfigureAwait(false);
+            return (ErrorCode.None, null);
+        }
+        catch (StorageException e)
+        {
+            return (ErrorCode.KafkaStorageError, $"the append was not made durable: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Appends batches fetched from the leader, offsets and epochs as the leader wrote them; producers' sequences
+    /// follow (so this replica can lead next), and the high watermark becomes the leader's, capped at this log's end.
+    /// </summary>
+    public void AppendAsFollower(Span<byte> batches, long leaderHighWatermark)
+    {
+        lock (_lock)
+        {
+            if (!batches.IsEmpty)
+            {
+                var appended = Log.AppendAsFollower(batches);
+                _appended.Record(appended.LastOffset + 1, batches.Length);
+                if (_producers is { } producers)
+                    ProducerStateLoader.Replay(producers, batches);
+            }
+            UpdateFollowerHighWatermarkLocked(leaderHighWatermark);
+        }
+        NotifyWatchers(replicaEnd: true);
+    }
+
+    /// <summary>A follower's high watermark follows the leader's, never past its own log end, and never goes back.</summary>
+    public void UpdateFollowerHighWatermark(long leaderHighWatermark)
+    {
+        lock (_lock)
+            UpdateFollowerHighWatermarkLocked(leaderHighWatermark);
+    }
+
+    private void UpdateFollowerHighWatermarkLocked(long leaderHighWatermark)
+    {
+        var value = Math.Min(leaderHighWatermark, Log.LogEndOffset);
+        if (value > Log.HighWatermark)
+            Log.UpdateHighWatermark(value);
+    }
+
+    /// <summary>
+    /// Removes every offset at or past <paramref name="offset"/> (this follower diverged from its leader there). The
+    /// producers' state is rebuilt from what remains.
+    /// </summary>
+    public void TruncateTo(long offset)
+    {
+        lock (_lock)
+        {
+            Log.TruncateTo(offset);
+            _producers = null;
+            _appended.Reset(Log.LogEndOffset);
+        }
+        WakeWatchers();
+    }
+
+    /// <summary>Empties the log and restarts it at <paramref name="offset"/> (this follower is behind the leader's log start).</summary>
+    public void TruncateFullyAndStartAt(long offset)
+    {
+        lock (_lock)
+        {
+            Log.TruncateFullyAndStartAt(offset);
+            _producers = null;
+            _appended.Reset(Log.LogEndOffset);
+        }
+        WakeWatchers();
+    }
+
+    /// <summary>A follower applies the leader's log start (DeleteRecords, retention there) once its own log reaches it.</summary>
+    public void MaybeAdvanceLogStartOffset(long leaderLogStartOffset)
+    {
+        if (leaderLogStartOffset > Log.LogStartOffset && leaderLogStartOffset <= Log.HighWatermark)
+            Log.AdvanceLogStartOffset(leaderLogStartOffset);
+    }
+
+    /// <summary>After the lock: replica fetches waiting for the log end, then whoever waits for the new high watermark.</summary>
+    private void AfterAppend(long? highWatermark)
+    {
+        NotifyWatchers(replicaEnd: true);
+        if (highWatermark is { } hw)
+        {
+            _replicated.Advance(hw);
+            NotifyWatchers(replicaEnd: false);
+        }
+    }
+}
