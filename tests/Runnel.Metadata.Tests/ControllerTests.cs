@@ -49,8 +49,14 @@ public sealed class ControllerTests
         }
     }
 
-    private static Task<(ApiError Error, Guid TopicId)> CreateAsync(QuorumController controller, string name)
-        => controller.ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, new NewTopic(name, 1, 1, new Dictionary<string, string>()), [1], Guid.NewGuid));
+    /// <summary>Creates a one-partition topic, registering broker 1 first so there is a broker to place it on.</summary>
+    private static async Task<(ApiError Error, Guid TopicId)> CreateAsync(QuorumController controller, string name)
+    {
+        await controller.ExecuteAsync(image => image.Cluster.Brokers.ContainsKey(1)
+            ? ControllerResult.Of(0L)
+            : ClusterControlManager.Register(image, 1, Guid.NewGuid(), [new BrokerEndpoint("PLAINTEXT", "localhost", 9092, 0)], null, fenced: false));
+        return await controller.ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, new NewTopic(name, 1, 1, new Dictionary<string, string>()), Guid.NewGuid));
+    }
 
     [Fact]
     public async Task A_change_is_answered_once_committed_and_published()

@@ -52,16 +52,12 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
         {
             if (partitions != -1 || replication != -1)
                 return new(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
-            // Partitions are not replicated: one replica each, on a broker new replicas may go to.
-            var brokers = context.Broker.Topics.PlacementBrokers;
-            if (creatable.Assignments.Any(a => a.BrokerIds.Count != 1))
-                return new(ErrorCode.InvalidReplicationFactor, "Each partition can have only one replica: partitions are not replicated.");
-            if (creatable.Assignments.Any(a => !brokers.Contains(a.BrokerIds[0])))
-                return new(ErrorCode.InvalidReplicaAssignment, $"Replica assignments may only name broker {string.Join(", ", brokers)}.");
             if (!creatable.Assignments.Select(a => a.PartitionIndex).Order().SequenceEqual(Enumerable.Range(0, creatable.Assignments.Count)))
                 return new(ErrorCode.InvalidReplicaAssignment, "Partitions in the assignment must be numbered 0 to N-1.");
+            if (creatable.Assignments.Select(a => a.BrokerIds.Count).Distinct().Count() > 1)
+                return new(ErrorCode.InvalidReplicaAssignment, "All partitions in the manual partition assignment must have the same number of replicas.");
             partitions = creatable.Assignments.Count;
-            replication = 1;
+            replication = (short)creatable.Assignments[0].BrokerIds.Count;
             assignments = [.. creatable.Assignments.OrderBy(a => a.PartitionIndex).Select(a => (IReadOnlyList<int>)[.. a.BrokerIds])];
         }
         if (creatable.Configs.Any(c => c.Value is null))

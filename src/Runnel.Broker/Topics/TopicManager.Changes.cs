@@ -23,18 +23,18 @@ internal sealed partial class TopicManager
     {
         if (TopicNames.Problem(name) is { } problem)
             return new(ErrorCode.InvalidTopicException, problem);
+        if (assignments is null && (partitions == 0 || partitions < -1))
+            return new(ErrorCode.InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
+        if (assignments is null && (replicationFactor == 0 || replicationFactor < -1))
+            return new(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
         partitions = partitions == -1 ? _config.GetInt("num.partitions") : partitions;
         replicationFactor = replicationFactor == -1 ? (short)_config.GetInt("default.replication.factor") : replicationFactor;
-        if (assignments is null && partitions < 1)
-            return new(ErrorCode.InvalidPartitions, $"Number of partitions must be at least 1, was {partitions}.");
-        if (assignments is null && replicationFactor < 1)
-            return new(ErrorCode.InvalidReplicationFactor, $"Replication factor must be at least 1, was {replicationFactor}.");
         if (ValidateConfigs(configs) is { } invalid)
             return invalid;
         var topic = new NewTopic(name, partitions, replicationFactor, configs, assignments);
         if (validateOnly)
-            return Result(ReplicationControlManager.CreateTopic(_quorum.Loader.Image, topic, PlacementBrokers, Guid.NewGuid).Response.Error);
-        return await ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, topic, PlacementBrokers, Guid.NewGuid), r => r.Error,
+            return Result(ReplicationControlManager.CreateTopic(_quorum.Loader.Image, topic, Guid.NewGuid).Response.Error);
+        return await ExecuteAsync(image => ReplicationControlManager.CreateTopic(image, topic, Guid.NewGuid), r => r.Error,
             forwarder => forwarder.CreateTopicAsync(topic)).ConfigureAwait(false);
     }
 
@@ -57,8 +57,8 @@ internal sealed partial class TopicManager
     public Task<TopicResult> AddPartitionsAsync(string name, int newTotal, bool validateOnly)
     {
         if (validateOnly)
-            return Task.FromResult(Result(ReplicationControlManager.CreatePartitions(_quorum.Loader.Image, name, newTotal, PlacementBrokers).Response));
-        return ExecuteAsync(image => ReplicationControlManager.CreatePartitions(image, name, newTotal, PlacementBrokers), e => e,
+            return Task.FromResult(Result(ReplicationControlManager.CreatePartitions(_quorum.Loader.Image, name, newTotal).Response));
+        return ExecuteAsync(image => ReplicationControlManager.CreatePartitions(image, name, newTotal), e => e,
             forwarder => forwarder.CreatePartitionsAsync(name, newTotal));
     }
 
@@ -77,19 +77,6 @@ internal sealed partial class TopicManager
             return Task.FromResult(Result(ConfigurationControlManager.Alter(_quorum.Loader.Image, resource, changes, replace: true).Response));
         return ExecuteAsync(image => ConfigurationControlManager.Alter(image, resource, changes, replace: true), e => e,
             forwarder => forwarder.AlterConfigsAsync(resource, configs));
-    }
-
-    /// <summary>
-    /// The brokers new replicas may go to (Kafka places them on registered, unfenced brokers): those, none while
-    /// every registered broker is fenced, or this node before any broker registered (a controller-only quorum).
-    /// </summary>
-    public IReadOnlyList<int> PlacementBrokers
-    {
-        get
-        {
-            var cluster = _quorum.Loader.Image.Cluster;
-            return cluster.Brokers.IsEmpty ? [_config.NodeId] : [.. cluster.Unfenced.Select(b => b.Id)];
-        }
     }
 
     /// <summary>
