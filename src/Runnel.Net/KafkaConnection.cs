@@ -115,8 +115,10 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(response);
         cancellationToken.ThrowIfCancellationRequested();
         var pending = new InFlightRequest(key, version, Interlocked.Increment(ref _nextCorrelationId), response);
-        Submit(new OutgoingFrame(Frame(pending.CorrelationId, key, version, request), tracksWrite: false), pending, timeout ?? _options.RequestTimeout);
-        return pending.Reply.WaitAsync(cancellationToken);
+        var frame = new OutgoingFrame(Frame(pending.CorrelationId, key, version, request), tracksWrite: false);
+        return Submit(frame, pending, timeout ?? _options.RequestTimeout) is { } failure
+            ? Task.FromException<IKafkaMessage>(failure)
+            : pending.Reply.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -127,8 +129,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var frame = new OutgoingFrame(Frame(Interlocked.Increment(ref _nextCorrelationId), key, version ?? Versions.Negotiate(key), request), tracksWrite: true);
-        Submit(frame, pending: null, Timeout.InfiniteTimeSpan);
-        return frame.Written.WaitAsync(cancellationToken);
+        return Submit(frame, pending: null, Timeout.InfiniteTimeSpan) is { } failure ? Task.FromException(failure) : frame.Written.WaitAsync(cancellationToken);
     }
 
     /// <summary>Frames outside the lock: encoding a large produce request must not hold up other senders.</summary>
@@ -150,16 +151,16 @@ public sealed partial class KafkaConnection : IAsyncDisposable
 
     /// <summary>
     /// Queues the reply slot and the frame in one step, so the reply queue and the wire have the same order, and
-    /// starts the deadline before the bytes can leave.
+    /// starts the deadline before the bytes can leave. Returns why not when the connection is dead.
     /// </summary>
-    private void Submit(OutgoingFrame frame, InFlightRequest? pending, TimeSpan timeout)
+    private KafkaConnectionException? Submit(OutgoingFrame frame, InFlightRequest? pending, TimeSpan timeout)
     {
         lock (_lock)
         {
             if (_failure is { } failure)
             {
                 frame.Dispose();
-                throw failure;
+                return failure;
             }
             if (pending is not null)
             {
@@ -167,6 +168,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
                 _inFlight.Enqueue(pending);
             }
             _outbox.Writer.TryWrite(frame);
+            return null;
         }
     }
 
