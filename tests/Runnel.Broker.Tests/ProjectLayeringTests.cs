@@ -3,8 +3,9 @@ using System.Xml.Linq;
 namespace Runnel.Broker.Tests;
 
 /// <summary>
-/// Dependencies point one way: Protocol &lt;- Storage &lt;- Raft/Metadata &lt;- Broker; Client on Protocol only; the
-/// CLI on Client and Broker. Read from the project files, so a new reference that breaks the layering fails here.
+/// Dependencies point one way: Protocol &lt;- Storage &lt;- Raft/Metadata &lt;- Broker; Protocol &lt;- Net (the one outbound
+/// Kafka connection) &lt;- Raft, Client and Broker; Client on Protocol and Net only; the CLI on Client and Broker.
+/// Read from the project files, so a new reference that breaks the layering fails here.
 /// </summary>
 public sealed class ProjectLayeringTests
 {
@@ -12,11 +13,12 @@ public sealed class ProjectLayeringTests
     {
         ["Runnel.Protocol"] = [],
         ["Runnel.Protocol.Generator"] = [],
+        ["Runnel.Net"] = ["Runnel.Protocol"],
         ["Runnel.Storage"] = ["Runnel.Protocol"],
-        ["Runnel.Raft"] = ["Runnel.Protocol", "Runnel.Storage"],
+        ["Runnel.Raft"] = ["Runnel.Protocol", "Runnel.Storage", "Runnel.Net"],
         ["Runnel.Metadata"] = ["Runnel.Protocol", "Runnel.Storage", "Runnel.Raft"],
-        ["Runnel.Broker"] = ["Runnel.Protocol", "Runnel.Storage", "Runnel.Raft", "Runnel.Metadata"],
-        ["Runnel.Client"] = ["Runnel.Protocol"],
+        ["Runnel.Broker"] = ["Runnel.Protocol", "Runnel.Net", "Runnel.Storage", "Runnel.Raft", "Runnel.Metadata"],
+        ["Runnel.Client"] = ["Runnel.Protocol", "Runnel.Net"],
         ["Runnel.Cli"] = ["Runnel.Client", "Runnel.Broker", "Runnel.Protocol"],
     };
 

@@ -106,13 +106,24 @@ internal sealed class BrokerLifecycleManager : IDisposable
         }
     }
 
-    /// <summary>Stops heartbeating and asks the controller (once, briefly) to fence this broker now.</summary>
+    /// <summary>Stops heartbeating, asks the controller (once, briefly) to fence this broker now, and closes the channel.</summary>
     public async Task ShutdownAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
-        if (_epoch < 0)
-            return;
+        try
+        {
+            if (_epoch >= 0)
+                await FenceForShutdownAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _channel.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task FenceForShutdownAsync()
+    {
         var request = new BrokerHeartbeatRequest
         {
             BrokerId = _registration.BrokerId,
@@ -126,9 +137,6 @@ internal sealed class BrokerLifecycleManager : IDisposable
             response is { ErrorCode: 0, IsFenced: true } ? "fenced itself for shutdown" : "could not tell the controller it shuts down");
     }
 
-    public void Dispose()
-    {
-        _stopping.Dispose();
-        _channel.Dispose();
-    }
+    /// <summary>After <see cref="ShutdownAsync"/>, which closed the channel.</summary>
+    public void Dispose() => _stopping.Dispose();
 }

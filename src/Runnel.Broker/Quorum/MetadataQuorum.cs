@@ -140,7 +140,8 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _fencing.ConfigureAwait(false);
         _stopping.Dispose();
-        _forwarding?.Dispose();
+        if (_forwarding is not null)
+            await _forwarding.DisposeAsync().ConfigureAwait(false);
         await Driver.DisposeAsync().ConfigureAwait(false);
         await Transport.DisposeAsync().ConfigureAwait(false);
         Controller.Dispose();

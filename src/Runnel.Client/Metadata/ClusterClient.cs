@@ -52,7 +52,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 var (host, port) = _bootstrap[_nextBootstrap++ % _bootstrap.Count];
                 try
                 {
-                    _bootstrapConnection = await BrokerConnection.ConnectAsync(host, port, -1, _options, cancellationToken).ConfigureAwait(false);
+                    _bootstrapConnection = await BrokerConnection.ConnectAsync(host, port, -1, _options, cancellationToken, _time).ConfigureAwait(false);
                     return _bootstrapConnection;
                 }
                 catch (RunnelException e)
@@ -86,7 +86,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 await existing.DisposeAsync().ConfigureAwait(false);
                 _nodes.Remove(nodeId);
             }
-            var connection = await BrokerConnection.ConnectAsync(broker.Host, broker.Port, nodeId, _options, cancellationToken).ConfigureAwait(false);
+            var connection = await BrokerConnection.ConnectAsync(broker.Host, broker.Port, nodeId, _options, cancellationToken, _time).ConfigureAwait(false);
             _nodes[nodeId] = connection;
             return connection;
         }

@@ -1,138 +1,128 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Runnel.Protocol;
-using Runnel.Protocol.Messages;
+using Runnel.Net;
 using Runnel.Protocol.Primitives;
 using Runnel.Raft.Messages;
 
 namespace Runnel.Raft.Transport;
 
 /// <summary>
-/// One outbound connection to a voter: a writer that sends queued requests in order and a reader that matches
-/// responses by correlation id. A broken connection drops what was in flight (the core retries after its request
-/// timeout, as for any lost message) and is re-established for the next request.
+/// This node's requests to one voter, on a <see cref="KafkaConnection"/>. One sender takes the core's messages in
+/// order and puts each on the current connection, opening one when there is none; each reply goes to the driver under
+/// the core's own correlation id. A broken connection fails what was in flight (the core retries after its request
+/// timeout, as for any lost message) and the next message opens a new one.
 /// </summary>
 internal sealed class PeerConnection : IAsyncDisposable
 {
-    private const int MaxFrameBytes = 64 * 1024 * 1024;
-
     /// <summary>
     /// A request unanswered this long means the connection is dead without having said so (a peer that vanished
-    /// behind a partition, no RST): drop it and connect again rather than keep writing into it.
+    /// behind a partition, no RST): the connection's request timeout drops it, and the next message reconnects.
+    /// Well above the longest wait a leader holds a fetch for.
     /// </summary>
     private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>After a failed connect, so a voter that is down is not dialled once per queued message.</summary>
+    private static readonly TimeSpan ReconnectBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly int _self;
     private readonly VoterEndpoint _peer;
     private readonly Action<RaftMessage> _deliver;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly KafkaConnectionOptions _options;
     private readonly Channel<RaftMessage> _queue = Channel.CreateUnbounded<RaftMessage>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<int, (ApiKey Api, long SentAt)> _pending = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _writer;
+    private readonly Task _sender;
 
-    public PeerConnection(int self, VoterEndpoint peer, Action<RaftMessage> deliver, ILogger logger)
+    public PeerConnection(int self, VoterEndpoint peer, Action<RaftMessage> deliver, ILogger logger, TimeProvider time)
     {
         _self = self;
         _peer = peer;
         _deliver = deliver;
         _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _time = time;
+        _options = new KafkaConnectionOptions
+        {
+            ClientId = $"runnel-raft-{self}",
+            ConnectTimeout = ConnectTimeout,
+            RequestTimeout = StaleAfter,
+            MaxResponseBytes = 64 * 1024 * 1024,
+            // Every quorum member speaks RaftWire's versions; there is nothing to negotiate.
+            NegotiateApiVersions = false,
+            Time = time,
+        };
+        _sender = Task.Run(SendLoopAsync);
     }
 
     public void Enqueue(RaftMessage message) => _queue.Writer.TryWrite(message);
 
-    private async Task WriteLoopAsync()
+    private async Task SendLoopAsync()
     {
         var token = _stopping.Token;
-        using var writer = new KafkaWriter(4096);
-        while (!token.IsCancellationRequested)
-        {
-            Socket? socket = null;
-            try
-            {
-                var first = await _queue.Reader.ReadAsync(token).ConfigureAwait(false);
-                socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                using var connect = CancellationTokenSource.CreateLinkedTokenSource(token);
-                connect.CancelAfter(TimeSpan.FromSeconds(2));
-                await socket.ConnectAsync(_peer.Host, _peer.Port, connect.Token).ConfigureAwait(false);
-                var reader = ReadLoopAsync(socket, token);
-                var message = first;
-                while (true)
-                {
-                    if (_pending.Values.Any(p => Stopwatch.GetElapsedTime(p.SentAt) > StaleAfter))
-                        throw new IOException($"{_peer} stopped answering.");
-                    writer.Reset();
-                    var version = RaftWire.Version(message.Api);
-                    var header = new RequestHeader { RequestApiKey = (short)message.Api, RequestApiVersion = version, CorrelationId = message.CorrelationId, ClientId = $"runnel-raft-{_self}" };
-                    Framing.WriteRequest(writer, header, message.Body);
-                    _pending[message.CorrelationId] = (message.Api, Stopwatch.GetTimestamp());
-                    await socket.SendAsync(writer.WrittenMemory, token).ConfigureAwait(false);
-                    if (reader.IsCompleted)
-                        break;
-                    message = await _queue.Reader.ReadAsync(token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
-            {
-                if (!token.IsCancellationRequested)
-                {
-                    _logger.LogDebug("Quorum connection to {Peer} failed: {Message}", _peer, e.Message);
-                    await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                socket?.Dispose();
-                _pending.Clear();
-            }
-        }
-    }
-
-    private async Task ReadLoopAsync(Socket socket, CancellationToken token)
-    {
-        var size = new byte[4];
+        KafkaConnection? connection = null;
         try
         {
-            while (true)
+            await foreach (var message in _queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                await ReadExactlyAsync(socket, size, token).ConfigureAwait(false);
-                var length = BinaryPrimitives.ReadInt32BigEndian(size);
-                if (length is < 4 or > MaxFrameBytes)
-                    throw new IOException($"Bad frame size {length} from {_peer}.");
-                var frame = new byte[length];
-                await ReadExactlyAsync(socket, frame, token).ConfigureAwait(false);
-                var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame);
-                if (!_pending.TryRemove(correlationId, out var pending))
-                    continue;
-                var api = pending.Api;
-                var version = RaftWire.Version(api);
-                var reader = new KafkaReader(frame);
-                new ResponseHeader().Read(ref reader, Framing.ResponseHeaderVersion((short)api, version));
-                if (reader.Failed)
-                    throw new IOException($"Unreadable response header from {_peer}.");
-                var body = RaftWire.Decode(api, request: false, frame.AsMemory(reader.Position), version);
-                _deliver(new RaftMessage(_peer.Id, _self, correlationId, api, IsRequest: false, body));
+                if (connection is { Failure: { } failure })
+                {
+                    _logger.LogDebug("Quorum connection to {Peer} failed: {Message}", _peer, failure.Message);
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    connection = null;
+                }
+                connection ??= await TryConnectAsync(token).ConfigureAwait(false);
+                if (connection is not null)
+                    Send(connection, message);
             }
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException or InvalidDataException)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            socket.Dispose();
+        }
+        finally
+        {
+            if (connection is not null)
+                await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken token)
+    /// <summary>Null when the voter cannot be reached; the message that asked is dropped like a lost packet.</summary>
+    private async Task<KafkaConnection?> TryConnectAsync(CancellationToken token)
     {
-        while (buffer.Length > 0)
+        try
         {
-            var read = await socket.ReceiveAsync(buffer, token).ConfigureAwait(false);
-            if (read == 0)
-                throw new IOException("Connection closed.");
-            buffer = buffer[read..];
+            return await KafkaConnection.ConnectAsync(_peer.Host, _peer.Port, _options, token).ConfigureAwait(false);
+        }
+        catch (KafkaConnectionException e)
+        {
+            _logger.LogDebug("Quorum connection to {Peer} failed: {Message}", _peer, e.Message);
+            await Task.Delay(ReconnectBackoff, _time, token).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Puts the request in line on the connection now, so the core's order is the wire order, and delivers its reply
+    /// whenever it comes. A request the connection cannot take (it died since the check) is lost like a packet.
+    /// </summary>
+    private void Send(KafkaConnection connection, RaftMessage message)
+        => _ = DeliverAsync(message, connection.SendAsync(message.Api, RaftWire.Version(message.Api), message.Body, RaftWire.Create(message.Api, request: false)));
+
+    private async Task DeliverAsync(RaftMessage request, Task<IKafkaMessage> reply)
+    {
+        try
+        {
+            var body = await reply.ConfigureAwait(false);
+            _deliver(new RaftMessage(_peer.Id, _self, request.CorrelationId, request.Api, IsRequest: false, body));
+        }
+        catch (KafkaConnectionException)
+        {
+            // Lost with its connection; the sender logs the failure once when it replaces the connection.
+        }
+        catch (InvalidDataException e)
+        {
+            _logger.LogDebug("Unreadable {Api} response from {Peer}: {Message}", request.Api, _peer, e.Message);
         }
     }
 
@@ -140,7 +130,7 @@ internal sealed class PeerConnection : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        await _sender.ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

@@ -11,13 +11,14 @@ namespace Runnel.Raft.Transport;
 /// The quorum over the Kafka wire. Requests the node sends go out on one connection per voter, as Kafka frames whose
 /// correlation id is the core's own; their responses come back into the driver. Requests other nodes send arrive
 /// through the broker's handlers (<see cref="HandleAsync"/>), enter the node under a correlation id of our own, and
-/// the node's reply completes the handler.
+/// the node's reply completes the handler. Connection timeouts are measured on <paramref name="time"/>.
 /// </summary>
-public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger = null) : IRaftNetwork, IAsyncDisposable
+public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger = null, TimeProvider? time = null) : IRaftNetwork, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<int, PeerConnection> _peers = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<RaftMessage>> _inbound = new();
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private RaftDriver? _driver;
     private int _nextInbound;
 
@@ -34,7 +35,7 @@ public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger
         }
         if (!voters.Contains(message.Destination) || _driver is not { } driver)
             return;
-        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, _logger)).Enqueue(message);
+        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, _logger, _time)).Enqueue(message);
     }
 
     /// <summary>
