@@ -6,7 +6,9 @@ namespace Runnel.Broker.Handlers;
 
 /// <summary>
 /// BrokerHeartbeat v0-1 (KIP-631), served by controllers: keeps a registered broker's session alive, unfences it
-/// once its metadata has caught up with its registration, and fences it when it asks to (shutdown).
+/// once its metadata has caught up with its registration, fences it when it asks to, and takes it through controlled
+/// shutdown. The connection a broker heartbeats on is watched: when it closes (the broker's process died), the
+/// controller fences the broker after a short grace instead of waiting out its session.
 /// </summary>
 internal sealed class BrokerHeartbeatHandler : ApiHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>
 {
@@ -17,7 +19,12 @@ internal sealed class BrokerHeartbeatHandler : ApiHandler<BrokerHeartbeatRequest
     public override short MaxVersion => 1;
 
     protected override async ValueTask<BrokerHeartbeatResponse?> HandleAsync(RequestContext context, BrokerHeartbeatRequest request)
-        => context.Broker.Quorum.Lifecycle is { } lifecycle
-            ? await lifecycle.HeartbeatAsync(request, context.Cancellation).ConfigureAwait(false)
-            : new BrokerHeartbeatResponse { ErrorCode = (short)ErrorCode.NotController };
+    {
+        if (context.Broker.Quorum.Lifecycle is not { } lifecycle)
+            return new BrokerHeartbeatResponse { ErrorCode = (short)ErrorCode.NotController };
+        var response = await lifecycle.HeartbeatAsync(request, context.Cancellation).ConfigureAwait(false);
+        if (response.ErrorCode == 0 && !response.ShouldShutDown)
+            lifecycle.WatchConnection(request.BrokerId, context.Connection.Id, context.Cancellation);
+        return response;
+    }
 }

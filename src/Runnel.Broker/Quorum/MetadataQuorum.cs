@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Metadata.Control;
 using Runnel.Metadata.Controller;
+using Runnel.Metadata.Image;
 using Runnel.Raft;
 using Runnel.Raft.Log;
 using Runnel.Raft.State;
@@ -91,6 +93,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             driver.Start();
             logger.LogInformation("Metadata quorum member {Id} of {Voters} started from {Directory}", nodeId, voters, directory);
             var quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger);
+            quorum.Policy = PolicyFor(config);
             if (config.IsController)
                 quorum.StartLifecycle(config, logger);
             return quorum;
@@ -103,15 +106,34 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     }
 
     /// <summary>
-    /// Serves broker registrations and heartbeats and fences brokers whose sessions expire. A broker in a combined
-    /// node's own process (a voter's id) lives exactly as long as the controller does, so its session never expires.
+    /// Serves broker registrations and heartbeats and fences brokers whose sessions expire. The broker of a lone voter
+    /// (the single-node default) registers directly and lives exactly as long as the controller does, so its session
+    /// never expires; every other broker, those of combined nodes in a larger quorum included, heartbeats.
     /// </summary>
     private void StartLifecycle(BrokerConfig config, ILogger logger)
     {
-        var sessions = new BrokerHeartbeatManager(config.GetInt("broker.session.timeout.ms"), Voters.Contains);
+        var self = config.NodeId;
+        var sessions = new BrokerHeartbeatManager(config.GetInt("broker.session.timeout.ms"), id => IsLoneVoter && id == self,
+            config.GetLong("runnel.broker.connection.loss.grace.ms"));
         var clusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id") : null;
-        Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => Environment.TickCount64, logger);
+        var time = TimeProvider.System;
+        Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => (long)time.GetElapsedTime(0).TotalMilliseconds, logger,
+            Policy, time);
         _fencing = Task.Run(() => Lifecycle.RunFencingAsync(_stopping.Token));
+    }
+
+    /// <summary>The controller's replication decisions' view of the configs (unclean leader election per topic).</summary>
+    public ReplicationPolicy Policy { get; private set; } = ReplicationPolicy.Default;
+
+    private static ReplicationPolicy PolicyFor(BrokerConfig config)
+    {
+        var fallback = config.GetBool("unclean.leader.election.enable");
+        return new ReplicationPolicy((image, topic) =>
+        {
+            var value = image.Configs.For(ConfigResource.Topic(topic)).GetValueOrDefault("unclean.leader.election.enable")
+                ?? image.Configs.For(ConfigResource.ClusterDefault).GetValueOrDefault("unclean.leader.election.enable");
+            return value is null ? fallback : string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+        });
     }
 
     /// <summary>Adds a publisher on the quorum's thread: it gets the current image now, then every new one.</summary>

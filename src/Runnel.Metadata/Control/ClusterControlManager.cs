@@ -66,34 +66,63 @@ public static class ClusterControlManager
     }
 
     /// <summary>
-    /// A heartbeat (Kafka's BrokerHeartbeatManager.calculateNextBrokerState without controlled shutdown, which needs
-    /// leaders to move): a fenced broker that asks to be unfenced is, once its metadata reached its registration; an
-    /// unfenced one that asks to be fenced or to shut down is fenced. STALE_BROKER_EPOCH for an unknown broker or an
-    /// older registration.
+    /// A heartbeat, decided as Kafka's BrokerHeartbeatManager.calculateNextBrokerState does. A fenced broker is
+    /// unfenced once its metadata reached its registration and it asks for it (partitions without a leader that it
+    /// replicates elect one then); asking to shut down while fenced is answered at once. An unfenced broker asking to
+    /// be fenced is, and its leaderships and ISR places move away. One asking to shut down enters controlled shutdown:
+    /// it leads nothing more (its leaderships move to other in-sync replicas, or to none where it was the last) and
+    /// leaves every ISR; once it leads nothing and <paramref name="othersCaughtUp"/> says the other active brokers have
+    /// seen that (their metadata reached <paramref name="image"/>'s offset), it is fenced and told to shut down.
+    /// STALE_BROKER_EPOCH for an unknown broker or an older registration.
     /// </summary>
-    public static ControllerResult<HeartbeatReply> Heartbeat(MetadataImage image, BrokerHeartbeat heartbeat, long registrationOffset)
+    public static ControllerResult<HeartbeatReply> Heartbeat(MetadataImage image, BrokerHeartbeat heartbeat, long registrationOffset, ReplicationPolicy? policy = null,
+        Func<long, bool>? othersCaughtUp = null)
     {
+        policy ??= ReplicationPolicy.Default;
+        othersCaughtUp ??= _ => true;
         if (image.Cluster.Brokers.GetValueOrDefault(heartbeat.BrokerId) is not { } broker || broker.Epoch != heartbeat.BrokerEpoch)
             return ControllerResult.Of(new HeartbeatReply(ErrorCode.StaleBrokerEpoch, false, true, false));
         var caughtUp = heartbeat.MetadataOffset >= registrationOffset;
         if (broker.Fenced)
         {
-            if (!heartbeat.WantFence && !heartbeat.WantShutDown && caughtUp)
-                return new([new UnfenceBrokerRecord { Id = broker.Id, Epoch = broker.Epoch }], new HeartbeatReply(ErrorCode.None, caughtUp, false, false));
-            return ControllerResult.Of(new HeartbeatReply(ErrorCode.None, caughtUp, true, heartbeat.WantShutDown));
+            if (heartbeat.WantShutDown)
+                return ControllerResult.Of(new HeartbeatReply(ErrorCode.None, caughtUp, true, true));
+            if (!heartbeat.WantFence && caughtUp)
+            {
+                List<IKafkaMessage> unfence = [new UnfenceBrokerRecord { Id = broker.Id, Epoch = broker.Epoch }, .. ReplicationControlManager.ElectForReturning(image, broker.Id, policy)];
+                return new(unfence, new HeartbeatReply(ErrorCode.None, caughtUp, false, false));
+            }
+            return ControllerResult.Of(new HeartbeatReply(ErrorCode.None, caughtUp, true, false));
         }
-        if (heartbeat.WantFence || heartbeat.WantShutDown)
-            return new([new FenceBrokerRecord { Id = broker.Id, Epoch = broker.Epoch }], new HeartbeatReply(ErrorCode.None, caughtUp, true, heartbeat.WantShutDown));
-        return ControllerResult.Of(new HeartbeatReply(ErrorCode.None, caughtUp, false, false));
+        if (heartbeat.WantFence)
+            return new(Fence(image, broker, policy), new HeartbeatReply(ErrorCode.None, caughtUp, true, heartbeat.WantShutDown));
+        if (!heartbeat.WantShutDown)
+            return ControllerResult.Of(new HeartbeatReply(ErrorCode.None, caughtUp, false, false));
+        var moves = ReplicationControlManager.MoveAwayFrom(image, broker.Id, policy);
+        if (!broker.InControlledShutdown)
+        {
+            if (!ReplicationControlManager.LeadsAny(image, broker.Id))
+                return new(Fence(image, broker, policy), new HeartbeatReply(ErrorCode.None, caughtUp, true, true));
+            List<IKafkaMessage> enter = [new BrokerRegistrationChangeRecord { BrokerId = broker.Id, BrokerEpoch = broker.Epoch, InControlledShutdown = 1 }, .. moves];
+            return new(enter, new HeartbeatReply(ErrorCode.None, caughtUp, false, false));
+        }
+        if (moves.Count > 0 || ReplicationControlManager.LeadsAny(image, broker.Id) || !othersCaughtUp(image.Offset))
+            return new(moves, new HeartbeatReply(ErrorCode.None, caughtUp, false, false));
+        return new(Fence(image, broker, policy), new HeartbeatReply(ErrorCode.None, caughtUp, true, true));
     }
 
-    /// <summary>Fences a broker whose session expired, if that registration (epoch) is still the one in force and unfenced.</summary>
-    public static ControllerResult<bool> FenceExpired(MetadataImage image, int brokerId, long epoch)
+    /// <summary>Fences a broker whose session expired (or whose process is gone), if that registration is still the one in force and unfenced.</summary>
+    public static ControllerResult<bool> FenceExpired(MetadataImage image, int brokerId, long epoch, ReplicationPolicy? policy = null)
     {
+        policy ??= ReplicationPolicy.Default;
         if (image.Cluster.Brokers.GetValueOrDefault(brokerId) is not { Fenced: false } broker || broker.Epoch != epoch)
             return ControllerResult.Of(false);
-        return new([new FenceBrokerRecord { Id = brokerId, Epoch = epoch }], true);
+        return new(Fence(image, broker, policy), true);
     }
+
+    /// <summary>The fence record, and the partition changes that take the broker out of every ISR and leadership.</summary>
+    private static List<IKafkaMessage> Fence(MetadataImage image, BrokerRegistration broker, ReplicationPolicy policy)
+        => [new FenceBrokerRecord { Id = broker.Id, Epoch = broker.Epoch }, .. ReplicationControlManager.MoveAwayFrom(image, broker.Id, policy)];
 
     /// <summary>The next block of producer ids for a broker: the first id of the block.</summary>
     public static ControllerResult<long> AllocateProducerIds(MetadataImage image, int brokerId)

@@ -6,9 +6,12 @@ namespace Runnel.Metadata.Controller;
 /// The active controller's view of broker sessions (Kafka's BrokerHeartbeatManager): when each registered broker
 /// last heartbeated, and the metadata offset it must reach to be unfenced. Kept in memory only: a controller that
 /// becomes active gives every registered broker a full session from that moment, since it cannot know when the last
-/// heartbeat reached its predecessor. Thread-safe; times are milliseconds of one monotonic clock.
+/// heartbeat reached its predecessor. Beyond Kafka: when the connection a broker heartbeats on closes (its process
+/// died, so the kernel closed its sockets), its session ends after <paramref name="connectionLossGraceMs"/> unless it
+/// heartbeats again meanwhile, so a crash is noticed in well under the session timeout; a silent network cut still
+/// waits out the session. Thread-safe; times are milliseconds of one monotonic clock.
 /// </summary>
-public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool>? exempt = null)
+public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool>? exempt = null, long connectionLossGraceMs = 300)
 {
     private readonly object _lock = new();
     private readonly Dictionary<int, Session> _sessions = [];
@@ -21,9 +24,17 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
         public long LastContactMs { get; set; } = lastContactMs;
 
         public long RegistrationOffset { get; set; } = registrationOffset;
+
+        /// <summary>The metadata offset its last heartbeat reported, -1 before one.</summary>
+        public long MetadataOffset { get; set; } = -1;
+
+        /// <summary>When its heartbeat connection closed without a newer heartbeat since; null while connected.</summary>
+        public long? ConnectionLostMs { get; set; }
     }
 
     public long SessionTimeoutMs => sessionTimeoutMs;
+
+    public long ConnectionLossGraceMs => connectionLossGraceMs;
 
     /// <summary>
     /// Starts over when <paramref name="epoch"/> is a new leadership of this controller: every registered broker gets a
@@ -51,15 +62,36 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
             _sessions[brokerId] = new Session(nowMs, offset);
     }
 
-    /// <summary>A heartbeat from a registered broker arrived at <paramref name="nowMs"/>.</summary>
-    public void Touch(int brokerId, long nowMs)
+    /// <summary>A heartbeat from a registered broker arrived at <paramref name="nowMs"/>, its metadata at <paramref name="metadataOffset"/>.</summary>
+    public void Touch(int brokerId, long nowMs, long metadataOffset = -1)
     {
         lock (_lock)
         {
-            if (_sessions.TryGetValue(brokerId, out var session))
-                session.LastContactMs = Math.Max(session.LastContactMs, nowMs);
-            else
-                _sessions[brokerId] = new Session(nowMs, _activatedAtOffset);
+            if (!_sessions.TryGetValue(brokerId, out var session))
+                _sessions[brokerId] = session = new Session(nowMs, _activatedAtOffset);
+            session.LastContactMs = Math.Max(session.LastContactMs, nowMs);
+            session.MetadataOffset = Math.Max(session.MetadataOffset, metadataOffset);
+            session.ConnectionLostMs = null;
+        }
+    }
+
+    /// <summary>The connection <paramref name="brokerId"/> heartbeated on closed at <paramref name="nowMs"/>.</summary>
+    public void ConnectionLost(int brokerId, long nowMs)
+    {
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(brokerId, out var session) && session.LastContactMs <= nowMs)
+                session.ConnectionLostMs = nowMs;
+        }
+    }
+
+    /// <summary>Whether every active broker other than <paramref name="brokerId"/> reported metadata at or past <paramref name="offset"/>.</summary>
+    public bool OthersCaughtUp(MetadataImage image, int brokerId, long offset)
+    {
+        lock (_lock)
+        {
+            return image.Cluster.Brokers.Values.Where(b => b.IsActive && b.Id != brokerId && !_exempt(b.Id))
+                .All(b => _sessions.TryGetValue(b.Id, out var session) && session.MetadataOffset >= offset);
         }
     }
 
@@ -80,8 +112,8 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
     }
 
     /// <summary>
-    /// The unfenced brokers (with their registration epochs) whose last heartbeat is older than the session timeout.
-    /// Exempt brokers (one that lives in this controller's own process) never expire.
+    /// The unfenced brokers (with their registration epochs) whose last heartbeat is older than the session timeout, or
+    /// whose heartbeat connection closed longer than the grace ago. Exempt brokers (one that lives in this controller's own process) never expire.
     /// </summary>
     public IReadOnlyList<(int Id, long Epoch)> Expired(MetadataImage image, long nowMs)
     {
@@ -94,7 +126,7 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
                     continue;
                 if (!_sessions.TryGetValue(broker.Id, out var session))
                     _sessions[broker.Id] = session = new Session(nowMs, _activatedAtOffset);
-                if (nowMs - session.LastContactMs > sessionTimeoutMs)
+                if (nowMs - session.LastContactMs > sessionTimeoutMs || nowMs - session.ConnectionLostMs > connectionLossGraceMs)
                     expired.Add((broker.Id, broker.Epoch));
             }
         }

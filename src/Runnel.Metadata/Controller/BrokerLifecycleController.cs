@@ -16,9 +16,13 @@ namespace Runnel.Metadata.Controller;
 /// <param name="clusterId">Registrations naming another cluster are refused; null accepts any.</param>
 /// <param name="nowMs">A monotonic clock in milliseconds.</param>
 public sealed class BrokerLifecycleController(QuorumController controller, BrokerHeartbeatManager sessions, string? clusterId, Func<long> nowMs,
-    ILogger? logger = null)
+    ILogger? logger = null, ReplicationPolicy? policy = null, TimeProvider? time = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly ReplicationPolicy _policy = policy ?? ReplicationPolicy.Default;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, int> _heartbeatConnections = new();
+    private CancellationToken _stopping;
 
     public BrokerHeartbeatManager Sessions => sessions;
 
@@ -47,11 +51,11 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
             return new BrokerHeartbeatResponse { ErrorCode = (short)ErrorCode.NotController };
         var heartbeat = new BrokerHeartbeat(request.BrokerId, request.BrokerEpoch, request.CurrentMetadataOffset, request.WantFence, request.WantShutDown);
         var fencedBefore = controller.Loader.Image.Cluster.Brokers.GetValueOrDefault(request.BrokerId)?.Fenced;
-        var reply = await RunAsync(image => ClusterControlManager.Heartbeat(image, heartbeat, sessions.RegistrationOffset(request.BrokerId)),
-            new HeartbeatReply(ErrorCode.NotController, false, true, false), cancellation).ConfigureAwait(false);
+        var reply = await RunAsync(image => ClusterControlManager.Heartbeat(image, heartbeat, sessions.RegistrationOffset(request.BrokerId), _policy,
+            offset => sessions.OthersCaughtUp(image, request.BrokerId, offset)), new HeartbeatReply(ErrorCode.NotController, false, true, false), cancellation).ConfigureAwait(false);
         if (reply.Error == ErrorCode.None)
         {
-            sessions.Touch(request.BrokerId, now);
+            sessions.Touch(request.BrokerId, now, request.CurrentMetadataOffset);
             if (fencedBefore is { } was && was != reply.IsFenced)
                 _logger.LogInformation("Broker {Broker} is {State} at its request", request.BrokerId, reply.IsFenced ? "fenced" : "unfenced");
         }
@@ -72,26 +76,67 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
         var fenced = new List<int>();
         foreach (var (id, epoch) in sessions.Expired(controller.Loader.Image, now))
         {
-            if (await RunAsync(image => ClusterControlManager.FenceExpired(image, id, epoch), false, cancellation).ConfigureAwait(false))
+            if (await RunAsync(image => ClusterControlManager.FenceExpired(image, id, epoch, _policy), false, cancellation).ConfigureAwait(false))
             {
                 fenced.Add(id);
-                _logger.LogWarning("Broker {Broker} fenced: no heartbeat for {Timeout} ms (broker.session.timeout.ms)", id, sessions.SessionTimeoutMs);
+                _logger.LogWarning("Broker {Broker} fenced: its heartbeats stopped (no heartbeat for {Timeout} ms, or its connection closed {Grace} ms ago)", id,
+                    sessions.SessionTimeoutMs, sessions.ConnectionLossGraceMs);
             }
         }
         return fenced;
     }
 
+    /// <summary>
+    /// The connection <paramref name="brokerId"/> heartbeated on closed. Unless it heartbeats again within the grace,
+    /// the check scheduled here fences it.
+    /// </summary>
+    public void ConnectionLost(int brokerId)
+    {
+        sessions.ConnectionLost(brokerId, nowMs());
+        _ = CheckAfterGraceAsync(_stopping);
+    }
+
+    /// <summary>
+    /// Notes that <paramref name="brokerId"/> heartbeats on connection <paramref name="connectionId"/>, whose closing
+    /// <paramref name="closed"/> signals: the first heartbeat on a connection arranges for <see cref="ConnectionLost"/>.
+    /// </summary>
+    public void WatchConnection(int brokerId, long connectionId, CancellationToken closed)
+    {
+        if (!_heartbeatConnections.TryAdd(connectionId, brokerId))
+            return;
+        closed.Register(() =>
+        {
+            if (_heartbeatConnections.TryRemove(connectionId, out var broker) && !_stopping.IsCancellationRequested)
+                ConnectionLost(broker);
+        });
+    }
+
+    private async Task CheckAfterGraceAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(sessions.ConnectionLossGraceMs + 1), _time, stopping).ConfigureAwait(false);
+            await FenceExpiredAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Checking broker sessions after a lost connection failed");
+        }
+    }
+
     /// <summary>Checks for expired sessions a few times per session timeout until <paramref name="stopping"/> fires.</summary>
     public async Task RunFencingAsync(CancellationToken stopping)
     {
+        _stopping = stopping;
         var period = TimeSpan.FromMilliseconds(Math.Clamp(sessions.SessionTimeoutMs / 4, 10, 1000));
+        using var timer = new PeriodicTimer(period, _time);
         try
         {
-            while (!stopping.IsCancellationRequested)
-            {
-                await Task.Delay(period, stopping).ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
                 await FenceExpiredAsync(stopping).ConfigureAwait(false);
-            }
         }
         catch (OperationCanceledException)
         {
