@@ -99,20 +99,22 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>SIGSTOP: the process freezes with its sockets open, as in a long GC pause or a VM stall.</summary>
-    public async Task PauseAsync()
+    public Task PauseAsync()
     {
-        await SignalAsync("STOP");
+        Signal(Signals.Stop);
         _paused = true;
         Write("=== SIGSTOP ===");
         _faults.Fault($"SIGSTOP {this}");
+        return Task.CompletedTask;
     }
 
-    public async Task ResumeAsync()
+    public Task ResumeAsync()
     {
-        await SignalAsync("CONT");
+        Signal(Signals.Cont);
         _paused = false;
         Write("=== SIGCONT ===");
         _faults.Repair($"SIGCONT {this}");
+        return Task.CompletedTask;
     }
 
     /// <summary>SIGTERM and a bounded wait for the clean shutdown; kill -9 and an exception when it does not come.</summary>
@@ -121,7 +123,7 @@ public sealed class NodeProcess : IAsyncDisposable
         var process = Running();
         if (_paused)
             await ResumeAsync();
-        await SignalAsync("TERM");
+        Signal(Signals.Term);
         using var cancel = new CancellationTokenSource(ExitTimeout);
         try
         {
@@ -224,8 +226,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private Process Running() => _process is { HasExited: false } p ? p : throw new InvalidOperationException($"{this} is not running");
 
-    private async Task SignalAsync(string signal)
-        => await Shell.RunAsync("kill", "-s", signal, Running().Id.ToString(CultureInfo.InvariantCulture));
+    private void Signal(int signal) => Signals.Send(Running().Id, signal);
 
     private static async Task WaitForExitAsync(Process process)
     {

@@ -36,6 +36,9 @@ public sealed partial class NetworkRig : IAsyncDisposable
 
     public string Subnet => _lease.Subnet;
 
+    /// <summary>N of 10.77.N.0/24.</summary>
+    internal int SubnetIndex => _lease.Index;
+
     /// <summary>The test process's address on the bridge, the source of every client connection.</summary>
     public string TestProcessAddress => _lease.BridgeAddress;
 
@@ -48,12 +51,15 @@ public sealed partial class NetworkRig : IAsyncDisposable
     public RigHost this[int number] => Hosts[number - 1];
 
     /// <summary>Creates <paramref name="hostCount"/> hosts, h1..hN at .2 ... .N+1 of the rig's subnet.</summary>
-    public static async Task<NetworkRig> CreateAsync(int hostCount, FaultLog? faults = null)
+    public static Task<NetworkRig> CreateAsync(int hostCount, FaultLog? faults = null) => CreateAsync(hostCount, faults, preferredSubnet: null);
+
+    /// <summary>As above, on 10.77.<paramref name="preferredSubnet"/>.0/24 when it is free (for the leftover test).</summary>
+    internal static async Task<NetworkRig> CreateAsync(int hostCount, FaultLog? faults, int? preferredSubnet)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hostCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(hostCount, 200);
         await RigPrerequisites.EnsureAsync();
-        var lease = await SubnetLease.AcquireAsync();
+        var lease = await SubnetLease.AcquireAsync(preferredSubnet);
         var hosts = Enumerable.Range(1, hostCount).Select(i => new RigHost(i, lease.Prefix, lease.HostAddress(i))).ToList();
         var rig = new NetworkRig(lease, hosts, faults ?? new FaultLog());
         try
@@ -154,8 +160,25 @@ public sealed partial class NetworkRig : IAsyncDisposable
     {
         var pids = await Shell.TryAsync("ip", "netns", "pids", ns);
         foreach (var pid in pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            await Shell.TryAsync("kill", "-9", pid.Trim());
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(int.Parse(pid, CultureInfo.InvariantCulture));
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
         await Shell.TryAsync("ip", "netns", "del", ns);
+    }
+
+    /// <summary>Gives up the subnet without removing anything, as a crashed test process would (for the leftover test).</summary>
+    internal void Abandon()
+    {
+        _disposed = true;
+        _lease.Dispose();
     }
 
     public async ValueTask DisposeAsync()

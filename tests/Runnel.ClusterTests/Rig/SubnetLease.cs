@@ -34,12 +34,15 @@ internal sealed class SubnetLease : IDisposable
 
     public string BridgeAddress => $"10.{SecondOctet}.{Index}.1";
 
-    /// <summary>Takes the first free index from a random start, skipping subnets the machine already routes.</summary>
-    public static async Task<SubnetLease> AcquireAsync()
+    /// <summary>
+    /// Takes the first free index from a random start (or from <paramref name="preferred"/>), skipping subnets the
+    /// machine already routes.
+    /// </summary>
+    public static async Task<SubnetLease> AcquireAsync(int? preferred = null)
     {
         Directory.CreateDirectory(LockDirectory);
         var routes = await Shell.RunAsync("ip", "-4", "route", "show");
-        var start = Random.Shared.Next(1, 255);
+        var start = preferred ?? Random.Shared.Next(1, 255);
         for (var i = 0; i < 254; i++)
         {
             var index = (start + i - 1) % 254 + 1;
