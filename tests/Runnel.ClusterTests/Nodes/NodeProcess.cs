@@ -167,7 +167,7 @@ public sealed class NodeProcess : IAsyncDisposable
         var runnel = Path.Combine(AppContext.BaseDirectory, "runnel.dll");
         if (!File.Exists(runnel))
             throw new InvalidOperationException($"{runnel} is missing: the test project references src/Runnel.Cli so that it is built next to the tests.");
-        var start = new ProcessStartInfo("ip")
+        var start = new ProcessStartInfo(Shell.Resolve("ip"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

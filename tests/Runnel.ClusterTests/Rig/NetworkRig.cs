@@ -67,10 +67,12 @@ public sealed partial class NetworkRig : IAsyncDisposable
             await RemoveLeftoversAsync(lease.Prefix);
             await rig.BuildAsync();
         }
-        catch
+        catch (Exception e)
         {
             await rig.DisposeAsync();
-            throw;
+            // Root without CAP_NET_ADMIN/CAP_SYS_ADMIN (an unprivileged container) ends here: say what is missing.
+            throw new InvalidOperationException($"Could not build a network rig of {hostCount} hosts on {lease.Subnet}: cluster tests need root "
+                + $"with the network and namespace capabilities (CI has them). {e.Message}", e);
         }
         return rig;
     }

@@ -112,7 +112,7 @@ public sealed class NetworkRigTests
         var crashed = await NetworkRig.CreateAsync(2);
         var prefix = crashed.Prefix;
         // A server left running inside the crashed run's host, as after a test process killed mid-scenario.
-        using var orphan = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", crashed[1].Namespace, "sleep", "120"]))!;
+        using var orphan = Process.Start(new ProcessStartInfo(Shell.Resolve("ip"), ["netns", "exec", crashed[1].Namespace, "sleep", "120"]))!;
         crashed.Abandon();
 
         await using (var rig = await NetworkRig.CreateAsync(2, null, crashed.SubnetIndex))

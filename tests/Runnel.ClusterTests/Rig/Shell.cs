@@ -31,7 +31,10 @@ public static class Shell
 
     private static async Task<ShellResult> TryAsync(string? stdin, string file, string[] args)
     {
-        var start = new ProcessStartInfo(file)
+        // `ip netns exec NS TOOL` looks TOOL up on PATH again: resolve it here too.
+        if (file == "ip" && args is ["netns", "exec", _, var tool, ..])
+            args = [.. args[..3], Resolve(tool), .. args[4..]];
+        var start = new ProcessStartInfo(Resolve(file))
         {
             RedirectStandardInput = stdin is not null,
             RedirectStandardOutput = true,
@@ -70,6 +73,18 @@ public static class Shell
             }
             return new ShellResult(process.ExitCode, await stdout, await stderr);
         }
+    }
+
+    /// <summary>
+    /// The tool's path: from PATH, else from the sbin directories where Debian installs ip, tc and iptables (a
+    /// non-login root shell may lack them on its PATH).
+    /// </summary>
+    public static string Resolve(string file)
+    {
+        if (file.Contains('/', StringComparison.Ordinal))
+            return file;
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+        return path.Concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]).Select(d => Path.Combine(d, file)).FirstOrDefault(File.Exists) ?? file;
     }
 
     /// <summary>Runs <paramref name="file"/> inside network namespace <paramref name="ns"/>.</summary>
