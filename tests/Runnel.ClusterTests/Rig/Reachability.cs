@@ -22,7 +22,8 @@ public enum Reach
 /// </summary>
 public static class Reachability
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+    // Generous, since the probe from a host includes starting bash on two busy cores; a cut costs this much per probe.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Connects from the test process (the root namespace, through the bridge).</summary>
     public static async Task<Reach> FromTestProcessAsync(RigHost to, int port)

@@ -6,7 +6,7 @@ namespace Runnel.ClusterTests.Rig;
 public sealed record ShellResult(int ExitCode, string Stdout, string Stderr);
 
 /// <summary>
-/// Runs the rig's tools (ip, iptables, tc, kill) with a bounded wait. Arguments are passed as a list, never through
+/// Runs the rig's tools (ip, iptables, tc) with a bounded wait. Arguments are passed as a list, never through
 /// a shell, so no name or address is ever re-parsed.
 /// </summary>
 public static class Shell
@@ -19,7 +19,7 @@ public static class Shell
     /// <summary>Runs the command with <paramref name="stdin"/> as its input (batches: ip -batch -, iptables-restore).</summary>
     public static async Task<string> RunWithInputAsync(string? stdin, string file, params string[] args)
     {
-        var result = await TryAsync(stdin, file, args);
+        var result = await ExecuteAsync(stdin, file, args);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"`{file} {string.Join(' ', args)}` failed (exit {result.ExitCode}): {result.Stderr.Trim()}"
                 + (stdin is null ? "" : $"\ninput:\n{stdin}"));
@@ -27,9 +27,9 @@ public static class Shell
     }
 
     /// <summary>Runs the command and returns what happened; for commands whose failure is an answer.</summary>
-    public static Task<ShellResult> TryAsync(string file, params string[] args) => TryAsync(null, file, args);
+    public static Task<ShellResult> TryAsync(string file, params string[] args) => ExecuteAsync(null, file, args);
 
-    private static async Task<ShellResult> TryAsync(string? stdin, string file, string[] args)
+    private static async Task<ShellResult> ExecuteAsync(string? stdin, string file, string[] args)
     {
         // `ip netns exec NS TOOL` looks TOOL up on PATH again: resolve it here too.
         if (file == "ip" && args is ["netns", "exec", _, var tool, ..])
