@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs,
-# python3-websocket, node/npm; npm packages: KafkaJS) and then runs every test in the solution.
+# python3-websocket, node/npm, and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
+# KafkaJS) and then runs every test in the solution. The cluster tests need root (CI runs as root); without it they
+# fail with a message saying so.
 # Usage: scripts/test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ip, tc and iptables live in sbin, which a non-login root shell may not have on its PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -16,6 +20,8 @@ command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 /usr/bin/python3 -c 'import zstandard' 2>/dev/null || missing+=(python3-zstandard)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+{ command -v ip && command -v tc; } >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 [ -e /usr/lib/x86_64-linux-gnu/liblz4.so.1 ] || [ -e /lib/x86_64-linux-gnu/liblz4.so.1 ] || missing+=(liblz4-1)
 [ -e /usr/lib/x86_64-linux-gnu/libzstd.so.1 ] || [ -e /lib/x86_64-linux-gnu/libzstd.so.1 ] || missing+=(libzstd1)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,56 @@
+namespace Runnel.ClusterTests.Nodes;
+
+/// <summary>
+/// How to run one <c>runnel server</c>: its node id, the port that says it is up (probed from the test process),
+/// and its config as <c>--override key=value</c> pairs (log.dirs is added by <see cref="NodeProcess"/>).
+/// </summary>
+public sealed record NodeSettings(int NodeId, int ProbePort, IReadOnlyDictionary<string, string> Overrides)
+{
+    /// <summary>Client port of every broker on a rig: each host has its own address, so all can use the same one.</summary>
+    public const int ClientPort = 9092;
+
+    /// <summary>Controller (quorum) port of every controller on a rig.</summary>
+    public const int ControllerPort = 9093;
+
+    /// <summary>Kafka's default is 9 s; shorter, so a broker restarted after kill -9 re-registers sooner.</summary>
+    public const int SessionTimeoutMs = 6000;
+
+    /// <summary>A single combined node (broker and the lone voter of its own quorum) listening on <paramref name="address"/>.</summary>
+    public static NodeSettings SingleNode(int nodeId, string address, int partitions) => new(nodeId, ClientPort, new Dictionary<string, string>
+    {
+        ["node.id"] = Id(nodeId),
+        ["listeners"] = $"PLAINTEXT://{address}:{ClientPort}",
+        ["advertised.listeners"] = $"PLAINTEXT://{address}:{ClientPort}",
+        ["num.partitions"] = Id(partitions),
+    });
+
+    /// <summary>A controller-only voter (process.roles=controller) of the quorum <paramref name="voters"/>.</summary>
+    public static NodeSettings Controller(int nodeId, string address, string voters) => new(nodeId, ControllerPort, new Dictionary<string, string>
+    {
+        ["process.roles"] = "controller",
+        ["node.id"] = Id(nodeId),
+        ["controller.quorum.voters"] = voters,
+        ["listeners"] = $"CONTROLLER://{address}:{ControllerPort}",
+        ["advertised.listeners"] = $"CONTROLLER://{address}:{ControllerPort}",
+        ["controller.listener.names"] = "CONTROLLER",
+        ["broker.session.timeout.ms"] = Id(SessionTimeoutMs),
+    });
+
+    /// <summary>A broker-only node (process.roles=broker) that follows the quorum <paramref name="voters"/> as an observer.</summary>
+    public static NodeSettings Broker(int nodeId, string address, string voters, int partitions) => new(nodeId, ClientPort, new Dictionary<string, string>
+    {
+        ["process.roles"] = "broker",
+        ["node.id"] = Id(nodeId),
+        ["controller.quorum.voters"] = voters,
+        ["controller.listener.names"] = "CONTROLLER",
+        ["listeners"] = $"PLAINTEXT://{address}:{ClientPort}",
+        ["advertised.listeners"] = $"PLAINTEXT://{address}:{ClientPort}",
+        ["num.partitions"] = Id(partitions),
+    });
+
+    /// <summary>controller.quorum.voters for voters 1..n at <paramref name="addresses"/>: "1@a:9093,2@b:9093,...".</summary>
+    public static string Voters(IEnumerable<(int NodeId, string Address)> voters)
+        => string.Join(',', voters.Select(v => $"{Id(v.NodeId)}@{v.Address}:{ControllerPort}"));
+
+    private static string Id(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
