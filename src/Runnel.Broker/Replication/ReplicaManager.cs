@@ -49,8 +49,23 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
         partition.Settings = Settings;
     }
 
+    /// <summary>
+    /// Hears every transition of a hosted partition after the replica manager acted on it, in metadata order, on the
+    /// publishing thread (the group coordinator loads and unloads __consumer_offsets partitions this way). Keep it quick.
+    /// </summary>
+    public event Action<Partition, PartitionTransition>? Transitioned;
+
+    /// <summary>Hears that a partition stopped being hosted here (after <see cref="Partition.Stop"/>).</summary>
+    public event Action<Partition>? Stopped;
+
     /// <summary>A hosted partition changed role (called in metadata order).</summary>
     public void OnTransition(Partition partition, PartitionTransition transition)
+    {
+        Act(partition, transition);
+        Transitioned?.Invoke(partition, transition);
+    }
+
+    private void Act(Partition partition, PartitionTransition transition)
     {
         switch (transition)
         {
@@ -74,6 +89,7 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
         lock (_leading)
             _leading.Remove(partition);
         StopFetching(partition);
+        Stopped?.Invoke(partition);
     }
 
     public bool IsEligible(int brokerId, long fetchEpoch)
