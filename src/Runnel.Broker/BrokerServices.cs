@@ -18,39 +18,37 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     public string ControllerListenerName => Config.GetList("controller.listener.names") is [var first, ..] ? first : "CONTROLLER";
 
     /// <summary>
-    /// The nodes to list as brokers in Metadata and DescribeCluster. A broker-only node lists the registered, unfenced
-    /// brokers at their endpoint for the client's listener, as Kafka's brokers do; a combined node lists itself; a
-    /// controller-only node the voters at their controller endpoints (as Kafka's controllers answer DescribeCluster,
-    /// KIP-919), so an admin client can find the active controller among them.
+    /// The nodes to list as brokers in Metadata and DescribeCluster. A node with the broker role lists the registered,
+    /// unfenced brokers at their endpoint for the client's listener, as Kafka's brokers do (itself alone until its
+    /// registration is in its image); a controller-only node the voters at their controller endpoints (as Kafka's
+    /// controllers answer DescribeCluster, KIP-919), so an admin client can find the active controller among them.
     /// </summary>
     public IEnumerable<(int Id, string Host, int Port)> ListedNodes(string listenerName)
     {
-        if (Config.IsBrokerOnly)
-        {
-            return Quorum.Loader.Image.Cluster.Unfenced
-                .SelectMany(b => b.Endpoints.Where(e => e.Name.Equals(listenerName, StringComparison.OrdinalIgnoreCase)).Take(1).Select(e => (b.Id, e.Host, e.Port)));
-        }
-        if (Config.IsBroker)
-        {
-            var (host, port) = AdvertisedFor(listenerName);
-            return [(NodeId, host, port)];
-        }
-        return Quorum.Voters.Endpoints.Select(v => (v.Id, v.Host, v.Port));
+        if (!Config.IsBroker)
+            return Quorum.Voters.Endpoints.Select(v => (v.Id, v.Host, v.Port));
+        var alive = Quorum.Loader.Image.Cluster.Unfenced
+            .SelectMany(b => b.Endpoints.Where(e => e.Name.Equals(listenerName, StringComparison.OrdinalIgnoreCase)).Take(1).Select(e => (b.Id, e.Host, e.Port)))
+            .ToList();
+        if (alive.Count > 0)
+            return alive;
+        var (host, port) = AdvertisedFor(listenerName);
+        return [(NodeId, host, port)];
     }
 
     /// <summary>
     /// The controller id clients are told. Clients cannot reach the controllers of a KRaft cluster, so Kafka's brokers
-    /// name a random alive broker, which forwards what needs the controller (KIP-590); a broker-only node does the
-    /// same. Elsewhere the quorum leader (this node when it is the lone voter); -1 while unknown.
+    /// name a random alive broker, which forwards what needs the controller (KIP-590); every node with the broker role
+    /// does the same. A controller-only node names the quorum leader; -1 while unknown.
     /// </summary>
     public int ControllerId
     {
         get
         {
-            if (!Config.IsBrokerOnly)
-                return Quorum.IsLoneVoter ? NodeId : Quorum.Loader.LeaderId ?? -1;
+            if (!Config.IsBroker)
+                return Quorum.Loader.LeaderId ?? -1;
             var alive = Quorum.Loader.Image.Cluster.Unfenced.Select(b => b.Id).ToList();
-            return alive.Count == 0 ? -1 : alive[Random.Shared.Next(alive.Count)];
+            return alive.Count == 0 ? (Quorum.IsLoneVoter ? NodeId : -1) : alive[Random.Shared.Next(alive.Count)];
         }
     }
 
@@ -65,7 +63,8 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
 
     private ProducerIdManager? _producerIds;
 
-    public GroupCoordinator Groups { get; } = groups;
+    /// <summary>The group coordinator; set at start-up once the broker is registered (an error-only one before, and on controllers).</summary>
+    public GroupCoordinator Groups { get; set; } = groups;
 
     public BrokerConfig Config { get; } = config;
 

@@ -14,8 +14,11 @@ namespace Runnel.Broker;
 public sealed partial class RunnelBroker
 {
     /// <summary>
-    /// Starts a broker: opens (and recovers) the data directories, binds the listeners, and serves until stopped.
-    /// Throws <see cref="ConfigException"/> for a config it cannot run with, and SocketException when a port is taken.
+    /// Starts a node with the roles process.roles gives it, composed here in order: the metadata quorum, the partitions
+    /// the metadata says this node hosts (logs opened and recovered, leading or following), the listeners, quorum traffic
+    /// on the controller listeners, the broker's registration with the controller, the group coordinator, and finally
+    /// the client listeners. Throws <see cref="ConfigException"/> for a config it cannot run with, and SocketException
+    /// when a port is taken.
     /// </summary>
     public static async Task<RunnelBroker> StartAsync(BrokerConfig config, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -41,12 +44,11 @@ public sealed partial class RunnelBroker
         }
         TopicManager topics;
         var replicas = new Replication.ReplicaManager(config, quorum, TimeProvider.System, loggerFactory);
+        var listeners = new List<SocketListener>();
         try
         {
             await LoadMetadataAsync(config, quorum, logger, cancellationToken).ConfigureAwait(false);
             topics = new TopicManager(config, loggerFactory, quorum, replicas, TimeProvider.System, quorum.Loader.Image);
-            await quorum.SubscribeAsync(topics).ConfigureAwait(false);
-            replicas.Start();
         }
         catch
         {
@@ -55,64 +57,79 @@ public sealed partial class RunnelBroker
             directoryLock.Dispose();
             throw;
         }
-
-        var listeners = new List<SocketListener>();
-        BrokerLifecycleManager? lifecycle = null;
-        GroupCoordinator groups;
-        Dictionary<string, (string Host, int Port)> advertised;
+        RunnelBroker? broker = null;
         try
         {
+            await quorum.SubscribeAsync(topics).ConfigureAwait(false);
+            replicas.Start();
             foreach (var address in config.Listeners)
                 listeners.Add(SocketListener.Bind(address, logger));
-            advertised = config.AdvertisedListeners.ToDictionary(
+            var advertised = config.AdvertisedListeners.ToDictionary(
                 a => a.Name,
                 a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
                       a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
-            // Registered (and, on a broker-only node, unfenced) before anything is placed: new partitions go to
-            // registered brokers, so __consumer_offsets below lands on this one.
+            var services = new BrokerServices(config, meta.ClusterId, topics, NoGroups(config, logger), quorum, loggerFactory, TimeProvider.System)
+            {
+                AdvertisedEndpoints = advertised,
+            };
+            services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(),
+                .. config.IsController ? [.. BrokerHandlers.Quorum(), .. BrokerHandlers.ProducerIds()] : BrokerHandlers.Observer()]);
+            broker = new RunnelBroker(services, listeners, new RequestPipeline(services.Handlers, services, logger), logger) { _directoryLock = directoryLock };
+
+            // The quorum's traffic first: a combined node cannot register before a quorum leader exists, and the leader
+            // is elected over these listeners.
+            var clientListeners = listeners.Where(l => config.ClientListeners.Any(c => c.Name == l.Address.Name)).ToList();
+            foreach (var listener in listeners.Except(clientListeners))
+                broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
+
+            // Registered (and, when heartbeating, unfenced) before anything is placed: new partitions go to registered
+            // brokers, so __consumer_offsets below can land on this one. The broker role of a lone voter registers
+            // itself directly; every other broker (broker-only, or combined in a quorum of several) registers with the
+            // active controller and heartbeats.
             if (config.IsBroker && quorum.IsLoneVoter)
                 await RegisterAsync(config, quorum, advertised, logger).ConfigureAwait(false);
-            else if (config.IsBrokerOnly)
-                lifecycle = await JoinClusterAsync(config, quorum, meta.ClusterId, advertised, logger, cancellationToken).ConfigureAwait(false);
-            // Groups live on brokers; a controller-only node (and, for now, a combined node in a quorum of several
-            // voters) answers group requests with an error.
-            groups = config.IsBroker && (quorum.IsLoneVoter || config.IsBrokerOnly)
-                ? GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System)
-                : new GroupCoordinator(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
+            else if (config.IsBroker)
+                broker._lifecycle = await JoinClusterAsync(config, quorum, meta.ClusterId, advertised, logger, cancellationToken).ConfigureAwait(false);
+            // Groups live on brokers; a controller-only node answers group requests with an error.
+            if (config.IsBroker)
+                services.Groups = GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System);
+
+            foreach (var listener in clientListeners)
+                broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
+            broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
+            broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
+            if (config.GetBool("log.cleaner.enable"))
+                broker._background.Add(Task.Run(() => broker.RunCompactionAsync(broker._stopping.Token), CancellationToken.None));
+            broker._background.Add(services.Groups.RunRetentionAsync(broker._stopping.Token));
+            foreach (var listener in listeners)
+                logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
+            logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
+                services.NodeId, services.ClusterId, broker.BootstrapServers);
+            cancellationToken.ThrowIfCancellationRequested();
+            return broker;
         }
         catch
         {
-            if (lifecycle is not null)
-                await lifecycle.ShutdownAsync().ConfigureAwait(false);
-            lifecycle?.Dispose();
-            foreach (var bound in listeners)
-                await bound.DisposeAsync().ConfigureAwait(false);
-            await replicas.DisposeAsync().ConfigureAwait(false);
-            await quorum.DisposeAsync().ConfigureAwait(false);
-            topics.Logs.Dispose();
-            directoryLock.Dispose();
+            if (broker is not null)
+            {
+                await broker.StopAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var bound in listeners)
+                    await bound.DisposeAsync().ConfigureAwait(false);
+                await replicas.DisposeAsync().ConfigureAwait(false);
+                await quorum.DisposeAsync().ConfigureAwait(false);
+                topics.Logs.Dispose();
+                directoryLock.Dispose();
+            }
             throw;
         }
-        var services = new BrokerServices(config, meta.ClusterId, topics, groups, quorum, loggerFactory, TimeProvider.System) { AdvertisedEndpoints = advertised };
-        services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(),
-            .. config.IsController ? [.. BrokerHandlers.Quorum(), .. BrokerHandlers.ProducerIds()] : BrokerHandlers.Observer()]);
-        var pipeline = new RequestPipeline(services.Handlers, services, logger);
-
-        var broker = new RunnelBroker(services, listeners, pipeline, logger) { _directoryLock = directoryLock, _lifecycle = lifecycle };
-        foreach (var listener in listeners)
-            broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
-        broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
-        broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
-        if (config.GetBool("log.cleaner.enable"))
-            broker._background.Add(Task.Run(() => broker.RunCompactionAsync(broker._stopping.Token), CancellationToken.None));
-        broker._background.Add(groups.RunRetentionAsync(broker._stopping.Token));
-        foreach (var listener in listeners)
-            logger.LogInformation("Listening on {Endpoints} ({Listener})", string.Join(", ", listener.BoundEndpoints), listener.Address.Name);
-        logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
-            services.NodeId, services.ClusterId, broker.BootstrapServers);
-        cancellationToken.ThrowIfCancellationRequested();
-        return broker;
     }
+
+    /// <summary>The coordinator of a node that runs no groups (yet): every group request gets an error.</summary>
+    private static GroupCoordinator NoGroups(BrokerConfig config, ILogger logger)
+        => new(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
 
     /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
     private async Task RunLogMaintenanceAsync(CancellationToken stopping)
@@ -157,6 +174,13 @@ public sealed partial class RunnelBroker
             return;
         }
         _logger.LogInformation("Runnel node {NodeId} stopping", NodeId);
+        // Controlled shutdown first, while this node still serves: its leaderships move to other replicas, so clients
+        // and followers carry on without waiting for a session to expire.
+        if (_lifecycle is not null)
+        {
+            await _lifecycle.ShutdownAsync(controlled: Config.GetBool("controlled.shutdown.enable")).ConfigureAwait(false);
+            _lifecycle.Dispose();
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var listener in _listeners)
             await listener.DisposeAsync().ConfigureAwait(false);
@@ -164,11 +188,6 @@ public sealed partial class RunnelBroker
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
         _services.Groups.Dispose();
-        if (_lifecycle is not null)
-        {
-            await _lifecycle.ShutdownAsync().ConfigureAwait(false);
-            _lifecycle.Dispose();
-        }
         // Fetchers first (nothing appends as a follower any more), then the quorum (a leader resigns, and nothing
         // publishes into the logs any more), then the logs: closing them flushes them and leaves the clean-shutdown
         // marker that makes the next start fast.

@@ -13,9 +13,9 @@ public sealed partial class RunnelBroker
 {
     /// <summary>
     /// Waits until the committed metadata is loaded where that can be known before serving. A lone voter leads at once
-    /// (then a pre-quorum data directory is imported); a broker-only node follows a leader of the remote quorum and waits
-    /// for it within initial.broker.registration.timeout.ms. A controller in a quorum of several does not wait: its
-    /// leader may not be up yet, and the topics arrive as the log is replicated.
+    /// (then a pre-quorum data directory is imported); any other node with the broker role follows (or leads) the
+    /// quorum and waits for it within initial.broker.registration.timeout.ms. A controller-only node in a quorum of
+    /// several does not wait: its leader may not be up yet, and the topics arrive as the log is replicated.
     /// </summary>
     private static async Task LoadMetadataAsync(BrokerConfig config, MetadataQuorum quorum, ILogger logger, CancellationToken cancellation)
     {
@@ -76,7 +76,7 @@ public sealed partial class RunnelBroker
         // An explicit cluster.id is what the controllers check; without one each node invented its own.
         var registeredClusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id")! : clusterId;
         var lifecycle = new BrokerLifecycleManager(quorum, config.NodeId, registeredClusterId, listeners,
-            TimeSpan.FromMilliseconds(config.GetInt("broker.heartbeat.interval.ms")), logger);
+            TimeSpan.FromMilliseconds(config.GetInt("broker.heartbeat.interval.ms")), logger, config.GetString("broker.rack"));
         lifecycle.Start();
         var timeout = RegistrationTimeout(config);
         try
@@ -84,9 +84,8 @@ public sealed partial class RunnelBroker
             await lifecycle.WaitForUnfencedAsync(timeout, cancellation).ConfigureAwait(false);
             // The controller answered once the unfencing was committed; this node lists brokers from its own image,
             // so it serves only once that image holds it too.
-            var deadline = DateTime.UtcNow + timeout;
-            while (quorum.Loader.Image.Cluster.Brokers.GetValueOrDefault(config.NodeId) is not { Fenced: false } && DateTime.UtcNow < deadline)
-                await Task.Delay(5, cancellation).ConfigureAwait(false);
+            await quorum.Loader.WaitUntilAsync(image => image.Cluster.Brokers.GetValueOrDefault(config.NodeId) is { Fenced: false }, timeout,
+                TimeProvider.System, cancellation).ConfigureAwait(false);
             return lifecycle;
         }
         catch (Exception e)

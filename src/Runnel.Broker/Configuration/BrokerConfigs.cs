@@ -79,7 +79,6 @@ public static class BrokerConfigs
         new("leader.imbalance.check.interval.seconds", ConfigType.Long, "300", "how often the controller checks preferred leaders") { Min = 1 },
         new("leader.imbalance.per.broker.percentage", ConfigType.Int, "10", "accepted for compatibility; the KRaft controller rebalances every partition off its preferred leader") { Ignored = true },
         new("runnel.broker.connection.loss.grace.ms", ConfigType.Long, "300", "a broker whose heartbeat connection closed is fenced this long after, unless it heartbeats again") { Min = 0 },
-        new("inter.broker.listener.name", ConfigType.String, null, "the listener brokers replicate over (default: the first client listener)"),
         new("controlled.shutdown.enable", ConfigType.Boolean, "true", "move leadership away before a clean shutdown"),
         new("offsets.commit.timeout.ms", ConfigType.Int, "5000", "how long an offset commit waits for the offsets topic's replicas") { Min = 1 },
         new("group.initial.rebalance.delay.ms", ConfigType.Int, "3000", "wait for more members before the first rebalance of an empty group") { Min = 0 },

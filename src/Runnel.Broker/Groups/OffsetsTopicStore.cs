@@ -52,7 +52,10 @@ internal sealed class OffsetsTopicStore : IGroupStore
             if (!created.Succeeded && created.Error != Protocol.ErrorCode.TopicAlreadyExists)
                 throw new InvalidOperationException($"Could not create {TopicName}: {created.Message}");
         }
-        return new OffsetsTopicStore(topics, topics.Find(TopicName)!, time, TimeSpan.FromMilliseconds(config.GetInt("offsets.commit.timeout.ms")));
+        // Another broker may have created it first: it is served here once this node's image holds it.
+        var topic = topics.Find(TopicName) ?? (topics.WaitForTopicAsync(TopicName, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()
+            ?? throw new InvalidOperationException($"{TopicName} did not appear in the metadata within 30 s."));
+        return new OffsetsTopicStore(topics, topic, time, TimeSpan.FromMilliseconds(config.GetInt("offsets.commit.timeout.ms")));
     }
 
     public Task Append(int partition, IReadOnlyList<StoredRecord> records)

@@ -15,6 +15,7 @@ internal static class BrokerHandlers
         new DescribeQuorumHandler(),
         new BrokerRegistrationHandler(),
         new BrokerHeartbeatHandler(),
+        new AlterPartitionHandler(),
     ];
 
     /// <summary>A broker-only node follows the quorum: it tells what it knows of it (the leader, so a tool can go there).</summary>

@@ -25,7 +25,7 @@ internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, 
     {
         var quorum = context.Broker.Quorum;
         // A broker-only node only follows: the active controller answers (Kafka's brokers forward DescribeQuorum).
-        if (quorum.Forwarder is { } forwarder
+        if (!quorum.IsVoter && quorum.Forwarder is { } forwarder
             && await forwarder.RelayAsync<DescribeQuorumResponse>(Key, context.Version, request, context.Cancellation).ConfigureAwait(false) is { } relayed)
         {
             return relayed;

@@ -124,11 +124,15 @@ internal sealed partial class Partition
     /// <summary>
     /// Appends batches fetched from the leader, offsets and epochs as the leader wrote them; producers' sequences
     /// follow (so this replica can lead next), and the high watermark becomes the leader's, capped at this log's end.
+    /// Only while this node still follows in <paramref name="leaderEpoch"/> (checked under the lock, so a leadership
+    /// change never interleaves with a follower's append); false otherwise, and nothing is appended.
     /// </summary>
-    public void AppendAsFollower(Span<byte> batches, long leaderHighWatermark)
+    public bool AppendAsFollower(Span<byte> batches, long leaderHighWatermark, int leaderEpoch)
     {
         lock (_lock)
         {
+            if (!FollowsLocked(leaderEpoch))
+                return false;
             if (!batches.IsEmpty)
             {
                 var appended = Log.AppendAsFollower(batches);
@@ -139,14 +143,10 @@ internal sealed partial class Partition
             UpdateFollowerHighWatermarkLocked(leaderHighWatermark);
         }
         NotifyWatchers(replicaEnd: true);
+        return true;
     }
 
-    /// <summary>A follower's high watermark follows the leader's, never past its own log end, and never goes back.</summary>
-    public void UpdateFollowerHighWatermark(long leaderHighWatermark)
-    {
-        lock (_lock)
-            UpdateFollowerHighWatermarkLocked(leaderHighWatermark);
-    }
+    private bool FollowsLocked(int leaderEpoch) => !_assignment.IsLeader(_localId) && _assignment.LeaderEpoch == leaderEpoch && _assignment.IsReplica(_localId);
 
     private void UpdateFollowerHighWatermarkLocked(long leaderHighWatermark)
     {
@@ -156,30 +156,36 @@ internal sealed partial class Partition
     }
 
     /// <summary>
-    /// Removes every offset at or past <paramref name="offset"/> (this follower diverged from its leader there). The
-    /// producers' state is rebuilt from what remains.
+    /// Removes every offset at or past <paramref name="offset"/> (this follower diverged from its leader there), while it
+    /// still follows in <paramref name="leaderEpoch"/>. The producers' state is rebuilt from what remains.
     /// </summary>
-    public void TruncateTo(long offset)
+    public bool TruncateTo(long offset, int leaderEpoch)
     {
         lock (_lock)
         {
+            if (!FollowsLocked(leaderEpoch))
+                return false;
             Log.TruncateTo(offset);
             _producers = null;
             _appended.Reset(Log.LogEndOffset);
         }
         WakeWatchers();
+        return true;
     }
 
     /// <summary>Empties the log and restarts it at <paramref name="offset"/> (this follower is behind the leader's log start).</summary>
-    public void TruncateFullyAndStartAt(long offset)
+    public bool TruncateFullyAndStartAt(long offset, int leaderEpoch)
     {
         lock (_lock)
         {
+            if (!FollowsLocked(leaderEpoch))
+                return false;
             Log.TruncateFullyAndStartAt(offset);
             _producers = null;
             _appended.Reset(Log.LogEndOffset);
         }
         WakeWatchers();
+        return true;
     }
 
     /// <summary>A follower applies the leader's log start (DeleteRecords, retention there) once its own log reaches it.</summary>

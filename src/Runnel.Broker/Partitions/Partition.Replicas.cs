@@ -146,9 +146,11 @@ internal sealed partial class Partition
     }
 
     /// <summary>
-    /// The controller's answer to <paramref name="proposal"/>. Accepted: the ISR and partition epoch it committed take
-    /// effect at once (the metadata brings the same change later and is then ignored). Refused: the proposal is
-    /// dropped, and the next fetch or shrink check proposes again from whatever the metadata says by then.
+    /// The controller's answer to <paramref name="proposal"/>, as Kafka's leader handles it. Accepted: the ISR and
+    /// partition epoch it committed take effect at once (the metadata brings the same change later and is then ignored).
+    /// OPERATION_NOT_ATTEMPTED or INELIGIBLE_REPLICA: the proposal is dropped, and the next fetch or shrink check may
+    /// propose again. Anything else (a stale epoch, another leader elected, an unknown topic): the proposal stays pending,
+    /// so nothing more is proposed until the metadata brings this partition's new state.
     /// </summary>
     public void CompleteIsrChange(IsrProposal proposal, ErrorCode error, int leaderEpoch, int partitionEpoch, ImmutableArray<int> isr)
     {
@@ -157,12 +159,19 @@ internal sealed partial class Partition
         {
             if (!ReferenceEquals(_pendingIsr, proposal))
                 return;
-            _pendingIsr = null;
             var assignment = _assignment;
-            if (error == ErrorCode.None && leaderEpoch == assignment.LeaderEpoch && partitionEpoch > assignment.PartitionEpoch)
+            if (error == ErrorCode.None)
             {
-                Volatile.Write(ref _assignment, assignment with { PartitionEpoch = partitionEpoch, Isr = isr });
-                highWatermark = MaybeIncrementHighWatermarkLocked();
+                _pendingIsr = null;
+                if (leaderEpoch == assignment.LeaderEpoch && partitionEpoch > assignment.PartitionEpoch)
+                {
+                    Volatile.Write(ref _assignment, assignment with { PartitionEpoch = partitionEpoch, Isr = isr });
+                    highWatermark = MaybeIncrementHighWatermarkLocked();
+                }
+            }
+            else if (error is ErrorCode.OperationNotAttempted or ErrorCode.IneligibleReplica)
+            {
+                _pendingIsr = null;
             }
         }
         if (highWatermark is { } hw)
@@ -170,6 +179,13 @@ internal sealed partial class Partition
             _replicated.Advance(hw);
             NotifyWatchers(replicaEnd: false);
         }
+    }
+
+    /// <summary>Whether <paramref name="proposal"/> is still the change this partition waits on (a retry is still wanted).</summary>
+    public bool IsPending(IsrProposal proposal)
+    {
+        lock (_lock)
+            return ReferenceEquals(_pendingIsr, proposal);
     }
 
     /// <summary>

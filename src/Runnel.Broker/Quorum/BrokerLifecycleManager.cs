@@ -5,11 +5,13 @@ using Runnel.Protocol.Messages;
 namespace Runnel.Broker.Quorum;
 
 /// <summary>
-/// A broker-only node's standing with the controllers (Kafka's BrokerLifecycleManager): it registers once per start
-/// (a new incarnation id, so a new broker epoch), then heartbeats the active controller with its metadata offset,
-/// asking to be unfenced; the controller unfences it once caught up and fences it when heartbeats stop for
-/// broker.session.timeout.ms. At shutdown one last heartbeat asks to be fenced, so the controller need not wait out
-/// the session (and a restart may register at once).
+/// A broker's standing with the controllers (Kafka's BrokerLifecycleManager), on every node with the broker role but a
+/// lone voter: it registers once per start (a new incarnation id, so a new broker epoch), then heartbeats the active
+/// controller with its metadata offset, asking to be unfenced; the controller unfences it once caught up and fences it
+/// when heartbeats stop for broker.session.timeout.ms (or soon after its heartbeat connection closes). A clean
+/// shutdown is controlled (controlled.shutdown.enable): heartbeats asking to shut down make the controller move every
+/// leadership away first and say when the broker may go; then, or if that takes too long, one last heartbeat asks to
+/// be fenced, so the controller need not wait out the session (and a restart may register at once).
 /// </summary>
 internal sealed class BrokerLifecycleManager : IDisposable
 {
@@ -27,13 +29,13 @@ internal sealed class BrokerLifecycleManager : IDisposable
     private long _epoch = -1;
 
     public BrokerLifecycleManager(MetadataQuorum quorum, int nodeId, string clusterId, IEnumerable<BrokerRegistrationRequest.Listener> listeners,
-        TimeSpan heartbeatInterval, ILogger logger)
+        TimeSpan heartbeatInterval, ILogger logger, string? rack = null)
     {
         _quorum = quorum;
         _interval = heartbeatInterval;
         _logger = logger;
         _channel = new ControllerChannel(nodeId, "heartbeat", () => quorum.Loader.LeaderId, quorum.Voters, logger);
-        _registration = new BrokerRegistrationRequest { BrokerId = nodeId, ClusterId = clusterId, IncarnationId = Guid.NewGuid(), Listeners = [.. listeners], Rack = null };
+        _registration = new BrokerRegistrationRequest { BrokerId = nodeId, ClusterId = clusterId, IncarnationId = Guid.NewGuid(), Listeners = [.. listeners], Rack = rack };
     }
 
     /// <summary>False until a controller said this broker is unfenced; true again after it fenced it.</summary>
@@ -106,20 +108,54 @@ internal sealed class BrokerLifecycleManager : IDisposable
         }
     }
 
-    /// <summary>Stops heartbeating, asks the controller (once, briefly) to fence this broker now, and closes the channel.</summary>
-    public async Task ShutdownAsync()
+    /// <summary>
+    /// Stops the regular heartbeats; with <paramref name="controlled"/>, heartbeats asking to shut down until the
+    /// controller says this broker leads nothing and may go (or <paramref name="deadline"/> passes); then asks (once,
+    /// briefly) to be fenced now, and closes the channel.
+    /// </summary>
+    public async Task ShutdownAsync(bool controlled = false, TimeSpan? deadline = null)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         try
         {
-            if (_epoch >= 0)
+            if (_epoch >= 0 && !(controlled && !IsFenced && await ControlledShutdownAsync(deadline ?? TimeSpan.FromSeconds(30)).ConfigureAwait(false)))
                 await FenceForShutdownAsync().ConfigureAwait(false);
         }
         finally
         {
             await _channel.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Kafka's PENDING_CONTROLLED_SHUTDOWN: true once the controller answered ShouldShutDown (it also fenced us).</summary>
+    private async Task<bool> ControlledShutdownAsync(TimeSpan deadline)
+    {
+        var started = Environment.TickCount64;
+        _logger.LogInformation("Broker {Broker} asks the controller to move its leaderships away before shutting down", _registration.BrokerId);
+        while (Environment.TickCount64 - started < deadline.TotalMilliseconds)
+        {
+            var request = new BrokerHeartbeatRequest
+            {
+                BrokerId = _registration.BrokerId,
+                BrokerEpoch = _epoch,
+                CurrentMetadataOffset = _quorum.Loader.Image.Offset,
+                WantShutDown = true,
+            };
+            var response = await _channel.TrySendAsync<BrokerHeartbeatResponse>(ApiKey.BrokerHeartbeat, 0, request, RequestTimeout, CancellationToken.None).ConfigureAwait(false);
+            if (response is { ErrorCode: 0, ShouldShutDown: true })
+            {
+                _logger.LogInformation("Broker {Broker} completed controlled shutdown in {Ms} ms", _registration.BrokerId, Environment.TickCount64 - started);
+                return true;
+            }
+            if (response is { ErrorCode: (short)ErrorCode.StaleBrokerEpoch })
+                return false;
+            // Its metadata must reach the moves before the controller lets it go: wait for the next image, briefly.
+            var offset = _quorum.Loader.Image.Offset;
+            await _quorum.Loader.WaitUntilAsync(image => image.Offset > offset, RetryBackoff, TimeProvider.System).ConfigureAwait(false);
+        }
+        _logger.LogWarning("Broker {Broker}: controlled shutdown did not complete within {Seconds} s", _registration.BrokerId, deadline.TotalSeconds);
+        return false;
     }
 
     private async Task FenceForShutdownAsync()

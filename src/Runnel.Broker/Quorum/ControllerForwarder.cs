@@ -102,17 +102,9 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
         var response = await channel.TrySendAsync<DescribeQuorumResponse>(ApiKey.DescribeQuorum, 2, describe, RequestTimeout, stopping).ConfigureAwait(false);
         if (response?.Topics.SelectMany(t => t.Partitions).FirstOrDefault() is not { ErrorCode: 0, HighWatermark: > 0 } partition)
             return;
-        // Polled rather than awaited through the loader's waiters: those are failed by every leader change.
+        // Not through the loader's commit waiters: those are failed by every leader change.
         var target = partition.HighWatermark - 1;
-        var deadline = DateTime.UtcNow + CatchUpTimeout;
-        while (quorum.Loader.Image.Offset < target)
-        {
-            if (DateTime.UtcNow >= deadline || stopping.IsCancellationRequested)
-            {
-                logger.LogWarning("The metadata image did not reach offset {Offset} within {Timeout} s of a forwarded change", target, CatchUpTimeout.TotalSeconds);
-                return;
-            }
-            await Task.Delay(5).ConfigureAwait(false);
-        }
+        if (!await quorum.Loader.WaitUntilAsync(image => image.Offset >= target, CatchUpTimeout, TimeProvider.System, stopping).ConfigureAwait(false))
+            logger.LogWarning("The metadata image did not reach offset {Offset} within {Timeout} s of a forwarded change", target, CatchUpTimeout.TotalSeconds);
     }
 }

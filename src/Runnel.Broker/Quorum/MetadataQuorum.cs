@@ -34,7 +34,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         Voters = voters;
         NodeId = nodeId;
         Controller = new QuorumController(driver, loader);
-        if (!IsVoter)
+        if (!IsLoneVoter)
         {
             _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, logger);
             Forwarder = new ControllerForwarder(this, _forwarding, logger, _stopping.Token);
@@ -52,7 +52,10 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     /// <summary>On a controller: broker registrations, heartbeats and fencing.</summary>
     public BrokerLifecycleController? Lifecycle { get; private set; }
 
-    /// <summary>On a broker-only node: where admin changes go, since only the active controller may decide them.</summary>
+    /// <summary>
+    /// Where admin changes go when this node is not the active controller (only that one may decide them): on every node
+    /// but a lone voter, which is always the active controller.
+    /// </summary>
     public ControllerForwarder? Forwarder { get; }
 
     public RaftDriver Driver { get; }

@@ -28,7 +28,24 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
         _time = time;
         _logger = loggers.CreateLogger("Runnel.Replication");
         Settings = new ReplicationSettings(config.GetLong("replica.lag.time.max.ms"));
+        FetcherSettings = new FetcherSettings(config.GetInt("replica.fetch.wait.max.ms"), config.GetInt("replica.fetch.min.bytes"),
+            config.GetInt("replica.fetch.max.bytes"), config.GetInt("replica.fetch.response.max.bytes"), config.GetInt("replica.fetch.backoff.ms"),
+            InterBrokerListener(config));
+        _alterPartition = new AlterPartitionManager(quorum, config.NodeId, time, _logger);
+        IsrChanges = _alterPartition;
     }
+
+    private readonly AlterPartitionManager _alterPartition;
+
+    /// <summary>inter.broker.listener.name when this node has such a listener, else its first client listener.</summary>
+    private static string InterBrokerListener(BrokerConfig config)
+    {
+        var named = config.GetString("inter.broker.listener.name");
+        return config.ClientListeners.FirstOrDefault(l => l.Name.Equals(named, StringComparison.OrdinalIgnoreCase))?.Name
+            ?? (config.ClientListeners.Count > 0 ? config.ClientListeners[0].Name : named ?? "PLAINTEXT");
+    }
+
+    public FetcherSettings FetcherSettings { get; }
 
     public int LocalId => _config.NodeId;
 
@@ -80,6 +97,9 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
                     _leading.Remove(partition);
                 StartFetching(partition);
                 break;
+            case PartitionTransition.FollowerUpdated when !IsFetching(partition):
+                StartFetching(partition);
+                break;
         }
     }
 
@@ -90,6 +110,12 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
             _leading.Remove(partition);
         StopFetching(partition);
         Stopped?.Invoke(partition);
+    }
+
+    private bool IsFetching(Partition partition)
+    {
+        lock (_fetchers)
+            return _fetching.ContainsKey(partition);
     }
 
     public bool IsEligible(int brokerId, long fetchEpoch)
@@ -125,6 +151,7 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _isrExpiration.ConfigureAwait(false);
         await StopFetchersAsync().ConfigureAwait(false);
+        await _alterPartition.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

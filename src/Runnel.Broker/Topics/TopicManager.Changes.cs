@@ -80,13 +80,13 @@ internal sealed partial class TopicManager
     }
 
     /// <summary>
-    /// Runs a controller operation and turns its answer (or why there is none) into a result. A broker-only node
-    /// cannot decide: it forwards the request to the active controller instead.
+    /// Runs a controller operation and turns its answer (or why there is none) into a result. Only the active controller
+    /// decides; any other node forwards the request to it.
     /// </summary>
     private async Task<TopicResult> ExecuteAsync<T>(Func<MetadataImage, ControllerResult<T>> decide, Func<T, ApiError> error,
         Func<ControllerForwarder, Task<TopicResult>> forward)
     {
-        if (_quorum.Forwarder is { } forwarder)
+        if (!_quorum.Loader.IsActiveController && _quorum.Forwarder is { } forwarder)
             return await forward(forwarder).ConfigureAwait(false);
         try
         {

@@ -77,6 +77,13 @@ internal sealed partial class TopicManager
 
     public TopicState? Find(Guid id) => _byId.TryGetValue(id, out var topic) ? topic : null;
 
+    /// <summary>The topic once this node's image holds it (published here), or null after <paramref name="timeout"/>.</summary>
+    public async Task<TopicState?> WaitForTopicAsync(string name, TimeSpan timeout)
+    {
+        await _quorum.Loader.WaitUntilAsync(image => image.Topics.Find(name) is not null, timeout, _time).ConfigureAwait(false);
+        return Find(name);
+    }
+
     /// <summary>The partition if this node hosts it (is one of its replicas).</summary>
     public Partition? FindPartition(string topic, int partition) => Find(topic)?.Partition(partition);
 

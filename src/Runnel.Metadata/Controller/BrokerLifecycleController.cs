@@ -92,6 +92,7 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
     /// </summary>
     public void ConnectionLost(int brokerId)
     {
+        _logger.LogInformation("Broker {Broker}'s heartbeat connection closed; it is fenced in {Grace} ms unless it heartbeats again", brokerId, sessions.ConnectionLossGraceMs);
         sessions.ConnectionLost(brokerId, nowMs());
         _ = CheckAfterGraceAsync(_stopping);
     }

@@ -32,6 +32,7 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
     private int _leaderEpoch = -1;
     private int? _leaderId;
     private int _epochStartApplied = -1;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public long SnapshotBytes { get; } = snapshotBytes;
 
@@ -121,6 +122,7 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
             failed = [.. _waiters];
             _waiters.Clear();
         }
+        SignalChanged();
         foreach (var (_, done) in failed)
             done.TrySetException(new NotControllerException($"Leadership changed to {leaderId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} in epoch {epoch}."));
     }
@@ -137,6 +139,33 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
             return done.Task;
         }
     }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds for the image (or for this loader: a leader known, this node
+    /// active), re-checked at every new image and leader change, never polled; false after <paramref name="timeout"/>.
+    /// Unlike <see cref="WaitForAsync"/> it survives leader changes.
+    /// </summary>
+    public async Task<bool> WaitUntilAsync(Func<MetadataImage, bool> condition, TimeSpan timeout, TimeProvider time, CancellationToken cancellation = default)
+    {
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellation);
+        while (true)
+        {
+            var next = Volatile.Read(ref _changed).Task;
+            if (condition(Image))
+                return true;
+            try
+            {
+                await next.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                return condition(Image);
+            }
+        }
+    }
+
+    private void SignalChanged() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Called on the quorum's thread after each step: snapshots when enough log has gone by.</summary>
     public void SnapshotIfDue(RaftNode node, long timestamp)
@@ -160,6 +189,7 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
                 publisher.Publish(image);
         }
         Volatile.Write(ref _image, image);
+        SignalChanged();
         List<TaskCompletionSource> done;
         lock (_lock)
         {

@@ -20,17 +20,8 @@ public sealed class QuorumController(RaftDriver driver, MetadataLoader loader) :
     public MetadataLoader Loader => loader;
 
     /// <summary>Waits (up to <paramref name="timeout"/>) until this node is the active controller.</summary>
-    public async Task<bool> WaitForActiveAsync(TimeSpan timeout, CancellationToken cancellation = default)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!loader.IsActiveController)
-        {
-            if (DateTime.UtcNow >= deadline)
-                return false;
-            await Task.Delay(5, cancellation).ConfigureAwait(false);
-        }
-        return true;
-    }
+    public Task<bool> WaitForActiveAsync(TimeSpan timeout, CancellationToken cancellation = default)
+        => loader.IsActiveController ? Task.FromResult(true) : loader.WaitUntilAsync(_ => loader.IsActiveController, timeout, TimeProvider.System, cancellation);
 
     /// <summary>
     /// Runs <paramref name="decide"/> against the committed image and commits the records it returns. Throws
