@@ -50,13 +50,11 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
     {
         var (leader, epoch) = await AgreedLeaderAsync(_nodes, (_, _) => true, TimeSpan.FromSeconds(30));
         var leaderNode = _nodes[leader - 1];
-        var created = new Dictionary<string, Guid>();
-        for (var i = 0; i < 5; i++)
-        {
-            var topic = await QuorumRequests.CreateTopicAsync(leaderNode.Bootstrap, $"before-{i}", i + 1);
-            Assert.Equal(0, topic.ErrorCode);
-            created[topic.Name] = topic.TopicId;
-        }
+        // Controllers alone have no broker to place topics on, so the metadata written is cluster-wide broker configs.
+        var written = new Dictionary<string, string> { ["log.retention.ms"] = "3600001", ["log.retention.bytes"] = "1000001", ["log.segment.bytes"] = "1048577",
+            ["log.roll.ms"] = "3600017", ["log.flush.interval.messages"] = "123456" };
+        foreach (var (name, value) in written)
+            Assert.Equal(0, await QuorumRequests.SetBrokerConfigAsync(leaderNode.Bootstrap, name, value));
 
         var watch = Stopwatch.StartNew();
         await leaderNode.KillAsync();
@@ -64,7 +62,7 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
         var (newLeader, newEpoch) = await AgreedLeaderAsync(survivors, (l, e) => l != leader && e > epoch, TimeSpan.FromSeconds(20));
         output.WriteLine($"new leader {newLeader} in epoch {newEpoch} {watch.ElapsedMilliseconds} ms after leader {leader} (epoch {epoch}) was killed");
 
-        Assert.Equal(0, (await QuorumRequests.CreateTopicAsync(_nodes[newLeader - 1].Bootstrap, "after", 2)).ErrorCode);
+        Assert.Equal(0, await QuorumRequests.SetBrokerConfigAsync(_nodes[newLeader - 1].Bootstrap, "log.flush.interval.ms", "61000"));
         await leaderNode.RestartAsync();
         var described = await QuorumRequests.UntilAsync(
             () => QuorumRequests.DescribeAsync(_nodes[newLeader - 1].Bootstrap),
@@ -83,9 +81,10 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
 
         foreach (var node in _nodes)
         {
-            var topics = await QuorumRequests.UntilAsync(async () => (Dictionary<string, (Guid Id, int Partitions)>?)await QuorumRequests.TopicsAsync(node.Bootstrap), t => t.ContainsKey("after"), TimeSpan.FromSeconds(10), $"topics on {node.Bootstrap}");
-            foreach (var (name, id) in created)
-                Assert.Equal(id, topics[name].Id);
+            var configs = await QuorumRequests.UntilAsync(async () => (Dictionary<string, string?>?)await QuorumRequests.DynamicBrokerConfigsAsync(node.Bootstrap),
+                c => c.ContainsKey("log.flush.interval.ms"), TimeSpan.FromSeconds(10), $"configs on {node.Bootstrap}");
+            foreach (var (name, value) in written)
+                Assert.Equal(value, configs[name]);
         }
     }
 }

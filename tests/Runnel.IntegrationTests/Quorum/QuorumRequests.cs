@@ -36,6 +36,28 @@ internal static class QuorumRequests
         return Assert.Single(response.Topics);
     }
 
+    /// <summary>Sets a cluster-wide broker config (IncrementalAlterConfigs on the default broker resource); its error code.</summary>
+    public static async Task<short> SetBrokerConfigAsync(string bootstrap, string name, string value)
+    {
+        await using var connection = await RawKafkaConnection.ConnectAsync(bootstrap);
+        var altered = await connection.RequestAsync<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 1, new IncrementalAlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = 4, ResourceName = "", Configs = [new() { Name = name, ConfigOperation = 0, Value = value }] }],
+        });
+        return Assert.Single(altered.Responses).ErrorCode;
+    }
+
+    /// <summary>The cluster-wide broker configs a node knows were set dynamically, by name.</summary>
+    public static async Task<Dictionary<string, string?>> DynamicBrokerConfigsAsync(string bootstrap)
+    {
+        await using var connection = await RawKafkaConnection.ConnectAsync(bootstrap);
+        var described = await connection.RequestAsync<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, new DescribeConfigsRequest
+        {
+            Resources = [new() { ResourceType = 4, ResourceName = "", ConfigurationKeys = null }],
+        });
+        return described.Results[0].Configs.Where(c => c.ConfigSource == 3).ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal);
+    }
+
     /// <summary>The topics a node serves, by name: id and partition count.</summary>
     public static async Task<Dictionary<string, (Guid Id, int Partitions)>> TopicsAsync(string bootstrap)
     {
