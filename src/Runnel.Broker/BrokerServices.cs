@@ -57,6 +57,8 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     /// <summary>Producer ids for InitProducerId, in blocks committed through the metadata quorum.</summary>
     public ProducerIdManager ProducerIds => LazyInitializer.EnsureInitialized(ref _producerIds, () => new ProducerIdManager(async cancellation =>
     {
+        if (!Quorum.Loader.IsActiveController && Quorum.Forwarder is { } forwarder)
+            return await forwarder.AllocateProducerIdsAsync(NodeId, cancellation).ConfigureAwait(false);
         var start = await Quorum.Controller.ExecuteAsync(image => ClusterControlManager.AllocateProducerIds(image, NodeId), cancellation).ConfigureAwait(false);
         return (start, start + ClusterControlManager.ProducerIdBlockSize);
     }));

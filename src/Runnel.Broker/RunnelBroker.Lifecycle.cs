@@ -72,8 +72,8 @@ public sealed partial class RunnelBroker
             {
                 AdvertisedEndpoints = advertised,
             };
-            services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(),
-                .. config.IsController ? [.. BrokerHandlers.Quorum(), .. BrokerHandlers.ProducerIds()] : BrokerHandlers.Observer()]);
+            services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.ProducerIds(),
+                .. config.IsController ? BrokerHandlers.Quorum() : BrokerHandlers.Observer()]);
             broker = new RunnelBroker(services, listeners, new RequestPipeline(services.Handlers, services, logger), logger) { _directoryLock = directoryLock };
 
             // The quorum's traffic first: a combined node cannot register before a quorum leader exists, and the leader

@@ -16,13 +16,13 @@ internal static class BrokerHandlers
         new BrokerRegistrationHandler(),
         new BrokerHeartbeatHandler(),
         new AlterPartitionHandler(),
+        new AllocateProducerIdsHandler(),
     ];
 
     /// <summary>A broker-only node follows the quorum: it tells what it knows of it (the leader, so a tool can go there).</summary>
     /// <summary>
-    /// InitProducerId, where producer id blocks can be committed locally: on nodes with the controller role. A
-    /// broker-only node would ask the controller (Kafka's AllocateProducerIds), which is not built yet, so it does not
-    /// advertise idempotence and clients produce without it.
+    /// InitProducerId, on every node: ids come from blocks the active controller commits (in-process when it is this
+    /// node, otherwise asked for with AllocateProducerIds).
     /// </summary>
     public static IEnumerable<ApiHandler> ProducerIds() => [new InitProducerIdHandler()];
 

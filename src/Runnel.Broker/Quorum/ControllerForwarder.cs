@@ -62,6 +62,24 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
     }
 
     /// <summary>
+    /// A block of producer ids from the active controller (AllocateProducerIds), retried through controller changes for
+    /// up to the forward timeout; throws TimeoutException when none answered.
+    /// </summary>
+    public async Task<(long Start, long End)> AllocateProducerIdsAsync(int brokerId, CancellationToken cancellation)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < ForwardTimeout)
+        {
+            var request = new AllocateProducerIdsRequest { BrokerId = brokerId, BrokerEpoch = quorum.Loader.Image.Cluster.Brokers.GetValueOrDefault(brokerId)?.Epoch ?? -1 };
+            var response = await channel.TrySendAsync<AllocateProducerIdsResponse>(ApiKey.AllocateProducerIds, 0, request, RequestTimeout, cancellation).ConfigureAwait(false);
+            if (response is { ErrorCode: 0 })
+                return (response.ProducerIdStart, response.ProducerIdStart + response.ProducerIdLen);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellation).ConfigureAwait(false);
+        }
+        throw new TimeoutException("No active controller allocated producer ids.");
+    }
+
+    /// <summary>
     /// Passes a request the controllers answer (DescribeQuorum) to the active one, as Kafka's brokers do; null when no
     /// controller answered within the request timeout.
     /// </summary>

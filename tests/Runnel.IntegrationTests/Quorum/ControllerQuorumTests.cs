@@ -51,8 +51,14 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
         var (leader, epoch) = await AgreedLeaderAsync(_nodes, (_, _) => true, TimeSpan.FromSeconds(30));
         var leaderNode = _nodes[leader - 1];
         // Controllers alone have no broker to place topics on, so the metadata written is cluster-wide broker configs.
-        var written = new Dictionary<string, string> { ["log.retention.ms"] = "3600001", ["log.retention.bytes"] = "1000001", ["log.segment.bytes"] = "1048577",
-            ["log.roll.ms"] = "3600017", ["log.flush.interval.messages"] = "123456" };
+        var written = new Dictionary<string, string>
+        {
+            ["log.retention.ms"] = "3600001",
+            ["log.retention.bytes"] = "1000001",
+            ["log.segment.bytes"] = "1048577",
+            ["log.roll.ms"] = "3600017",
+            ["log.flush.interval.messages"] = "123456"
+        };
         foreach (var (name, value) in written)
             Assert.Equal(0, await QuorumRequests.SetBrokerConfigAsync(leaderNode.Bootstrap, name, value));
 
