@@ -35,6 +35,7 @@ internal static class BrokerHandlers
         new ProduceHandler(),
         new FetchHandler(),
         new ListOffsetsHandler(),
+        new OffsetForLeaderEpochHandler(),
         new CreateTopicsHandler(),
         new DeleteTopicsHandler(),
         new DeleteRecordsHandler(),
