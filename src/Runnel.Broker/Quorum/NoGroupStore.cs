@@ -4,9 +4,9 @@ using Runnel.Protocol;
 namespace Runnel.Broker.Quorum;
 
 /// <summary>
-/// The group store of a node that runs no consumer groups (a controller only, or for now a combined node in a quorum of
-/// several voters): consumer groups live on brokers, in __consumer_offsets. It has no partitions, so its coordinator
-/// answers every group request COORDINATOR_NOT_AVAILABLE and never writes or reads.
+/// The group store of a node that runs no consumer groups: a controller-only node (groups live on brokers, in
+/// __consumer_offsets), and a broker until its coordinator has started. It has no partitions, so its coordinator answers
+/// every group request COORDINATOR_NOT_AVAILABLE and never writes or reads.
 /// </summary>
 internal sealed class NoGroupStore : IGroupStore
 {
