@@ -57,9 +57,14 @@ internal sealed partial class GroupCoordinator
         }
         catch (Exception e)
         {
+            bool failed;
             lock (partition)
-                partition.FinishLoading(OffsetsPartitionState.Failed);
-            _logger.LogError(e, "Could not load {Topic}-{Partition}; its groups answer NOT_COORDINATOR", OffsetsTopicStore.TopicName, partition.Index);
+                failed = partition.FinishLoading(OffsetsPartitionState.Failed);
+            // A log deleted under the replay is expected once the partition was unloaded.
+            if (failed)
+                _logger.LogError(e, "Could not load {Topic}-{Partition}; its groups answer NOT_COORDINATOR", OffsetsTopicStore.TopicName, partition.Index);
+            else
+                _logger.LogInformation("Stopped loading {Topic}-{Partition}: it was unloaded ({Message})", OffsetsTopicStore.TopicName, partition.Index, e.Message);
         }
         finally
         {
