@@ -92,7 +92,7 @@ public sealed partial class RunnelBroker
                 broker._lifecycle = await JoinClusterAsync(config, quorum, meta.ClusterId, advertised, logger, cancellationToken).ConfigureAwait(false);
             // Groups live on brokers; a controller-only node answers group requests with an error.
             if (config.IsBroker)
-                services.Groups = GroupCoordinator.Start(config, topics, loggerFactory, TimeProvider.System);
+                services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, TimeProvider.System).ConfigureAwait(false);
 
             foreach (var listener in clientListeners)
                 broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));

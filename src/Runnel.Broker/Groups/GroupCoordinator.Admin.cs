@@ -12,12 +12,16 @@ internal sealed partial class GroupCoordinator
 
     /// <summary>
     /// A group's state, protocol and members with client ids and hosts. Member metadata and assignments are only
-    /// meaningful, and only given, while the group is Stable. An unknown group reads as Dead, as Kafka reports it.
+    /// meaningful, and only given, while the group is Stable. An unknown group reads as Dead, as Kafka reports it; a
+    /// group this node does not serve now has the error (see <see cref="Locate"/>) and an empty state.
     /// </summary>
     public DescribeGroupsResponse.DescribedGroup Describe(string groupId)
     {
+        var status = Locate(groupId, out var owner);
+        if (status != ErrorCode.None)
+            return new DescribeGroupsResponse.DescribedGroup { GroupId = groupId, ErrorCode = (short)status };
         var described = new DescribeGroupsResponse.DescribedGroup { GroupId = groupId, GroupState = GroupState.Dead.Name() };
-        if (Find(groupId) is not { } group)
+        if (owner.Groups.GetValueOrDefault(groupId) is not { } group)
             return described;
         lock (group)
         {
@@ -40,14 +44,22 @@ internal sealed partial class GroupCoordinator
         }
     }
 
-    /// <summary>Every group, filtered by state names (any case) and by type names, where every group here is "classic".</summary>
-    public List<ListGroupsResponse.ListedGroup> List(IReadOnlyCollection<string> statesFilter, IReadOnlyCollection<string> typesFilter)
+    /// <summary>
+    /// The groups of the partitions loaded here, filtered by state names (any case) and by type names, where every group
+    /// here is "classic". The error is COORDINATOR_LOAD_IN_PROGRESS while any partition led here is still loading (the
+    /// list is then incomplete, as in Kafka), COORDINATOR_NOT_AVAILABLE on a node without a coordinator.
+    /// </summary>
+    public (ErrorCode Error, List<ListGroupsResponse.ListedGroup> Groups) List(IReadOnlyCollection<string> statesFilter, IReadOnlyCollection<string> typesFilter)
     {
+        if (!IsActive)
+            return (ErrorCode.CoordinatorNotAvailable, []);
+        var (active, loading) = Partitions();
+        var error = loading ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
         if (typesFilter.Count > 0 && !typesFilter.Contains("classic", StringComparer.OrdinalIgnoreCase))
-            return [];
+            return (error, []);
         var states = statesFilter.Select(GroupStates.Parse).ToHashSet();
         var listed = new List<ListGroupsResponse.ListedGroup>();
-        foreach (var group in _groups.Values.OrderBy(g => g.GroupId, StringComparer.Ordinal))
+        foreach (var group in active.SelectMany(p => p.Groups.Values).OrderBy(g => g.GroupId, StringComparer.Ordinal))
         {
             lock (group)
             {
@@ -62,13 +74,20 @@ internal sealed partial class GroupCoordinator
                 });
             }
         }
-        return listed;
+        return (error, listed);
     }
 
-    /// <summary>Deletes groups without members, with their offsets (tombstones for both); active groups are NON_EMPTY_GROUP.</summary>
+    /// <summary>
+    /// Deletes groups without members, with their offsets (tombstones for both); active groups are NON_EMPTY_GROUP. As in
+    /// Kafka, the reply does not wait for the tombstones to be replicated; tombstones that could not be appended at all
+    /// leave the group as it was and answer <see cref="GroupWriteErrors.ForCommit"/> of the partition's error.
+    /// </summary>
     public ErrorCode DeleteGroup(string groupId)
     {
-        if (Find(groupId) is not { } group)
+        var status = Locate(groupId, out var owner);
+        if (status != ErrorCode.None)
+            return status;
+        if (owner.Groups.GetValueOrDefault(groupId) is not { } group)
             return ErrorCode.GroupIdNotFound;
         lock (group)
         {
@@ -78,8 +97,9 @@ internal sealed partial class GroupCoordinator
                 return ErrorCode.NonEmptyGroup;
             List<StoredRecord> tombstones = [.. group.Offsets.All.Select(o => GroupRecords.OffsetCommit(groupId, o.Topic, o.Partition, null)),
                 GroupRecords.GroupMetadata(groupId, null)];
-            if (Append(group, tombstones).IsFaulted)
-                return ErrorCode.NotCoordinator;
+            var append = Append(group, tombstones);
+            if (!append.Appended)
+                return GroupWriteErrors.ForCommit(append.Error);
             group.Offsets.Clear();
             group.TransitionTo(GroupState.Dead);
             Forget(group);

@@ -18,13 +18,16 @@ internal sealed partial class GroupCoordinator
         var reply = new TaskCompletionSource<JoinGroupResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (request.GroupId.Length == 0)
             return Task.FromResult(JoinError(ErrorCode.InvalidGroupId, request.MemberId));
+        var status = Locate(request.GroupId, out var partition);
+        if (status != ErrorCode.None)
+            return Task.FromResult(JoinError(status, request.MemberId));
         if (request.SessionTimeoutMs < _config.MinSessionTimeoutMs || request.SessionTimeoutMs > _config.MaxSessionTimeoutMs)
             return Task.FromResult(JoinError(ErrorCode.InvalidSessionTimeout, request.MemberId));
         var join = new JoinRequest(request, client);
         var isUnknownMember = request.MemberId.Length == 0;
-        var group = isUnknownMember ? GetOrCreate(request.GroupId) : Find(request.GroupId);
+        var group = isUnknownMember ? partition.GetOrCreate(request.GroupId, _time) : partition.Groups.GetValueOrDefault(request.GroupId);
         if (group is null)
-            return Task.FromResult(JoinError(ErrorCode.UnknownMemberId, request.MemberId));
+            return Task.FromResult(JoinError(isUnknownMember ? ErrorCode.NotCoordinator : ErrorCode.UnknownMemberId, request.MemberId));
         lock (group)
         {
             if (group.Is(GroupState.Dead))
@@ -180,14 +183,17 @@ internal sealed partial class GroupCoordinator
         {
             case GroupState.Stable when group.ProtocolName == group.SelectProtocol():
                 _logger.LogInformation("Static member {Instance} of group {Group} rejoined as {Member} without a rebalance", join.InstanceId, group.GroupId, newMemberId);
-                WhenWritten(group, Append(group, [MetadataRecord(group)]), failure =>
+                WhenWritten(group, Append(group, [MetadataRecord(group)]), error =>
                 {
-                    if (failure is not null)
+                    // Unloaded meanwhile: the unload answered the parked reply already.
+                    if (group.Is(GroupState.Dead))
+                        return;
+                    if (error != ErrorCode.None)
                     {
                         group.UpdateMember(member, oldProtocols, oldRebalanceTimeout, oldSessionTimeout, null);
                         var restored = group.ReplaceStaticMember(join.InstanceId!, newMemberId, oldMemberId);
                         ScheduleHeartbeat(group, restored, restored.SessionTimeoutMs);
-                        reply.TrySetResult(JoinError(ErrorCode.CoordinatorNotAvailable, ""));
+                        reply.TrySetResult(JoinError(GroupWriteErrors.ForGroupMetadata(error), ""));
                         return;
                     }
                     var skip = join.Client.ApiVersion >= 9 && group.IsLeader(newMemberId);

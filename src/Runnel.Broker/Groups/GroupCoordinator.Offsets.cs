@@ -10,20 +10,26 @@ internal sealed partial class GroupCoordinator
     /// Stores committed offsets. Members commit with their generation and member id, and a commit from any other
     /// generation (a zombie that missed a rebalance) is refused with ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID; a
     /// commit without a generation (-1) is accepted only while the group has no members, and creates a "simple"
-    /// group when none exists. The reply waits until the commit is durable.
+    /// group when none exists. The reply waits until the commit counts (see <see cref="IGroupStore"/>); a write that
+    /// failed answers each written partition with <see cref="GroupWriteErrors.ForCommit"/> of the partition's error.
     /// </summary>
     public Task<OffsetCommitResponse> CommitOffsetsAsync(OffsetCommitRequest request, short version)
     {
         var response = new OffsetCommitResponse();
-        var group = Find(request.GroupId);
+        var status = Locate(request.GroupId, out var owner);
+        if (status != ErrorCode.None)
+            return Task.FromResult(CommitError(request, status));
+        var group = owner.Groups.GetValueOrDefault(request.GroupId);
         if (group is null)
         {
             if (request.GenerationIdOrMemberEpoch >= 0)
                 return Task.FromResult(CommitError(request, version >= 9 ? ErrorCode.GroupIdNotFound : ErrorCode.IllegalGeneration));
-            group = GetOrCreate(request.GroupId);
+            group = owner.GetOrCreate(request.GroupId, _time);
+            if (group is null)
+                return Task.FromResult(CommitError(request, ErrorCode.NotCoordinator));
         }
         var written = new List<OffsetCommitResponse.OffsetCommitResponsePartition>();
-        Task durable = Task.CompletedTask;
+        var durable = Task.FromResult(ErrorCode.None);
         lock (group)
         {
             var invalid = ValidateOffsetCommit(group, request);
@@ -57,20 +63,23 @@ internal sealed partial class GroupCoordinator
             }
             if (commits.Count > 0)
             {
-                durable = Append(group, [.. commits.Select(c => GroupRecords.OffsetCommit(group.GroupId, c.Topic, c.Partition, c.Offset))]);
+                var append = Append(group, [.. commits.Select(c => GroupRecords.OffsetCommit(group.GroupId, c.Topic, c.Partition, c.Offset))]);
+                durable = append.Durable;
                 // The cache follows the log's order (we hold the lock); only the reply waits for durability.
-                if (!durable.IsFaulted)
+                if (append.Appended)
                 {
                     foreach (var (topic, partition, offset) in commits)
                         group.Offsets.Set(topic, partition, offset);
                 }
             }
         }
-        return durable.IsCompletedSuccessfully ? Task.FromResult(response) : durable.ContinueWith(t =>
+        if (durable.IsCompletedSuccessfully && durable.Result == ErrorCode.None)
+            return Task.FromResult(response);
+        return durable.ContinueWith(t =>
         {
-            // Not stored (or not made durable): NOT_COORDINATOR makes the client look up the coordinator and retry.
-            if (!t.IsCompletedSuccessfully)
-                written.ForEach(reply => reply.ErrorCode = (short)ErrorCode.NotCoordinator);
+            var error = GroupWriteErrors.ForCommit(t.IsCompletedSuccessfully ? t.Result : ErrorCode.UnknownServerError);
+            if (error != ErrorCode.None)
+                written.ForEach(reply => reply.ErrorCode = (short)error);
             return response;
         }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
@@ -109,12 +118,19 @@ internal sealed partial class GroupCoordinator
 
     /// <summary>
     /// A group's committed offsets in the v8 shape: the partitions asked for (-1 with empty metadata when none
-    /// was committed), or every committed partition when <paramref name="topics"/> is null.
+    /// was committed), or every committed partition when <paramref name="topics"/> is null. When this node does not
+    /// serve the group now, the group's error (see <see cref="Locate"/>) and no topics.
     /// </summary>
     public OffsetFetchResponse.OffsetFetchResponseGroup FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
     {
         var result = new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId };
-        var group = Find(groupId);
+        var status = Locate(groupId, out var owner);
+        if (status != ErrorCode.None)
+        {
+            result.ErrorCode = (short)status;
+            return result;
+        }
+        var group = owner.Groups.GetValueOrDefault(groupId);
         if (group is null)
         {
             foreach (var (topic, partitions) in topics ?? [])
@@ -152,7 +168,10 @@ internal sealed partial class GroupCoordinator
     public OffsetDeleteResponse DeleteOffsets(OffsetDeleteRequest request)
     {
         var response = new OffsetDeleteResponse();
-        if (Find(request.GroupId) is not { } group)
+        var status = Locate(request.GroupId, out var owner);
+        if (status != ErrorCode.None)
+            return new OffsetDeleteResponse { ErrorCode = (short)status };
+        if (owner.Groups.GetValueOrDefault(request.GroupId) is not { } group)
             return new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.GroupIdNotFound };
         lock (group)
         {
@@ -178,8 +197,10 @@ internal sealed partial class GroupCoordinator
             }
             if (deleted.Count > 0)
             {
-                if (Append(group, [.. deleted.Select(d => GroupRecords.OffsetCommit(group.GroupId, d.Topic, d.Partition, null))]).IsFaulted)
-                    response.ErrorCode = (short)ErrorCode.NotCoordinator;
+                // As in Kafka, the reply does not wait for the tombstones to be replicated.
+                var append = Append(group, [.. deleted.Select(d => GroupRecords.OffsetCommit(group.GroupId, d.Topic, d.Partition, null))]);
+                if (!append.Appended)
+                    response.ErrorCode = (short)GroupWriteErrors.ForCommit(append.Error);
                 else
                     deleted.ForEach(d => group.Offsets.Remove(d.Topic, d.Partition));
             }

@@ -3,69 +3,21 @@ using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Groups;
 
-/// <summary>Start-up replay of __consumer_offsets, and offsets.retention.minutes.</summary>
+/// <summary>Offset expiry (offsets.retention.minutes) for the groups of the partitions loaded here.</summary>
 internal sealed partial class GroupCoordinator
 {
-    /// <summary>
-    /// Rebuilds every group from the store, in log order: the last record per key wins and tombstones delete.
-    /// Groups with members come back Stable with their generation, so members that heartbeat again in time carry
-    /// on without a rebalance; offsets without group metadata make a simple (member-less) group.
-    /// </summary>
-    public void Load()
-    {
-        var metadata = new Dictionary<string, StoredGroup?>(StringComparer.Ordinal);
-        var offsets = new Dictionary<string, GroupOffsets>(StringComparer.Ordinal);
-        var skipped = 0;
-        foreach (var record in _store.ReadAll())
-        {
-            switch (GroupRecords.Read(record.Key, record.Value, out var failure))
-            {
-                case OffsetCommitEntry { Offset: { } offset } commit:
-                    (offsets.TryGetValue(commit.Group, out var o) ? o : offsets[commit.Group] = new GroupOffsets()).Set(commit.Topic, commit.Partition, offset);
-                    break;
-                case OffsetCommitEntry deletion:
-                    offsets.GetValueOrDefault(deletion.Group)?.Remove(deletion.Topic, deletion.Partition);
-                    break;
-                case GroupMetadataEntry entry:
-                    metadata[entry.Group] = entry.Value;
-                    break;
-                default:
-                    skipped++;
-                    _logger.LogWarning("Skipped an unreadable record in {Topic}: {Failure}", OffsetsTopicStore.TopicName, failure);
-                    break;
-            }
-        }
-        foreach (var groupId in metadata.Keys.Union(offsets.Keys))
-        {
-            var stored = metadata.GetValueOrDefault(groupId);
-            var groupOffsets = offsets.GetValueOrDefault(groupId);
-            if (stored is null && (groupOffsets is null || groupOffsets.Count == 0))
-                continue;
-            var group = GetOrCreate(groupId);
-            lock (group)
-            {
-                if (stored is not null)
-                    group.Restore(stored);
-                foreach (var (topic, partition, offset) in groupOffsets?.All ?? [])
-                    group.Offsets.Set(topic, partition, offset);
-                foreach (var member in group.Members)
-                    ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
-            }
-        }
-        _logger.LogInformation("Loaded {Groups} groups from {Topic} ({Skipped} unreadable records skipped)", _groups.Count, OffsetsTopicStore.TopicName, skipped);
-    }
-
     /// <summary>
     /// Kafka's offset expiry: offsets of a group without members expire offsets.retention.minutes after the group
     /// emptied; a Stable consumer group's offsets of topics it no longer subscribes to, that long after their commit;
     /// a simple group's, after their commit; an explicit v2-4 retention wins. An empty group left without offsets
-    /// is deleted. Returns how many offsets expired.
+    /// is deleted. Only groups of partitions loaded here expire (another node may coordinate the rest). Returns how many
+    /// offsets expired.
     /// </summary>
     public int ExpireOffsets()
     {
         var expired = 0;
         var now = NowMs;
-        foreach (var group in _groups.Values)
+        foreach (var group in Partitions().Active.SelectMany(p => p.Groups.Values))
         {
             lock (group)
             {
@@ -85,7 +37,7 @@ internal sealed partial class GroupCoordinator
                 List<StoredRecord> tombstones = [.. due.Select(d => GroupRecords.OffsetCommit(group.GroupId, d.Topic, d.Partition, null))];
                 if (deleteGroup)
                     tombstones.Add(GroupRecords.GroupMetadata(group.GroupId, null));
-                if (tombstones.Count == 0 || Append(group, tombstones).IsFaulted)
+                if (tombstones.Count == 0 || !Append(group, tombstones).Appended)
                     continue;
                 due.ForEach(d => group.Offsets.Remove(d.Topic, d.Partition));
                 expired += due.Count;

@@ -16,7 +16,12 @@ internal sealed partial class GroupCoordinator
     {
         if (request.GroupId.Length == 0)
             return Task.FromResult(SyncError(ErrorCode.InvalidGroupId));
-        if (Find(request.GroupId) is not { } group)
+        var status = Locate(request.GroupId, out var partition);
+        // A loading coordinator lost the rebalance in progress: REBALANCE_IN_PROGRESS sends the member back to JoinGroup
+        // here, and older clients do not know COORDINATOR_LOAD_IN_PROGRESS in SyncGroup (Kafka answers the same).
+        if (status != ErrorCode.None)
+            return Task.FromResult(SyncError(status == ErrorCode.CoordinatorLoadInProgress ? ErrorCode.RebalanceInProgress : status));
+        if (partition.Groups.GetValueOrDefault(request.GroupId) is not { } group)
             return Task.FromResult(SyncError(ErrorCode.UnknownMemberId));
         var reply = new TaskCompletionSource<SyncGroupResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (group)
@@ -74,14 +79,14 @@ internal sealed partial class GroupCoordinator
             assignment[entry.MemberId] = entry.Assignment;
         var generation = request.GenerationId;
         byte[] AssignmentOf(GroupMember m) => assignment.GetValueOrDefault(m.MemberId) ?? [];
-        WhenWritten(group, Append(group, [MetadataRecord(group, AssignmentOf)]), failure =>
+        WhenWritten(group, Append(group, [MetadataRecord(group, AssignmentOf)]), error =>
         {
             // A member may have joined while the write was under way; only the generation it was for may use it.
             if (!group.Is(GroupState.CompletingRebalance) || group.GenerationId != generation)
                 return;
-            if (failure is not null)
+            if (error != ErrorCode.None)
             {
-                ResetAndPropagateAssignment(group, ErrorCode.CoordinatorNotAvailable);
+                ResetAndPropagateAssignment(group, GroupWriteErrors.ForGroupMetadata(error));
                 PrepareRebalanceOrCompleteJoin(group, "the assignment could not be stored");
                 return;
             }
@@ -105,7 +110,12 @@ internal sealed partial class GroupCoordinator
     {
         if (request.GroupId.Length == 0)
             return ErrorCode.InvalidGroupId;
-        if (Find(request.GroupId) is not { } group)
+        var status = Locate(request.GroupId, out var partition);
+        // While the partition loads, Kafka answers heartbeats blindly: the member keeps its session and learns of any
+        // rebalance from a later heartbeat.
+        if (status != ErrorCode.None)
+            return status == ErrorCode.CoordinatorLoadInProgress ? ErrorCode.None : status;
+        if (partition.Groups.GetValueOrDefault(request.GroupId) is not { } group)
             return ErrorCode.UnknownMemberId;
         lock (group)
         {
@@ -132,7 +142,10 @@ internal sealed partial class GroupCoordinator
     {
         if (groupId.Length == 0)
             return (ErrorCode.InvalidGroupId, []);
-        if (Find(groupId) is not { } group)
+        var status = Locate(groupId, out var partition);
+        if (status != ErrorCode.None)
+            return (status, []);
+        if (partition.Groups.GetValueOrDefault(groupId) is not { } group)
             return (ErrorCode.UnknownMemberId, []);
         lock (group)
         {

@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Quorum;
 using Runnel.Broker.Topics;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
-using Runnel.Storage;
 
 namespace Runnel.Broker.Groups;
 
@@ -12,15 +11,16 @@ namespace Runnel.Broker.Groups;
 internal readonly record struct GroupClient(string ClientId, string ClientHost, short ApiVersion);
 
 /// <summary>
-/// Kafka's classic group coordinator for this node, which coordinates every group (one node, so FindCoordinator
-/// always names it). It runs each group's state machine (see <see cref="GroupState"/>), parks JoinGroup and
-/// SyncGroup replies until the rebalance allows them, expires members whose heartbeats stop, and keeps committed
-/// offsets and group metadata in __consumer_offsets through an <see cref="IGroupStore"/>, replayed by
-/// <see cref="Load"/>. All of a group's work happens under its lock; groups never lock each other.
+/// Kafka's classic group coordinator on this node. It coordinates the groups whose __consumer_offsets partition
+/// (<see cref="PartitionFor(string)"/>) this node leads: each such partition is loaded when this node becomes its leader
+/// and unloaded when it stops (see <see cref="OnElection"/>), and a group of any other partition is answered
+/// NOT_COORDINATOR. It runs each group's state machine (see <see cref="GroupState"/>), parks JoinGroup and SyncGroup
+/// replies until the rebalance allows them, expires members whose heartbeats stop, and keeps committed offsets and
+/// group metadata in __consumer_offsets through an <see cref="IGroupStore"/>. All of a group's work happens under its
+/// lock; groups never lock each other. Lock order: ownership, then a partition, then a group.
 /// </summary>
 internal sealed partial class GroupCoordinator : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
     private readonly GroupCoordinatorConfig _config;
     private readonly IGroupStore _store;
     private readonly TimeProvider _time;
@@ -35,17 +35,24 @@ internal sealed partial class GroupCoordinator : IDisposable
         _time = time;
         _logger = logger;
         _partitionExists = partitionExists;
+        _partitionCount = store.PartitionCount;
+        _owned = new OffsetsPartition?[_partitionCount];
+        _epochs = [.. Enumerable.Repeat(-1, _partitionCount)];
     }
 
     public GroupCoordinatorConfig Config => _config;
 
-    /// <summary>The broker's coordinator: opens (creating if needed) __consumer_offsets and replays it.</summary>
-    public static GroupCoordinator Start(BrokerConfig config, TopicManager topics, ILoggerFactory loggerFactory, TimeProvider time)
+    /// <summary>
+    /// The broker's coordinator: makes sure __consumer_offsets exists (creating it if needed), then follows the
+    /// leadership of its partitions here, loading those this node leads already and each one it comes to lead.
+    /// </summary>
+    public static async Task<GroupCoordinator> StartAsync(BrokerConfig config, TopicManager topics, MetadataQuorum quorum, ILoggerFactory loggerFactory,
+        TimeProvider time)
     {
-        var store = OffsetsTopicStore.Open(config, topics, time);
+        var store = await OffsetsTopicStore.OpenAsync(config, topics, quorum, time).ConfigureAwait(false);
         var coordinator = new GroupCoordinator(GroupCoordinatorConfig.From(config), store, time, loggerFactory.CreateLogger("Runnel.Groups"),
             (topic, partition) => topics.Find(topic)?.Exists(partition) ?? false);
-        coordinator.Load();
+        coordinator.Follow(topics, config.NodeId);
         return coordinator;
     }
 
@@ -58,10 +65,11 @@ internal sealed partial class GroupCoordinator : IDisposable
         return (hash == int.MinValue ? 0 : Math.Abs(hash)) % partitionCount;
     }
 
-    /// <summary>The group, if the coordinator knows it.</summary>
-    internal ClassicGroup? Find(string groupId) => _groups.GetValueOrDefault(groupId);
+    /// <summary>The __consumer_offsets partition of a group, by the partition count this coordinator started with.</summary>
+    public int PartitionFor(string groupId) => PartitionFor(groupId, _partitionCount);
 
-    private ClassicGroup GetOrCreate(string groupId) => _groups.GetOrAdd(groupId, id => new ClassicGroup(id, _time));
+    /// <summary>The group, if its partition is loaded here and knows it.</summary>
+    internal ClassicGroup? Find(string groupId) => IsActive ? Owned(PartitionFor(groupId))?.Groups.GetValueOrDefault(groupId) : null;
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -69,59 +77,81 @@ internal sealed partial class GroupCoordinator : IDisposable
     private void Forget(ClassicGroup group)
     {
         group.Timers.CancelAll();
-        _groups.TryRemove(new KeyValuePair<string, ClassicGroup>(group.GroupId, group));
+        Owned(PartitionFor(group.GroupId))?.Groups.TryRemove(new KeyValuePair<string, ClassicGroup>(group.GroupId, group));
     }
 
     /// <summary>
-    /// Appends records for <paramref name="group"/> (under its lock, so the log holds them in the group's order).
-    /// The task completes once they are durable, and is faulted when they could not be written.
+    /// Appends records for <paramref name="group"/> (under its lock, so the log holds them in the group's order) to the
+    /// group's partition; a failure is logged here, and callers map its error to their own.
     /// </summary>
-    private Task Append(ClassicGroup group, IReadOnlyList<StoredRecord> records)
+    private GroupAppend Append(ClassicGroup group, IReadOnlyList<StoredRecord> records)
+    {
+        var append = _store.Append(PartitionFor(group.GroupId), records);
+        if (!append.Appended)
+            _logger.LogWarning("Could not write to {Topic} for group {Group}: {Error}", OffsetsTopicStore.TopicName, group.GroupId, append.Error);
+        return append;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="then"/> with the write's outcome (NONE, or the partition's error) under the group's lock once
+    /// it is known: at once when nothing was appended or it already counts, else when it does.
+    /// </summary>
+    private static void WhenWritten(ClassicGroup group, GroupAppend written, Action<ErrorCode> then)
+    {
+        if (!written.Appended)
+        {
+            then(written.Error);
+            return;
+        }
+        if (written.Durable.IsCompleted)
+        {
+            then(written.Durable.Result);
+            return;
+        }
+        written.Durable.ContinueWith(t =>
+        {
+            lock (group)
+                then(t.IsCompletedSuccessfully ? t.Result : ErrorCode.UnknownServerError);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Asks for __consumer_offsets to be created, without waiting (FindCoordinator found it missing). A failure is logged;
+    /// the next FindCoordinator asks again.
+    /// </summary>
+    public void RequestOffsetsTopic()
+    {
+        if (IsActive)
+            _ = CreateOffsetsTopicAsync();
+    }
+
+    private async Task CreateOffsetsTopicAsync()
     {
         try
         {
-            return _store.Append(PartitionFor(group.GroupId, _store.PartitionCount), records);
+            var (error, message) = await _store.CreateIfMissingAsync().ConfigureAwait(false);
+            if (error != ErrorCode.None)
+                _logger.LogWarning("Could not create {Topic}: {Error} {Message}", OffsetsTopicStore.TopicName, error, message);
         }
-        catch (StorageException e)
+        catch (Exception e)
         {
-            _logger.LogWarning("Could not write to {Topic} for group {Group}: {Message}", OffsetsTopicStore.TopicName, group.GroupId, e.Message);
-            return Task.FromException(e);
+            _logger.LogWarning(e, "Could not create {Topic}", OffsetsTopicStore.TopicName);
         }
-    }
-
-    /// <summary>Runs <paramref name="then"/> under the group's lock once <paramref name="written"/> completes (at once if it has).</summary>
-    private static void WhenWritten(ClassicGroup group, Task written, Action<Exception?> then)
-    {
-        if (written.IsCompleted)
-        {
-            then(written.Exception?.InnerException);
-            return;
-        }
-        written.ContinueWith(t =>
-        {
-            lock (group)
-                then(t.Exception?.InnerException);
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     /// <summary>The group's metadata record with each member's assignment taken from <paramref name="assignmentOf"/>.</summary>
     private static StoredRecord MetadataRecord(ClassicGroup group, Func<GroupMember, byte[]>? assignmentOf = null)
         => GroupRecords.GroupMetadata(group.GroupId, group.ToStored(assignmentOf ?? (m => m.Assignment)));
 
-    /// <summary>Stops every timer and answers parked requests with NOT_COORDINATOR, as Kafka does when it unloads groups.</summary>
+    /// <summary>
+    /// Stops following leadership and unloads every partition, so parked requests are answered NOT_COORDINATOR and later
+    /// ones COORDINATOR_NOT_AVAILABLE, as Kafka's coordinator does when it shuts down.
+    /// </summary>
     public void Dispose()
     {
-        foreach (var group in _groups.Values)
-        {
-            lock (group)
-            {
-                group.Timers.CancelAll();
-                foreach (var member in group.Members.ToList())
-                {
-                    group.CompleteJoin(member, new JoinGroupResponse { ErrorCode = (short)ErrorCode.NotCoordinator, MemberId = member.MemberId });
-                    ClassicGroup.CompleteSync(member, new SyncGroupResponse { ErrorCode = (short)ErrorCode.NotCoordinator });
-                }
-            }
-        }
+        _disposed = true;
+        Unfollow();
+        for (var partition = 0; partition < _partitionCount; partition++)
+            OnResignation(partition, leaderEpoch: null);
     }
 }

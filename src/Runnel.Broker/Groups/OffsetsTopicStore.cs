@@ -1,6 +1,8 @@
 using System.Globalization;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Quorum;
 using Runnel.Broker.Topics;
+using Runnel.Protocol;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
 using Runnel.Storage;
@@ -8,8 +10,9 @@ using Runnel.Storage;
 namespace Runnel.Broker.Groups;
 
 /// <summary>
-/// The coordinator's records as record batches in the internal, compacted topic __consumer_offsets, written
-/// straight to the partition logs (clients may not produce to it) and read back in full at start-up.
+/// The coordinator's records as record batches in the internal, compacted topic __consumer_offsets, appended through
+/// the hosted partition that leads them (clients may not produce to it) and read back partition by partition when this
+/// node starts leading one. The topic is looked up on every use, so a deleted and re-created topic is served too.
 /// </summary>
 internal sealed class OffsetsTopicStore : IGroupStore
 {
@@ -18,96 +21,136 @@ internal sealed class OffsetsTopicStore : IGroupStore
     private const int ReadChunkBytes = 1 << 20;
     private const int MaxUncompressedBytes = 64 << 20;
 
+    private readonly BrokerConfig _config;
     private readonly TopicManager _topics;
-    private readonly TopicState _topic;
+    private readonly MetadataQuorum _quorum;
     private readonly TimeProvider _time;
     private readonly TimeSpan _commitTimeout;
+    private readonly object _creationLock = new();
+    private Task<(ErrorCode, string?)>? _creation;
 
-    private OffsetsTopicStore(TopicManager topics, TopicState topic, TimeProvider time, TimeSpan commitTimeout)
+    private OffsetsTopicStore(BrokerConfig config, TopicManager topics, MetadataQuorum quorum, TimeProvider time)
     {
+        _config = config;
         _topics = topics;
-        _topic = topic;
+        _quorum = quorum;
         _time = time;
-        _commitTimeout = commitTimeout;
+        _commitTimeout = TimeSpan.FromMilliseconds(config.GetInt("offsets.commit.timeout.ms"));
     }
 
-    public int PartitionCount => _topic.PartitionCount;
+    /// <summary>The partition count groups are placed by: the topic's when the store opened, fixed from then on as Kafka fixes it.</summary>
+    public int PartitionCount { get; private set; }
 
     /// <summary>
-    /// Opens __consumer_offsets, creating it on first start with offsets.topic.num.partitions partitions. An
-    /// existing topic keeps its partition count, since groups were placed by it.
+    /// Opens the store, first creating __consumer_offsets if it does not exist (an existing topic keeps its partition
+    /// count, since groups were placed by it). Fails when the topic can be neither found nor created, or when another
+    /// broker created it but it does not reach this node's metadata within 30 s.
     /// </summary>
-    public static OffsetsTopicStore Open(BrokerConfig config, TopicManager topics, TimeProvider time)
+    public static async Task<OffsetsTopicStore> OpenAsync(BrokerConfig config, TopicManager topics, MetadataQuorum quorum, TimeProvider time)
     {
-        if (topics.Find(TopicName) is null)
-        {
-            var configs = new Dictionary<string, string>
-            {
-                [TopicConfigs.CleanupPolicy] = "compact",
-                [TopicConfigs.SegmentBytes] = config.GetInt("offsets.topic.segment.bytes").ToString(CultureInfo.InvariantCulture),
-                [TopicConfigs.CompressionType] = "producer",
-            };
-            // Start-up waits here for the metadata quorum to commit the topic (a lone voter does so in milliseconds).
-            var created = topics.CreateAsync(TopicName, config.GetInt("offsets.topic.num.partitions"), 1, configs, validateOnly: false).GetAwaiter().GetResult();
-            if (!created.Succeeded && created.Error != Protocol.ErrorCode.TopicAlreadyExists)
-                throw new InvalidOperationException($"Could not create {TopicName}: {created.Message}");
-        }
-        // Another broker may have created it first: it is served here once this node's image holds it.
-        var topic = topics.Find(TopicName) ?? (topics.WaitForTopicAsync(TopicName, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()
-            ?? throw new InvalidOperationException($"{TopicName} did not appear in the metadata within 30 s."));
-        return new OffsetsTopicStore(topics, topic, time, TimeSpan.FromMilliseconds(config.GetInt("offsets.commit.timeout.ms")));
+        var store = new OffsetsTopicStore(config, topics, quorum, time);
+        var (error, message) = await store.CreateIfMissingAsync().ConfigureAwait(false);
+        if (error != ErrorCode.None)
+            throw new InvalidOperationException($"Could not create {TopicName}: {message ?? error.ToString()}");
+        // Another broker may have created it first: it is known here once this node's image holds it.
+        var topic = topics.Find(TopicName) ?? await topics.WaitForTopicAsync(TopicName, TimeSpan.FromSeconds(30)).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"{TopicName} did not appear in the metadata within 30 s.");
+        store.PartitionCount = topic.PartitionCount;
+        return store;
     }
 
-    public Task Append(int partition, IReadOnlyList<StoredRecord> records)
+    /// <summary>
+    /// Creates __consumer_offsets unless it exists; concurrent callers share one creation. Its replication factor is
+    /// offsets.topic.replication.factor capped by the brokers registered now (at least one), so a single node needs no
+    /// configuration; Kafka does not cap it and refuses the creation instead. TOPIC_ALREADY_EXISTS (another broker was
+    /// first) counts as success.
+    /// </summary>
+    public Task<(ErrorCode Error, string? Message)> CreateIfMissingAsync()
     {
-        var state = _topic.Partition(partition) ?? throw new StorageException(StorageErrorKind.Offline, $"{TopicName}-{partition} is not hosted here.");
+        if (_topics.Find(TopicName) is not null)
+            return Task.FromResult<(ErrorCode, string?)>((ErrorCode.None, null));
+        lock (_creationLock)
+        {
+            if (_creation is null || _creation.IsCompleted)
+                _creation = CreateAsync();
+            return _creation;
+        }
+    }
+
+    private async Task<(ErrorCode, string?)> CreateAsync()
+    {
+        var configs = new Dictionary<string, string>
+        {
+            [TopicConfigs.CleanupPolicy] = "compact",
+            [TopicConfigs.SegmentBytes] = _config.GetInt("offsets.topic.segment.bytes").ToString(CultureInfo.InvariantCulture),
+            [TopicConfigs.CompressionType] = "producer",
+        };
+        var registered = _quorum.Loader.Image.Cluster.Brokers.Count;
+        var replicationFactor = (short)Math.Max(1, Math.Min(_config.GetInt("offsets.topic.replication.factor"), registered));
+        var created = await _topics.CreateAsync(TopicName, _config.GetInt("offsets.topic.num.partitions"), replicationFactor, configs, validateOnly: false)
+            .ConfigureAwait(false);
+        return created.Succeeded || created.Error == ErrorCode.TopicAlreadyExists ? (ErrorCode.None, null) : (created.Error, created.Message);
+    }
+
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records)
+    {
+        if (_topics.Find(TopicName) is not { } topic || !topic.Exists(partition))
+            return GroupAppend.Refused(ErrorCode.UnknownTopicOrPartition);
+        if (topic.Partition(partition) is not { } hosted)
+            return GroupAppend.Refused(ErrorCode.NotLeaderOrFollower);
         using var writer = new KafkaWriter(256);
         using var builder = new RecordBatchBuilder();
-        builder.Begin(writer, new RecordBatchSettings { PartitionLeaderEpoch = state.LeaderEpoch });
+        builder.Begin(writer, new RecordBatchSettings { PartitionLeaderEpoch = hosted.LeaderEpoch });
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var record in records)
             builder.Append(now, record.Key, record.Value);
         builder.Finish();
-        var appended = state.AppendInternal(writer.WrittenRegion(0, writer.Length));
-        if (!appended.Succeeded)
-            throw new StorageException(StorageErrorKind.Offline, appended.Message ?? $"{TopicName}-{partition}: {appended.Error}");
-        return WaitForReplicasAsync(state, appended.LastOffset);
+        Partitions.AppendOutcome appended;
+        try
+        {
+            appended = hosted.AppendInternal(writer.WrittenRegion(0, writer.Length));
+        }
+        catch (StorageException)
+        {
+            return GroupAppend.Refused(ErrorCode.KafkaStorageError);
+        }
+        return appended.Succeeded ? new GroupAppend(ErrorCode.None, WaitForReplicasAsync(hosted, appended.LastOffset)) : GroupAppend.Refused(appended.Error);
     }
 
     /// <summary>
     /// As Kafka's group coordinator does, a write counts once the offsets topic's in-sync replicas have it (and, with
     /// runnel.acks.all.fsync, the leader's disk), within offsets.commit.timeout.ms.
     /// </summary>
-    private async Task WaitForReplicasAsync(Partitions.Partition partition, long lastOffset)
+    private async Task<ErrorCode> WaitForReplicasAsync(Partitions.Partition partition, long lastOffset)
     {
-        var (error, message) = await partition.WaitForAcksAsync(lastOffset, _topics.Logs.Durability == DurabilityMode.GroupCommit, _commitTimeout,
+        var (error, _) = await partition.WaitForAcksAsync(lastOffset, _topics.Logs.Durability == DurabilityMode.GroupCommit, _commitTimeout,
             CancellationToken.None).ConfigureAwait(false);
-        if (error != Protocol.ErrorCode.None)
-            throw new StorageException(StorageErrorKind.IoError, message ?? error.ToString());
+        return error;
     }
 
-    public IEnumerable<StoredRecord> ReadAll()
+    public async IAsyncEnumerable<StoredRecord> ReadAsync(int partition)
     {
+        var log = (_topics.Find(TopicName)?.Partition(partition)
+            ?? throw new StorageException(StorageErrorKind.Offline, $"{TopicName}-{partition} is not hosted here.")).Log;
+        var end = log.LogEndOffset;
+        var offset = log.LogStartOffset;
         using var scratch = new KafkaWriter();
-        foreach (var partition in _topic.Hosted)
+        while (offset < end)
         {
-            var log = partition.Log;
-            var offset = log.LogStartOffset;
-            while (offset < log.LogEndOffset)
+            // One chunk per turn on the thread pool: a long replay never holds a thread for a whole partition.
+            await Task.Yield();
+            byte[] chunk;
+            using (var read = log.Read(offset, ReadChunkBytes))
             {
-                byte[] chunk;
-                using (var read = log.Read(offset, ReadChunkBytes))
-                {
-                    if (read.IsEmpty)
-                        break;
-                    chunk = new byte[read.Length];
-                    read.CopyTo(chunk);
-                }
-                var records = new List<StoredRecord>();
-                offset = ReadBatches(chunk, offset, scratch, records);
-                foreach (var record in records)
-                    yield return record;
+                if (read.IsEmpty)
+                    break;
+                chunk = new byte[read.Length];
+                read.CopyTo(chunk);
             }
+            var records = new List<StoredRecord>();
+            offset = ReadBatches(chunk, offset, scratch, records);
+            foreach (var record in records)
+                yield return record;
         }
     }
 

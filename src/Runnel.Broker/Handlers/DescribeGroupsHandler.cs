@@ -8,7 +8,8 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// DescribeGroups v0-5 (see <see cref="GroupCoordinator.Describe"/>): state, protocol, and members with client
 /// id, host, metadata and assignment. An unknown group is reported in state Dead without an error, as Kafka does
-/// up to v5. v3+ the authorized operations when asked; v4+ the group instance id; v5+ flexible.
+/// up to v5; a group this node does not coordinate has the error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). v3+ the
+/// authorized operations when asked (not with an error, as Kafka); v4+ the group instance id; v5+ flexible.
 /// </summary>
 internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
 {
@@ -24,7 +25,7 @@ internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest, 
         foreach (var groupId in request.Groups)
         {
             var described = context.Broker.Groups.Describe(groupId);
-            if (request.IncludeAuthorizedOperations)
+            if (request.IncludeAuthorizedOperations && described.ErrorCode == 0)
                 described.AuthorizedOperations = GroupCoordinator.AllGroupOperations;
             response.Groups.Add(described);
         }

@@ -1,19 +1,29 @@
+using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator v0-6. A single node coordinates every group, so a group key (key type 0) always finds this
-/// node. v0 only knows groups (librdkafka needs v0 in range to use groups at all); v1+ add the key type, v4+ ask
-/// for several keys at once. There is no transaction coordinator yet, so transaction keys (type 1) answer
-/// COORDINATOR_NOT_AVAILABLE; share-group keys (type 2, v6) and unknown types are INVALID_REQUEST, as in a Kafka
-/// without share groups.
+/// FindCoordinator v0-6. A group key (key type 0) finds the current leader of the group's __consumer_offsets partition
+/// in the metadata image, at its endpoint for the client's listener, as Kafka's getCoordinator does:
+/// COORDINATOR_NOT_AVAILABLE while the topic does not exist (its creation is requested), the partition has no leader,
+/// or the leader is not a registered, unfenced broker with that listener. v0 only knows groups (librdkafka needs v0 in
+/// range to use groups at all); v1+ add the key type, v4+ ask for several keys at once. There is no transaction
+/// coordinator yet, so transaction keys (type 1) answer COORDINATOR_NOT_AVAILABLE; share-group keys (type 2, v6) and
+/// unknown types are INVALID_REQUEST, as in a Kafka without share groups.
 /// </summary>
 internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
 {
     private const sbyte GroupKey = 0, TransactionKey = 1;
+
+    /// <summary>Where a key's coordinator is; node -1, host "" and port -1 with an error, as Kafka's Node.noNode.</summary>
+    internal readonly record struct Found(ErrorCode Error, string? Message, int NodeId, string Host, int Port)
+    {
+        public static Found None(ErrorCode error, string message) => new(error, message, -1, "", -1);
+    }
 
     public override ApiKey Key => ApiKey.FindCoordinator;
 
@@ -23,33 +33,53 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
 
     protected override ValueTask<FindCoordinatorResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request)
     {
-        var (host, port) = context.Broker.AdvertisedFor(context.Connection.ListenerName);
-        var (error, message) = Check(request.KeyType);
-        var found = error == ErrorCode.None;
-        var nodeId = found ? context.Broker.NodeId : -1;
-        (host, port) = found ? (host, port) : ("", -1);
+        var image = context.Broker.Quorum.Loader.Image;
+        var listener = context.Connection.ListenerName;
+        if (request.KeyType == GroupKey && image.Topics.Find(OffsetsTopicStore.TopicName) is null)
+            context.Broker.Groups.RequestOffsetsTopic();
+        Found Lookup(string key) => request.KeyType switch
+        {
+            GroupKey => GroupCoordinatorIn(image, key, listener),
+            TransactionKey => Found.None(ErrorCode.CoordinatorNotAvailable, "This broker has no transaction coordinator."),
+            _ => Found.None(ErrorCode.InvalidRequest, $"Unsupported key type {request.KeyType}."),
+        };
         if (context.Version >= 4)
         {
             return new(new FindCoordinatorResponse
             {
-                Coordinators = [.. request.CoordinatorKeys.Select(key => new FindCoordinatorResponse.Coordinator
+                Coordinators = [.. request.CoordinatorKeys.Select(key =>
                 {
-                    Key = key,
-                    ErrorCode = (short)error,
-                    ErrorMessage = message,
-                    NodeId = nodeId,
-                    Host = host,
-                    Port = port,
+                    var found = Lookup(key);
+                    return new FindCoordinatorResponse.Coordinator
+                    {
+                        Key = key,
+                        ErrorCode = (short)found.Error,
+                        ErrorMessage = found.Message,
+                        NodeId = found.NodeId,
+                        Host = found.Host,
+                        Port = found.Port,
+                    };
                 })],
             });
         }
-        return new(new FindCoordinatorResponse { ErrorCode = (short)error, ErrorMessage = message, NodeId = nodeId, Host = host, Port = port });
+        var one = Lookup(request.Key);
+        return new(new FindCoordinatorResponse { ErrorCode = (short)one.Error, ErrorMessage = one.Message, NodeId = one.NodeId, Host = one.Host, Port = one.Port });
     }
 
-    private static (ErrorCode Error, string? Message) Check(sbyte keyType) => keyType switch
+    /// <summary>The coordinator of group <paramref name="groupId"/> as <paramref name="image"/> places it.</summary>
+    internal static Found GroupCoordinatorIn(MetadataImage image, string groupId, string listenerName)
     {
-        GroupKey => (ErrorCode.None, null),
-        TransactionKey => (ErrorCode.CoordinatorNotAvailable, "This broker has no transaction coordinator."),
-        _ => (ErrorCode.InvalidRequest, $"Unsupported key type {keyType}."),
-    };
+        if (image.Topics.Find(OffsetsTopicStore.TopicName) is not { PartitionCount: > 0 } topic)
+            return Found.None(ErrorCode.CoordinatorNotAvailable, $"{OffsetsTopicStore.TopicName} does not exist yet.");
+        var partition = GroupCoordinator.PartitionFor(groupId, topic.PartitionCount);
+        var leader = topic.Partitions.GetValueOrDefault(partition)?.Leader ?? -1;
+        if (leader < 0)
+            return Found.None(ErrorCode.CoordinatorNotAvailable, $"{OffsetsTopicStore.TopicName}-{partition} has no leader.");
+        var endpoint = image.Cluster.Brokers.GetValueOrDefault(leader) is { Fenced: false } broker
+            ? broker.Endpoints.FirstOrDefault(e => e.Name.Equals(listenerName, StringComparison.OrdinalIgnoreCase))
+            : null;
+        return endpoint is null
+            ? Found.None(ErrorCode.CoordinatorNotAvailable, $"The leader of {OffsetsTopicStore.TopicName}-{partition}, broker {leader}, is not available.")
+            : new Found(ErrorCode.None, null, leader, endpoint.Host, endpoint.Port);
+    }
 }

@@ -5,9 +5,10 @@ using Runnel.Protocol.Messages;
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// ListGroups v0-5: every group this node coordinates, including simple groups that only hold offsets (protocol
-/// type ""). v3+ flexible; v4+ the state in the reply and a state filter (any case); v5+ the type ("classic") and
-/// a type filter.
+/// ListGroups v0-5: every group this node coordinates (see <see cref="Groups.GroupCoordinator.List"/>), including simple
+/// groups that only hold offsets (protocol type ""), with COORDINATOR_LOAD_IN_PROGRESS while a partition led here is still
+/// loading. v3+ flexible; v4+ the state in the reply and a state filter (any case); v5+ the type ("classic") and a type
+/// filter.
 /// </summary>
 internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest, ListGroupsResponse>
 {
@@ -18,5 +19,8 @@ internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest, ListGrou
     public override short MaxVersion => 5;
 
     protected override ValueTask<ListGroupsResponse?> HandleAsync(RequestContext context, ListGroupsRequest request)
-        => new(new ListGroupsResponse { Groups = context.Broker.Groups.List(request.StatesFilter, request.TypesFilter) });
+    {
+        var (error, groups) = context.Broker.Groups.List(request.StatesFilter, request.TypesFilter);
+        return new(new ListGroupsResponse { ErrorCode = (short)error, Groups = groups });
+    }
 }

@@ -9,7 +9,9 @@ namespace Runnel.Broker.Handlers;
 /// OffsetFetch v0-9 (see <see cref="GroupCoordinator.FetchOffsets"/>). Partitions without a committed offset
 /// answer -1. v2+ a null topic list means every committed partition, and a group-level error; v5+ the leader
 /// epoch; v6+ flexible; v7 RequireStable (there are no transactions, so offsets are always stable); v8+ several
-/// groups per request; v9's member id and epoch belong to KIP-848 groups and are not checked for classic ones.
+/// groups per request; v9's member id and epoch belong to KIP-848 groups and are not checked for classic ones. A group
+/// this node does not coordinate now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) gets the error and no offsets: per
+/// partition asked for in v0-1, at the top in v2-7, per group in v8+.
 /// </summary>
 internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>
 {
@@ -30,6 +32,22 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, Offset
             return new(response);
         }
         var group = groups.FetchOffsets(request.GroupId, request.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList());
+        if (group.ErrorCode != 0 && context.Version < 2)
+        {
+            // No top-level error before v2: each partition asked for carries it, as Kafka's error response does.
+            response.Topics = [.. (request.Topics ?? []).Select(t => new OffsetFetchResponse.OffsetFetchResponseTopic
+            {
+                Name = t.Name,
+                Partitions = [.. t.PartitionIndexes.Select(p => new OffsetFetchResponse.OffsetFetchResponsePartition
+                {
+                    PartitionIndex = p,
+                    CommittedOffset = -1,
+                    Metadata = "",
+                    ErrorCode = group.ErrorCode,
+                })],
+            })];
+            return new(response);
+        }
         response.ErrorCode = group.ErrorCode;
         response.Topics = [.. group.Topics.Select(t => new OffsetFetchResponse.OffsetFetchResponseTopic
         {

@@ -1,18 +1,22 @@
 using Runnel.Broker.Groups;
-using Runnel.Storage;
+using Runnel.Protocol;
 
 namespace Runnel.Broker.Quorum;
 
 /// <summary>
-/// The group store of a controller-only node: consumer groups live on brokers (in __consumer_offsets), so any
-/// attempt to store group state here fails as an offline log would.
+/// The group store of a node that runs no consumer groups: a controller-only node (groups live on brokers, in
+/// __consumer_offsets), and a broker until its coordinator has started. It has no partitions, so its coordinator answers
+/// every group request COORDINATOR_NOT_AVAILABLE and never writes or reads.
 /// </summary>
 internal sealed class NoGroupStore : IGroupStore
 {
-    public int PartitionCount => 1;
+    private const string Reason = "This node runs no consumer groups; brokers serve them.";
 
-    public Task Append(int partition, IReadOnlyList<StoredRecord> records)
-        => throw new StorageException(StorageErrorKind.Offline, "This node is a controller only; consumer groups are served by brokers.");
+    public int PartitionCount => 0;
 
-    public IEnumerable<StoredRecord> ReadAll() => [];
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records) => GroupAppend.Refused(ErrorCode.UnknownTopicOrPartition);
+
+    public IAsyncEnumerable<StoredRecord> ReadAsync(int partition) => throw new InvalidOperationException(Reason);
+
+    public Task<(ErrorCode Error, string? Message)> CreateIfMissingAsync() => Task.FromResult<(ErrorCode, string?)>((ErrorCode.CoordinatorNotAvailable, Reason));
 }

@@ -20,7 +20,10 @@ public sealed record GroupDescription(string GroupId, string State, string Proto
 /// <summary>Consumer groups: list, describe, committed offsets, offset changes and deletion.</summary>
 public sealed partial class RunnelAdminClient
 {
-    /// <summary>Every group of every broker, sorted by id.</summary>
+    /// <summary>
+    /// Every group of every broker, sorted by id. A broker still loading groups (COORDINATOR_LOAD_IN_PROGRESS) is asked
+    /// again after retry.backoff.ms, for at most the request timeout, as Kafka's admin client does.
+    /// </summary>
     public async Task<IReadOnlyList<GroupListing>> ListGroupsAsync(CancellationToken cancellationToken = default)
     {
         var metadata = await _cluster.RefreshAsync(topics: [], allowAutoCreate: false, cancellationToken).ConfigureAwait(false);
@@ -28,7 +31,14 @@ public sealed partial class RunnelAdminClient
         foreach (var nodeId in metadata.Brokers.Keys)
         {
             var connection = await _cluster.NodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
+            var (time, options) = (_cluster.Time, _cluster.Options);
+            var deadline = time.GetTimestamp() + (long)(options.RequestTimeout.TotalSeconds * time.TimestampFrequency);
             var response = await connection.SendAsync<ListGroupsResponse>(ApiKey.ListGroups, new ListGroupsRequest(), cancellationToken).ConfigureAwait(false);
+            while ((ErrorCode)response.ErrorCode == ErrorCode.CoordinatorLoadInProgress && time.GetTimestamp() < deadline)
+            {
+                await Task.Delay(options.RetryBackoff, time, cancellationToken).ConfigureAwait(false);
+                response = await connection.SendAsync<ListGroupsResponse>(ApiKey.ListGroups, new ListGroupsRequest(), cancellationToken).ConfigureAwait(false);
+            }
             RunnelException.ThrowIfError(response.ErrorCode, $"Listing the groups of broker {nodeId}");
             groups.AddRange(response.Groups.Select(g => new GroupListing(g.GroupId, g.ProtocolType, g.GroupState)));
         }
@@ -38,9 +48,13 @@ public sealed partial class RunnelAdminClient
     /// <summary>The group's state and members; a group the coordinator does not know reads as Dead with no members.</summary>
     public async Task<GroupDescription> DescribeGroupAsync(string groupId, CancellationToken cancellationToken = default)
     {
-        var connection = await _cluster.CoordinatorAsync(groupId, cancellationToken).ConfigureAwait(false);
-        var response = await connection.SendAsync<DescribeGroupsResponse>(ApiKey.DescribeGroups, new DescribeGroupsRequest { Groups = [groupId] }, cancellationToken).ConfigureAwait(false);
-        var group = response.Groups.Single();
+        var group = await _cluster.WithCoordinatorAsync(groupId, async connection =>
+        {
+            var response = await connection.SendAsync<DescribeGroupsResponse>(ApiKey.DescribeGroups, new DescribeGroupsRequest { Groups = [groupId] }, cancellationToken)
+                .ConfigureAwait(false);
+            var group = response.Groups.Single();
+            return ((ErrorCode)group.ErrorCode, group);
+        }, cancellationToken).ConfigureAwait(false);
         if ((ErrorCode)group.ErrorCode == ErrorCode.GroupIdNotFound)
             return new GroupDescription(groupId, "Dead", "", "", []);
         RunnelException.ThrowIfError(group.ErrorCode, $"Describing group '{groupId}'");
@@ -68,8 +82,12 @@ public sealed partial class RunnelAdminClient
         var results = new List<(string, short, string?)>();
         foreach (var groupId in groupIds)
         {
-            var connection = await _cluster.CoordinatorAsync(groupId, cancellationToken).ConfigureAwait(false);
-            var response = await connection.SendAsync<DeleteGroupsResponse>(ApiKey.DeleteGroups, new DeleteGroupsRequest { GroupsNames = [groupId] }, cancellationToken).ConfigureAwait(false);
+            var response = await _cluster.WithCoordinatorAsync(groupId, async connection =>
+            {
+                var response = await connection.SendAsync<DeleteGroupsResponse>(ApiKey.DeleteGroups, new DeleteGroupsRequest { GroupsNames = [groupId] }, cancellationToken)
+                    .ConfigureAwait(false);
+                return ((ErrorCode)response.Results.Select(r => r.ErrorCode).FirstOrDefault(), response);
+            }, cancellationToken).ConfigureAwait(false);
             results.AddRange(response.Results.Select(r => (r.GroupId, r.ErrorCode, (string?)null)));
         }
         ThrowIfAnyFailed(results, "Deleting group");

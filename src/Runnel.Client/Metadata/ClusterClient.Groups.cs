@@ -42,11 +42,42 @@ internal sealed partial class ClusterClient
             _coordinators.Remove(groupId);
     }
 
+    /// <summary>
+    /// Sends a request to the group's coordinator until the answer is not a coordinator error, as Kafka's clients do:
+    /// after COORDINATOR_LOAD_IN_PROGRESS (the coordinator is still loading the group) the same coordinator is asked
+    /// again, after NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE (also from FindCoordinator, e.g. while the offsets topic
+    /// is being created) the coordinator is looked up again. Each retry waits retry.backoff.ms, for at most the request
+    /// timeout in all. <paramref name="send"/> returns the response with its coordinator-level error; the last response
+    /// is returned, for the caller to judge.
+    /// </summary>
+    public async Task<T> WithCoordinatorAsync<T>(string groupId, Func<BrokerConnection, Task<(ErrorCode Error, T Response)>> send, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetTimestamp() + (long)(_options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
+        while (true)
+        {
+            var last = _time.GetTimestamp() >= deadline;
+            try
+            {
+                var (error, response) = await send(await CoordinatorAsync(groupId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                if (!IsCoordinatorError(error) || last)
+                    return response;
+                if (error != ErrorCode.CoordinatorLoadInProgress)
+                    ForgetCoordinator(groupId);
+            }
+            catch (RunnelException e) when (IsCoordinatorError(e.ErrorCode) && !last)
+            {
+                ForgetCoordinator(groupId);
+            }
+            await Task.Delay(_options.RetryBackoff, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsCoordinatorError(ErrorCode error)
+        => error is ErrorCode.CoordinatorLoadInProgress or ErrorCode.NotCoordinator or ErrorCode.CoordinatorNotAvailable;
+
     /// <summary>The group's committed offsets: of <paramref name="partitions"/>, or of every partition it committed when null. -1 means none.</summary>
     public async Task<Dictionary<TopicPartition, long>> FetchCommittedAsync(string groupId, IReadOnlyCollection<TopicPartition>? partitions, CancellationToken cancellationToken)
     {
-        var connection = await CoordinatorAsync(groupId, cancellationToken).ConfigureAwait(false);
-        var version = connection.Versions.Negotiate(ApiKey.OffsetFetch);
         var topics = partitions?.GroupBy(p => p.Topic).ToList();
         var request = new OffsetFetchRequest
         {
@@ -58,7 +89,16 @@ internal sealed partial class ClusterClient
                 Topics = topics?.Select(t => new OffsetFetchRequest.OffsetFetchRequestTopics { Name = t.Key, PartitionIndexes = [.. t.Select(p => p.Partition)] }).ToList(),
             }],
         };
-        var response = await connection.SendAsync<OffsetFetchResponse>(ApiKey.OffsetFetch, request, cancellationToken, version).ConfigureAwait(false);
+        var (version, response) = await WithCoordinatorAsync(groupId, async connection =>
+        {
+            var version = connection.Versions.Negotiate(ApiKey.OffsetFetch);
+            var response = await connection.SendAsync<OffsetFetchResponse>(ApiKey.OffsetFetch, request, cancellationToken, version).ConfigureAwait(false);
+            // v0-1 carry the group's error on every partition asked for, v2-7 at the top, v8+ per group.
+            var error = version >= 8 ? response.Groups.Single().ErrorCode
+                : version >= 2 ? response.ErrorCode
+                : response.Topics.SelectMany(t => t.Partitions).Select(p => p.ErrorCode).FirstOrDefault();
+            return ((ErrorCode)error, (version, response));
+        }, cancellationToken).ConfigureAwait(false);
         var result = new Dictionary<TopicPartition, long>();
         if (version >= 8)
         {
@@ -93,7 +133,6 @@ internal sealed partial class ClusterClient
     public async Task CommitAsync(string groupId, int generation, string memberId, string? groupInstanceId, IReadOnlyDictionary<TopicPartition, long> offsets,
         CancellationToken cancellationToken)
     {
-        var connection = await CoordinatorAsync(groupId, cancellationToken).ConfigureAwait(false);
         var request = new OffsetCommitRequest
         {
             GroupId = groupId,
@@ -106,15 +145,15 @@ internal sealed partial class ClusterClient
                 Partitions = [.. t.Select(o => new OffsetCommitRequest.OffsetCommitRequestPartition { PartitionIndex = o.Key.Partition, CommittedOffset = o.Value })],
             })],
         };
-        var response = await connection.SendAsync<OffsetCommitResponse>(ApiKey.OffsetCommit, request, cancellationToken).ConfigureAwait(false);
+        var response = await WithCoordinatorAsync(groupId, async connection =>
+        {
+            var response = await connection.SendAsync<OffsetCommitResponse>(ApiKey.OffsetCommit, request, cancellationToken).ConfigureAwait(false);
+            return (response.Topics.SelectMany(t => t.Partitions).Select(p => (ErrorCode)p.ErrorCode).FirstOrDefault(IsCoordinatorError), response);
+        }, cancellationToken).ConfigureAwait(false);
         foreach (var topic in response.Topics)
         {
             foreach (var p in topic.Partitions)
-            {
-                if ((ErrorCode)p.ErrorCode is ErrorCode.NotCoordinator or ErrorCode.CoordinatorNotAvailable)
-                    ForgetCoordinator(groupId);
                 RunnelException.ThrowIfError(p.ErrorCode, $"Committing the offset of group '{groupId}' for {topic.Name}-{p.PartitionIndex}");
-            }
         }
     }
 }

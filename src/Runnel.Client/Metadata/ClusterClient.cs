@@ -30,6 +30,9 @@ internal sealed partial class ClusterClient : IAsyncDisposable
 
     public ClientOptions Options => _options;
 
+    /// <summary>The clock retries and deadlines are measured with.</summary>
+    public TimeProvider Time => _time;
+
     public ClusterMetadata Metadata => Volatile.Read(ref _metadata);
 
     /// <summary>A live connection to any broker: a known node's, else the bootstrap one, else a new bootstrap connection.</summary>

@@ -11,13 +11,26 @@ internal sealed class GroupHarness
 {
     public const string Group = "g";
 
-    public GroupHarness(GroupCoordinatorConfig? config = null, InMemoryGroupStore? store = null, ManualTimeProvider? time = null)
+    /// <param name="loaded">Whether this node leads (and has loaded) every partition from the start, as a single node does.</param>
+    public GroupHarness(GroupCoordinatorConfig? config = null, InMemoryGroupStore? store = null, ManualTimeProvider? time = null, bool loaded = true)
     {
         Config = config ?? new GroupCoordinatorConfig { InitialRebalanceDelayMs = 0, MinSessionTimeoutMs = 100 };
         Store = store ?? new InMemoryGroupStore();
         Time = time ?? new ManualTimeProvider();
         Coordinator = new GroupCoordinator(Config, Store, Time, NullLogger.Instance, (topic, _) => topic != "missing");
+        if (loaded)
+        {
+            var loads = Enumerable.Range(0, Store.PartitionCount).Select(p => Coordinator.OnElection(p, 0)).ToArray();
+            if (!Task.WaitAll(loads, LoadTimeout))
+                throw new TimeoutException("The partitions did not load in time.");
+        }
     }
+
+    /// <summary>How long a test waits for a load that should finish at once.</summary>
+    public static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The __consumer_offsets partition of <see cref="Group"/>.</summary>
+    public int GroupPartition => Coordinator.PartitionFor(Group);
 
     public GroupCoordinatorConfig Config { get; }
 
@@ -27,13 +40,8 @@ internal sealed class GroupHarness
 
     public GroupCoordinator Coordinator { get; }
 
-    /// <summary>A fresh coordinator that replays this one's store, as after a restart.</summary>
-    public GroupHarness Restart()
-    {
-        var restarted = new GroupHarness(Config, Store, Time);
-        restarted.Coordinator.Load();
-        return restarted;
-    }
+    /// <summary>A fresh coordinator that replays this one's store, as after a restart (or a move of leadership).</summary>
+    public GroupHarness Restart(bool loaded = true) => new(Config, Store, Time, loaded);
 
     public static byte[] Subscription(params string[] topics) => ConsumerProtocol.Write(new ConsumerProtocolSubscription { Topics = [.. topics] }, 0);
 
@@ -76,11 +84,14 @@ internal sealed class GroupHarness
     public ErrorCode Heartbeat(string memberId, int generation, string? instanceId = null)
         => Coordinator.Heartbeat(new HeartbeatRequest { GroupId = Group, MemberId = memberId, GenerationId = generation, GroupInstanceId = instanceId });
 
-    public async Task<ErrorCode> Commit(string memberId, int generation, long offset, string topic = "t", int partition = 0, short version = 8)
+    public Task<ErrorCode> Commit(string memberId, int generation, long offset, string topic = "t", int partition = 0, short version = 8)
+        => CommitFor(Group, memberId, generation, offset, topic, partition, version);
+
+    public async Task<ErrorCode> CommitFor(string groupId, string memberId, int generation, long offset, string topic = "t", int partition = 0, short version = 8)
     {
         var response = await Coordinator.CommitOffsetsAsync(new OffsetCommitRequest
         {
-            GroupId = Group,
+            GroupId = groupId,
             MemberId = memberId,
             GenerationIdOrMemberEpoch = generation,
             Topics = [new() { Name = topic, Partitions = [new() { PartitionIndex = partition, CommittedOffset = offset }] }],

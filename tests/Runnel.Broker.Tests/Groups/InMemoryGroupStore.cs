@@ -1,30 +1,46 @@
 using Runnel.Broker.Groups;
-using Runnel.Storage;
+using Runnel.Protocol;
 
 namespace Runnel.Broker.Tests.Groups;
 
-/// <summary>__consumer_offsets in memory: records per partition in append order, with failures on demand.</summary>
+/// <summary>__consumer_offsets in memory: records per partition in append order, with failures and slow loads on demand.</summary>
 internal sealed class InMemoryGroupStore(int partitions = 4) : IGroupStore
 {
     private readonly List<StoredRecord>[] _partitions = [.. Enumerable.Range(0, partitions).Select(_ => new List<StoredRecord>())];
 
     public int PartitionCount => _partitions.Length;
 
-    /// <summary>When set, appends fail as a full disk would.</summary>
-    public bool Failing { get; set; }
+    /// <summary>When set, appends are refused with this partition error and write nothing.</summary>
+    public ErrorCode? RefuseWith { get; set; }
 
-    public IReadOnlyList<StoredRecord> Partition(int index) => _partitions[index];
+    /// <summary>When set, appends are written but never count: their durability completes with this error.</summary>
+    public ErrorCode? DurableWith { get; set; }
 
-    public IEnumerable<StoredRecord> All => _partitions.SelectMany(p => p);
+    /// <summary>When set, every replay waits for it before reading anything.</summary>
+    public TaskCompletionSource? LoadGate { get; set; }
 
-    public Task Append(int partition, IReadOnlyList<StoredRecord> records)
+    public IReadOnlyList<StoredRecord> Partition(int index)
     {
-        if (Failing)
-            throw new StorageException(StorageErrorKind.DiskFull, "disk full (test)");
         lock (_partitions)
-            _partitions[partition].AddRange(records);
-        return Task.CompletedTask;
+            return [.. _partitions[index]];
     }
 
-    public IEnumerable<StoredRecord> ReadAll() => [.. All];
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records)
+    {
+        if (RefuseWith is { } refused)
+            return GroupAppend.Refused(refused);
+        lock (_partitions)
+            _partitions[partition].AddRange(records);
+        return new GroupAppend(ErrorCode.None, Task.FromResult(DurableWith ?? ErrorCode.None));
+    }
+
+    public async IAsyncEnumerable<StoredRecord> ReadAsync(int partition)
+    {
+        if (LoadGate is { } gate)
+            await gate.Task;
+        foreach (var record in Partition(partition))
+            yield return record;
+    }
+
+    public Task<(ErrorCode Error, string? Message)> CreateIfMissingAsync() => Task.FromResult<(ErrorCode, string?)>((ErrorCode.None, null));
 }

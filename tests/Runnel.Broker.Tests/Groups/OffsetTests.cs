@@ -51,7 +51,7 @@ public sealed class OffsetTests
     {
         var h = new GroupHarness();
         Assert.Equal(ErrorCode.None, await h.Commit("", -1, 5));
-        h.Store.Failing = true;
+        h.Store.RefuseWith = ErrorCode.KafkaStorageError;
         Assert.Equal(ErrorCode.NotCoordinator, await h.Commit("", -1, 6));
         Assert.Equal(5, h.Committed());
     }
@@ -142,9 +142,9 @@ public sealed class OffsetTests
         Assert.All(described.Members, m => Assert.Equal(("client", "/127.0.0.1"), (m.ClientId, m.ClientHost)));
         Assert.Equal([(byte)0, (byte)1], described.Members.Select(m => m.MemberAssignment[0]).Order());
         Assert.Equal("Dead", h.Coordinator.Describe("unknown").GroupState);
-        Assert.Single(h.Coordinator.List(["stable"], []));
-        Assert.Empty(h.Coordinator.List(["Empty"], []));
-        Assert.Empty(h.Coordinator.List([], ["consumer"]));
-        Assert.Equal("classic", h.Coordinator.List([], ["Classic"])[0].GroupType);
+        Assert.Single(h.Coordinator.List(["stable"], []).Groups);
+        Assert.Empty(h.Coordinator.List(["Empty"], []).Groups);
+        Assert.Empty(h.Coordinator.List([], ["consumer"]).Groups);
+        Assert.Equal("classic", h.Coordinator.List([], ["Classic"]).Groups[0].GroupType);
     }
 }
