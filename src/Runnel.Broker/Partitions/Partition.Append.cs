@@ -58,8 +58,9 @@ internal sealed partial class Partition
     }
 
     /// <summary>
-    /// Appends batches the broker built itself (the group coordinator's records) as the leader: stamped with the current
-    /// leader epoch, offsets assigned by the log. NOT_LEADER_OR_FOLLOWER when this node no longer leads.
+    /// Appends batches the broker built itself (the group coordinator's records) as the leader, as acks=all would: stamped
+    /// with the current leader epoch, offsets assigned by the log. NOT_LEADER_OR_FOLLOWER when this node no longer
+    /// leads; NOT_ENOUGH_REPLICAS (nothing written) while the ISR is below min.insync.replicas.
     /// </summary>
     public AppendOutcome AppendInternal(Span<byte> batches)
     {
@@ -70,6 +71,8 @@ internal sealed partial class Partition
             var assignment = _assignment;
             if (!assignment.IsLeader(_localId))
                 return AppendOutcome.Failed(ErrorCode.NotLeaderOrFollower, $"This broker does not lead {TopicPartition}.");
+            if (assignment.Isr.Length < EffectiveMinIsr(assignment))
+                return AppendOutcome.Failed(ErrorCode.NotEnoughReplicas, $"The in-sync replicas of {TopicPartition} are fewer than min.insync.replicas.");
             RecordBatch.SetPartitionLeaderEpoch(batches, assignment.LeaderEpoch);
             var appended = Log.Append(batches);
             _appended.Record(appended.LastOffset + 1, batches.Length);

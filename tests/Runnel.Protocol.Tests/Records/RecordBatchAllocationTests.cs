@@ -21,17 +21,24 @@ public sealed class RecordBatchAllocationTests
         Validate(writer.WrittenSpan);
         Read(writer.WrittenSpan);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Build(writer, builder, key, value, headers);
-        var built = GC.GetAllocatedBytesForCurrentThread();
-        Validate(writer.WrittenSpan);
-        var validated = GC.GetAllocatedBytesForCurrentThread();
-        Read(writer.WrittenSpan);
-        var read = GC.GetAllocatedBytesForCurrentThread();
+        // The least over a few rounds: the runtime may allocate once while it re-compiles a method mid-round (tiered
+        // compilation on a busy machine), but a per-record allocation would show in every round.
+        long building = long.MaxValue, validating = long.MaxValue, reading = long.MaxValue;
+        for (var round = 0; round < 5; round++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Build(writer, builder, key, value, headers);
+            var built = GC.GetAllocatedBytesForCurrentThread();
+            Validate(writer.WrittenSpan);
+            var validated = GC.GetAllocatedBytesForCurrentThread();
+            Read(writer.WrittenSpan);
+            var read = GC.GetAllocatedBytesForCurrentThread();
+            (building, validating, reading) = (Math.Min(building, built - before), Math.Min(validating, validated - built), Math.Min(reading, read - validated));
+        }
 
-        Assert.Equal(0, built - before);
-        Assert.Equal(0, validated - built);
-        Assert.Equal(0, read - validated);
+        Assert.Equal(0, building);
+        Assert.Equal(0, validating);
+        Assert.Equal(0, reading);
     }
 
     private static void Build(KafkaWriter writer, RecordBatchBuilder builder, byte[] key, byte[] value, RecordHeader[] headers)
