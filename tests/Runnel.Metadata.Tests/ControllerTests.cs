@@ -64,11 +64,7 @@ public sealed class ControllerTests
         var log = new MemoryRaftLog();
         await using var node = new Node(log, new MemoryQuorumStateStore(), long.MaxValue).Start();
         var recorder = new Recorder();
-        await node.Driver.InvokeAsync(_ =>
-        {
-            node.Loader.Subscribe(recorder);
-            return true;
-        });
+        await node.Loader.SubscribeAsync(recorder);
         var (error, id) = await CreateAsync(node.Controller, "orders");
         Assert.True(error.Succeeded);
         Assert.Equal(id, node.Loader.Image.Topics.Find("orders")!.Id);

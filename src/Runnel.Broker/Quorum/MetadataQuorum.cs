@@ -88,7 +88,10 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         try
         {
             var store = new FileQuorumStateStore(PhysicalFileSystem.Instance, directory);
-            var loader = new MetadataLoader(nodeId, config.GetLong("metadata.log.max.record.bytes.between.snapshots"));
+            var loader = new MetadataLoader(nodeId, config.GetLong("metadata.log.max.record.bytes.between.snapshots"))
+            {
+                PublishFailed = e => logger.LogError(e, "Applying a metadata image failed"),
+            };
             var transport = new RaftTransport(nodeId, voters, logger);
             var driver = new RaftDriver(now => new RaftNode(nodeId, voters, raftConfig, log, store, transport, loader, now, new Random(), logger), TimeProvider.System, logger);
             transport.Attach(driver);
@@ -139,12 +142,8 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         });
     }
 
-    /// <summary>Adds a publisher on the quorum's thread: it gets the current image now, then every new one.</summary>
-    public Task SubscribeAsync(IMetadataPublisher publisher) => Driver.InvokeAsync(_ =>
-    {
-        Loader.Subscribe(publisher);
-        return true;
-    });
+    /// <summary>Adds a publisher, in line with the images: it gets the current image now, then every new one.</summary>
+    public Task SubscribeAsync(IMetadataPublisher publisher) => Loader.SubscribeAsync(publisher);
 
     /// <summary>Waits until the committed metadata has been loaded: this node leads, or follows with a known high watermark reached.</summary>
     public async Task<bool> WaitForCatchUpAsync(TimeSpan timeout)
@@ -170,6 +169,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         await Driver.DisposeAsync().ConfigureAwait(false);
         await Transport.DisposeAsync().ConfigureAwait(false);
         Controller.Dispose();
+        Loader.Dispose();
         _log.Dispose();
     }
 }

@@ -17,16 +17,33 @@ public interface IMetadataPublisher
 public sealed class NotControllerException(string message) : Exception(message);
 
 /// <summary>
-/// The quorum's state machine: replays committed metadata records into images and hands each to the publishers,
-/// then completes whoever waits for that offset (so an acknowledged change is visible locally). Snapshots the image
-/// every <see cref="SnapshotBytes"/> bytes of log (Kafka's metadata.log.max.record.bytes.between.snapshots).
+/// The quorum's state machine: replays committed metadata records into images on the quorum's thread, and hands each
+/// to the publishers on a thread of its own, in commit order (opening or deleting partition logs never stalls the
+/// quorum), then makes it the <see cref="Image"/> and completes whoever waits for that offset (so an acknowledged
+/// change is visible locally). Snapshots the applied image every <see cref="SnapshotBytes"/> bytes of log (Kafka's
+/// metadata.log.max.record.bytes.between.snapshots).
 /// </summary>
-public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 1024) : IRaftStateMachine
+public sealed class MetadataLoader : IRaftStateMachine, IDisposable
 {
+    private readonly int nodeId;
+    private readonly System.Threading.Channels.Channel<Action> _publishing =
+        System.Threading.Channels.Channel.CreateUnbounded<Action>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _publisher;
+
+    public MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 1024)
+    {
+        this.nodeId = nodeId;
+        SnapshotBytes = snapshotBytes;
+        _publisher = Task.Run(PublishLoopAsync);
+    }
+
     private readonly object _lock = new();
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
     private readonly List<IMetadataPublisher> _publishers = [];
     private MetadataImage _image = MetadataImage.Empty;
+
+    /// <summary>The image with every applied record, ahead of <see cref="Image"/> by what is still being published; the quorum's thread only.</summary>
+    private MetadataImage _applied = MetadataImage.Empty;
     private OffsetAndEpoch _lastApplied = OffsetAndEpoch.Zero;
     private long _bytesSinceSnapshot;
     private int _leaderEpoch = -1;
@@ -34,9 +51,12 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
     private int _epochStartApplied = -1;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public long SnapshotBytes { get; } = snapshotBytes;
+    public long SnapshotBytes { get; }
 
-    /// <summary>The newest committed image; safe to read from any thread.</summary>
+    /// <summary>A publisher threw; publishing goes on with the next image (the broker logs it).</summary>
+    public Action<Exception>? PublishFailed { get; set; }
+
+    /// <summary>The newest committed image the publishers have applied; safe to read from any thread.</summary>
     public MetadataImage Image => Volatile.Read(ref _image);
 
     /// <summary>Snapshots written by this node (for tests and the operator).</summary>
@@ -52,7 +72,7 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
         }
     }
 
-    /// <summary>True while this node leads and has applied its own epoch's start: its image is complete.</summary>
+    /// <summary>True while this node leads and has published its own epoch's start: its image is complete.</summary>
     public bool IsActiveController
     {
         get
@@ -72,26 +92,30 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
         }
     }
 
-    /// <summary>Adds a publisher; call it on the quorum's thread (through the driver) so it sees no image twice.</summary>
-    public void Subscribe(IMetadataPublisher publisher)
+    /// <summary>Adds a publisher, in line with the images: it gets the current image first, then every new one.</summary>
+    public Task SubscribeAsync(IMetadataPublisher publisher)
     {
-        _publishers.Add(publisher);
-        publisher.Publish(Image);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(() =>
+        {
+            _publishers.Add(publisher);
+            publisher.Publish(Image);
+            done.TrySetResult();
+        });
+        return done.Task;
     }
 
     public void Apply(BatchInfo info, ReadOnlySpan<byte> batch)
     {
         _lastApplied = new OffsetAndEpoch(info.LastOffset + 1, info.Epoch);
         _bytesSinceSnapshot += info.Size;
-        var delta = new MetadataDelta(Image);
+        var delta = new MetadataDelta(_applied);
+        int? epochStart = null;
         if (info.IsControl)
         {
             var records = RecordBatch.ReadRecords(batch);
             if (records.MoveNext() && ControlRecord.TryReadType(records.Current.Key, out var type) && type == ControlRecordType.LeaderChange)
-            {
-                lock (_lock)
-                    _epochStartApplied = info.Epoch;
-            }
+                epochStart = info.Epoch;
             delta.Advance(info.LastOffset);
         }
         else
@@ -100,7 +124,7 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
             foreach (var value in RaftBatches.Values(batch))
                 delta.Replay(MetadataRecordSerde.Read(value), offset++);
         }
-        Publish(delta.Apply(), delta.HasChanges);
+        Publish(delta.Apply(), delta.HasChanges, epochStart);
     }
 
     public void LoadSnapshot(OffsetAndEpoch id, ReadOnlySpan<byte> data)
@@ -172,31 +196,75 @@ public sealed class MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 
     {
         if (_bytesSinceSnapshot < SnapshotBytes || _lastApplied.Offset <= (node.Log.LatestSnapshot?.Offset ?? 0))
             return;
-        if (node.CreateSnapshot(_lastApplied, MetadataSnapshot.Write(Image, timestamp)))
+        if (node.CreateSnapshot(_lastApplied, MetadataSnapshot.Write(_applied, timestamp)))
         {
             _bytesSinceSnapshot = 0;
             SnapshotsWritten++;
         }
     }
 
-    private void Publish(MetadataImage image, bool changed)
+    /// <summary>Queues <paramref name="image"/> for the publishers (the quorum's thread moves on at once).</summary>
+    private void Publish(MetadataImage image, bool changed, int? epochStart = null)
+    {
+        _applied = image;
+        Enqueue(() => PublishNow(image, changed, epochStart));
+    }
+
+    /// <summary>Queues work for the publishing thread; after <see cref="Dispose"/> it is dropped (nothing publishes any more).</summary>
+    private void Enqueue(Action work) => _publishing.Writer.TryWrite(work);
+
+    private async Task PublishLoopAsync()
+    {
+        await foreach (var work in _publishing.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                work();
+            }
+            catch (Exception e)
+            {
+                PublishFailed?.Invoke(e);
+            }
+        }
+    }
+
+    private void PublishNow(MetadataImage image, bool changed, int? epochStart)
     {
         // Publishers first, then the image: whoever sees the new offset (a waiter checking it) must also find the
         // change published (the topic served), or an acknowledged create could be followed by "unknown topic".
         if (changed)
         {
             foreach (var publisher in _publishers)
-                publisher.Publish(image);
+            {
+                try
+                {
+                    publisher.Publish(image);
+                }
+                catch (Exception e)
+                {
+                    PublishFailed?.Invoke(e);
+                }
+            }
         }
         Volatile.Write(ref _image, image);
-        SignalChanged();
         List<TaskCompletionSource> done;
         lock (_lock)
         {
+            // The controller decides against the published image, so it is active only once its epoch's start is in it.
+            if (epochStart is { } epoch)
+                _epochStartApplied = epoch;
             done = [.. _waiters.Where(w => w.Offset <= image.Offset).Select(w => w.Done)];
             _waiters.RemoveAll(w => w.Offset <= image.Offset);
         }
+        SignalChanged();
         foreach (var waiter in done)
             waiter.TrySetResult();
+    }
+
+    /// <summary>Stops publishing after what is queued.</summary>
+    public void Dispose()
+    {
+        _publishing.Writer.TryComplete();
+        _publisher.Wait(TimeSpan.FromSeconds(30));
     }
 }
