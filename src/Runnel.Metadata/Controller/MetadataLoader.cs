@@ -25,14 +25,14 @@ public sealed class NotControllerException(string message) : Exception(message);
 /// </summary>
 public sealed class MetadataLoader : IRaftStateMachine, IDisposable
 {
-    private readonly int nodeId;
+    private readonly int _nodeId;
     private readonly System.Threading.Channels.Channel<Action> _publishing =
         System.Threading.Channels.Channel.CreateUnbounded<Action>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
     private readonly Task _publisher;
 
     public MetadataLoader(int nodeId, long snapshotBytes = 20 * 1024 * 1024)
     {
-        this.nodeId = nodeId;
+        _nodeId = nodeId;
         SnapshotBytes = snapshotBytes;
         _publisher = Task.Run(PublishLoopAsync);
     }
@@ -78,7 +78,7 @@ public sealed class MetadataLoader : IRaftStateMachine, IDisposable
         get
         {
             lock (_lock)
-                return _leaderId == nodeId && _epochStartApplied == _leaderEpoch;
+                return _leaderId == _nodeId && _epochStartApplied == _leaderEpoch;
         }
     }
 
@@ -88,7 +88,7 @@ public sealed class MetadataLoader : IRaftStateMachine, IDisposable
         get
         {
             lock (_lock)
-                return _leaderId == nodeId && _epochStartApplied == _leaderEpoch ? _leaderEpoch : null;
+                return _leaderId == _nodeId && _epochStartApplied == _leaderEpoch ? _leaderEpoch : null;
         }
     }
 
