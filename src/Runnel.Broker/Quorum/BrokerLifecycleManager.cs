@@ -53,7 +53,7 @@ internal sealed class BrokerLifecycleManager : IDisposable
             try
             {
                 var pause = _epoch < 0 ? await RegisterAsync(stopping).ConfigureAwait(false) : await HeartbeatAsync(stopping).ConfigureAwait(false);
-                await Task.Delay(pause, stopping).ConfigureAwait(false);
+                await Task.Delay(pause, TimeProvider.System, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

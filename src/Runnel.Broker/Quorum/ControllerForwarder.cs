@@ -91,10 +91,10 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
     private async Task<TopicResult> ForwardAsync<TResponse>(ApiKey api, short version, IKafkaMessage request, Func<TResponse, (short Error, string? Message)?> outcome)
         where TResponse : class, IKafkaMessage, new()
     {
-        var deadline = DateTime.UtcNow + ForwardTimeout;
+        var started = TimeProvider.System.GetTimestamp();
         try
         {
-            while (DateTime.UtcNow < deadline)
+            while (TimeProvider.System.GetElapsedTime(started) < ForwardTimeout)
             {
                 var response = await channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, stopping).ConfigureAwait(false);
                 if (response is not null && outcome(response) is { } answer && (ErrorCode)answer.Error != ErrorCode.NotController)
@@ -103,7 +103,7 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
                         await CatchUpAsync().ConfigureAwait(false);
                     return new TopicResult((ErrorCode)answer.Error, answer.Message);
                 }
-                await Task.Delay(100, stopping).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
