@@ -95,10 +95,15 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             var transport = new RaftTransport(nodeId, voters, logger);
             var driver = new RaftDriver(now => new RaftNode(nodeId, voters, raftConfig, log, store, transport, loader, now, new Random(), logger), TimeProvider.System, logger);
             transport.Attach(driver);
-            driver.AfterStep = node => loader.SnapshotIfDue(node, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            MetadataQuorum? quorum = null;
+            driver.AfterStep = node =>
+            {
+                loader.SnapshotIfDue(node, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                quorum?.CheckCaughtUp(node);
+            };
             driver.Start();
             logger.LogInformation("Metadata quorum member {Id} of {Voters} started from {Directory}", nodeId, voters, directory);
-            var quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger);
+            quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger);
             quorum.Policy = PolicyFor(config);
             if (config.IsController)
                 quorum.StartLifecycle(config, logger);
@@ -145,18 +150,33 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     /// <summary>Adds a publisher, in line with the images: it gets the current image now, then every new one.</summary>
     public Task SubscribeAsync(IMetadataPublisher publisher) => Loader.SubscribeAsync(publisher);
 
-    /// <summary>Waits until the committed metadata has been loaded: this node leads, or follows with a known high watermark reached.</summary>
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Waits until the committed metadata has been loaded: this node is the active controller, or follows with a known
+    /// high watermark its published image has reached. Checked after every step of the quorum's loop (which steps at
+    /// least every poll interval), not polled from here.
+    /// </summary>
     public async Task<bool> WaitForCatchUpAsync(TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            var (leader, hw) = await Driver.InvokeAsync(n => (n.IsLeader, n.HighWatermark)).ConfigureAwait(false);
-            if (Loader.IsActiveController || (!leader && hw >= 0 && Loader.Image.Offset + 1 >= hw))
-                return true;
-            await Task.Delay(5).ConfigureAwait(false);
+            await _caughtUp.Task.WaitAsync(timeout, TimeProvider.System).ConfigureAwait(false);
+            return true;
         }
-        return false;
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>On the quorum's thread after each step.</summary>
+    private void CheckCaughtUp(RaftNode node)
+    {
+        if (_caughtUp.Task.IsCompleted)
+            return;
+        if (Loader.IsActiveController || (!node.IsLeader && node.HighWatermark >= 0 && Loader.Image.Offset + 1 >= node.HighWatermark))
+            _caughtUp.TrySetResult();
     }
 
     public async ValueTask DisposeAsync()
