@@ -107,6 +107,20 @@ public sealed class PartitionTests
     }
 
     [Fact]
+    public void A_fetch_from_a_previous_incarnation_of_a_follower_is_refused()
+    {
+        using var h = new PartitionHarness();
+        h.Brokers.Epochs[2] = 5;
+        h.Partition.Apply(PartitionHarness.Assignment(1, 0, [1, 2], [1, 2]));
+        h.Produce();
+        // Kafka answers a stale broker epoch in ReplicaState with NOT_LEADER_OR_FOLLOWER, and its offset counts for nothing.
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, h.Partition.UpdateFollowerFetchState(2, 4, 3));
+        Assert.Equal(0, h.Partition.HighWatermark);
+        Assert.Equal(ErrorCode.None, h.Partition.UpdateFollowerFetchState(2, 5, 3));
+        Assert.Equal(3, h.Partition.HighWatermark);
+    }
+
+    [Fact]
     public void A_fenced_or_shutting_down_broker_is_not_proposed()
     {
         using var h = new PartitionHarness();
