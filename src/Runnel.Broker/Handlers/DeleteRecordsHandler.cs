@@ -32,15 +32,9 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest, De
             {
                 var reply = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = partitionRequest.PartitionIndex, LowWatermark = -1 };
                 topicReply.Partitions.Add(reply);
-                var partition = topic?.Partition(partitionRequest.PartitionIndex);
-                if (topic is null || !topic.Exists(partitionRequest.PartitionIndex))
+                if (Topics.TopicState.Leader(topic, partitionRequest.PartitionIndex, -1, out var error) is not { } partition)
                 {
-                    reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
-                    continue;
-                }
-                if (partition is not { IsLeader: true })
-                {
-                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+                    reply.ErrorCode = (short)error;
                     continue;
                 }
                 var offset = partitionRequest.Offset == -1 ? partition.HighWatermark : partitionRequest.Offset;

@@ -38,15 +38,8 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
             {
                 var reply = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partitionRequest.PartitionIndex };
                 topicReply.Partitions.Add(reply);
-                var partition = topic?.Partition(partitionRequest.PartitionIndex);
-                if (topic is null || !topic.Exists(partitionRequest.PartitionIndex))
-                    reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
-                else if (partition is null)
-                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
-                else if (partition.CheckLeaderEpoch(partitionRequest.CurrentLeaderEpoch) is var epochError && epochError != ErrorCode.None)
-                    reply.ErrorCode = (short)epochError;
-                else if (!partition.IsLeader)
-                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+                if (TopicState.Leader(topic, partitionRequest.PartitionIndex, partitionRequest.CurrentLeaderEpoch, out var error) is not { } partition)
+                    reply.ErrorCode = (short)error;
                 else
                     Lookup(partition, partitionRequest.Timestamp, request.IsolationLevel == 1, request.ReplicaId >= 0, reply);
                 if (context.Version == 0 && reply.ErrorCode == 0)

@@ -32,15 +32,8 @@ internal sealed class OffsetForLeaderEpochHandler : ApiHandler<OffsetForLeaderEp
             {
                 var reply = new OffsetForLeaderEpochResponse.EpochEndOffset { Partition = partitionRequest.Partition, LeaderEpoch = -1, EndOffset = -1 };
                 topicReply.Partitions.Add(reply);
-                var partition = topic?.Partition(partitionRequest.Partition);
-                if (topic is null || !topic.Exists(partitionRequest.Partition))
-                    reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
-                else if (partition is null)
-                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
-                else if (partition.CheckLeaderEpoch(partitionRequest.CurrentLeaderEpoch) is var epochError && epochError != ErrorCode.None)
-                    reply.ErrorCode = (short)epochError;
-                else if (!partition.IsLeader)
-                    reply.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+                if (Topics.TopicState.Leader(topic, partitionRequest.Partition, partitionRequest.CurrentLeaderEpoch, out var error) is not { } partition)
+                    reply.ErrorCode = (short)error;
                 else
                     (reply.LeaderEpoch, reply.EndOffset) = partition.EndOffsetForEpoch(partitionRequest.LeaderEpoch);
             }

@@ -162,28 +162,18 @@ internal sealed partial class Partition
     /// Removes every offset at or past <paramref name="offset"/> (this follower diverged from its leader there), while it
     /// still follows in <paramref name="leaderEpoch"/>. The producers' state is rebuilt from what remains.
     /// </summary>
-    public bool TruncateTo(long offset, int leaderEpoch)
-    {
-        lock (_lock)
-        {
-            if (!FollowsLocked(leaderEpoch))
-                return false;
-            Log.TruncateTo(offset);
-            _producers = null;
-            _appended.Reset(Log.LogEndOffset);
-        }
-        WakeWatchers();
-        return true;
-    }
+    public bool TruncateTo(long offset, int leaderEpoch) => Truncate(leaderEpoch, () => Log.TruncateTo(offset));
 
     /// <summary>Empties the log and restarts it at <paramref name="offset"/> (this follower is behind the leader's log start).</summary>
-    public bool TruncateFullyAndStartAt(long offset, int leaderEpoch)
+    public bool TruncateFullyAndStartAt(long offset, int leaderEpoch) => Truncate(leaderEpoch, () => Log.TruncateFullyAndStartAt(offset));
+
+    private bool Truncate(int leaderEpoch, Action truncate)
     {
         lock (_lock)
         {
             if (!FollowsLocked(leaderEpoch))
                 return false;
-            Log.TruncateFullyAndStartAt(offset);
+            truncate();
             _producers = null;
             _appended.Reset(Log.LogEndOffset);
         }

@@ -1,4 +1,5 @@
 using Runnel.Broker.Partitions;
+using Runnel.Protocol;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Topics;
@@ -39,6 +40,23 @@ internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<strin
     }
 
     public bool Exists(int index) => index >= 0 && index < PartitionCount;
+
+    /// <summary>
+    /// The partition when this node leads it, as requests that only the leader answers resolve it (Kafka's
+    /// getPartitionOrError then the KIP-320 check): UNKNOWN_TOPIC_OR_PARTITION when it does not exist, NOT_LEADER_OR_FOLLOWER
+    /// when it is not hosted or not led here, FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH when
+    /// <paramref name="currentLeaderEpoch"/> (-1: not given) is not the leader's.
+    /// </summary>
+    public static Partition? Leader(TopicState? topic, int index, int currentLeaderEpoch, out ErrorCode error)
+    {
+        var partition = topic?.Partition(index);
+        error = topic is null || !topic.Exists(index) ? ErrorCode.UnknownTopicOrPartition
+            : partition is null ? ErrorCode.NotLeaderOrFollower
+            : partition.CheckLeaderEpoch(currentLeaderEpoch) is var epochError && epochError != ErrorCode.None ? epochError
+            : !partition.IsLeader ? ErrorCode.NotLeaderOrFollower
+            : ErrorCode.None;
+        return error == ErrorCode.None ? partition : null;
+    }
 
     /// <summary>Replaced as a whole, so readers never see a half-built array.</summary>
     public void SetPartitions(Partition?[] partitions) => Volatile.Write(ref _partitions, partitions);
