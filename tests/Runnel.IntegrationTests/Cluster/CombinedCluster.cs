@@ -26,7 +26,7 @@ internal sealed class CombinedCluster : IAsyncDisposable
         var clusterId = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         // Started together: a new quorum forms once every voter has been up (RaftNode.Recovery), and each node's broker
         // registers only once there is a quorum leader.
-        var nodes = await Task.WhenAll(clientPorts.Select((port, i) =>
+        var nodes = await BrokerProcess.StartAllAsync(clientPorts.Select((port, i) => (Func<Task<BrokerProcess>>)(() =>
         {
             var overrides = new Dictionary<string, string>
             {
@@ -41,7 +41,7 @@ internal sealed class CombinedCluster : IAsyncDisposable
             foreach (var (key, value) in extra ?? new Dictionary<string, string>())
                 overrides[key] = value;
             return BrokerProcess.StartAsync(port: port, overrides: overrides);
-        }));
+        })));
         return new CombinedCluster(nodes);
     }
 

@@ -90,7 +90,31 @@ public sealed class BrokerProcess : IAsyncDisposable
         var exited = _process.WaitForExitAsync();
         var first = await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
         if (first != started.Task)
+        {
+            // Never leave a half-started server behind a failed test.
+            if (!_process.HasExited)
+                await KillAsync();
             throw new InvalidOperationException($"runnel server did not start:\n{string.Join('\n', output)}");
+        }
+    }
+
+    /// <summary>
+    /// Starts servers together (a new quorum forms only once every voter is up); if any fails to start, the others are
+    /// stopped before the failure is thrown.
+    /// </summary>
+    public static async Task<BrokerProcess[]> StartAllAsync(IEnumerable<Func<Task<BrokerProcess>>> starts)
+    {
+        var tasks = starts.Select(start => start()).ToList();
+        try
+        {
+            return await Task.WhenAll(tasks);
+        }
+        catch
+        {
+            foreach (var task in tasks.Where(t => t.IsCompletedSuccessfully))
+                await task.Result.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>SIGKILL: no shutdown hook runs, nothing is flushed.</summary>

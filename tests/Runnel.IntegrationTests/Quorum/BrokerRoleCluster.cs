@@ -29,7 +29,7 @@ internal sealed class BrokerRoleCluster : IAsyncDisposable
         var ports = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
         var voters = string.Join(',', ports.Select((port, i) => $"{i + 1}@127.0.0.1:{port}"));
         // Started together, as the voters of a new quorum must all be seen once before it forms (RaftNode.Recovery).
-        var controllers = await Task.WhenAll(ports.Select((port, i) => BrokerProcess.StartAsync(port: port, overrides: new Dictionary<string, string>
+        var controllers = await BrokerProcess.StartAllAsync(ports.Select((port, i) => (Func<Task<BrokerProcess>>)(() => BrokerProcess.StartAsync(port: port, overrides: new Dictionary<string, string>
         {
             ["process.roles"] = "controller",
             ["node.id"] = $"{i + 1}",
@@ -38,7 +38,7 @@ internal sealed class BrokerRoleCluster : IAsyncDisposable
             ["advertised.listeners"] = $"CONTROLLER://127.0.0.1:{port}",
             ["controller.listener.names"] = "CONTROLLER",
             ["broker.session.timeout.ms"] = $"{SessionTimeoutMs}",
-        })));
+        }))));
         try
         {
             var broker = await BrokerProcess.StartAsync(overrides: new Dictionary<string, string>

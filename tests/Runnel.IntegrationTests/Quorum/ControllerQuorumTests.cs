@@ -18,7 +18,7 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
         var ports = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
         var voters = string.Join(',', ports.Select((port, i) => $"{i + 1}@127.0.0.1:{port}"));
         // Started together, as the voters of a new quorum must all be seen once before it forms (RaftNode.Recovery).
-        _nodes.AddRange(await Task.WhenAll(ports.Select((port, i) => BrokerProcess.StartAsync(port: port, overrides: new Dictionary<string, string>
+        _nodes.AddRange(await BrokerProcess.StartAllAsync(ports.Select((port, i) => (Func<Task<BrokerProcess>>)(() => BrokerProcess.StartAsync(port: port, overrides: new Dictionary<string, string>
         {
             ["process.roles"] = "controller",
             ["node.id"] = $"{i + 1}",
@@ -26,7 +26,7 @@ public sealed class ControllerQuorumTests(ITestOutputHelper output) : IAsyncLife
             ["listeners"] = $"CONTROLLER://127.0.0.1:{port}",
             ["advertised.listeners"] = $"CONTROLLER://127.0.0.1:{port}",
             ["controller.listener.names"] = "CONTROLLER",
-        }))));
+        })))));
     }
 
     public async Task DisposeAsync()
