@@ -7,13 +7,11 @@ namespace Runnel.Raft;
 
 /// <summary>
 /// Runs one <see cref="RaftNode"/> on its own loop: every message, append and query is queued and executed there,
-/// one at a time, followed by a poll; with nothing queued the loop still polls every few milliseconds for timers.
+/// one at a time, followed by a poll; with nothing queued the loop sleeps until the node's next timer is due.
 /// This is the only place with threads and a real clock; the core stays a deterministic state machine.
 /// </summary>
 public sealed class RaftDriver : IAsyncDisposable
 {
-    private const int PollIntervalMs = 5;
-
     private readonly Channel<Action<RaftNode>> _work = Channel.CreateUnbounded<Action<RaftNode>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time;
     private readonly long _origin;
@@ -81,10 +79,15 @@ public sealed class RaftDriver : IAsyncDisposable
                 // Everything queued first, then one poll: appends that arrived together share one fsync.
                 while (reader.TryRead(out var item))
                     item(_node);
-                Step();
+                var due = Step();
                 waiting ??= reader.WaitToReadAsync(_stopping.Token).AsTask();
                 if (!waiting.IsCompleted)
-                    await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromMilliseconds(PollIntervalMs), _time)).ConfigureAwait(false);
+                {
+                    if (due == long.MaxValue)
+                        await ((Task)waiting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    else if (due - NowMs is var sleepMs and > 0)
+                        await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromMilliseconds(sleepMs), _time)).ConfigureAwait(false);
+                }
                 if (waiting.IsCompleted)
                     waiting = null;
             }
@@ -97,10 +100,12 @@ public sealed class RaftDriver : IAsyncDisposable
         }
     }
 
-    private void Step()
+    /// <summary>Polls the node; returns when it must next be polled if nothing arrives first.</summary>
+    private long Step()
     {
-        _node.Poll(NowMs);
+        var due = _node.Poll(NowMs);
         AfterStep?.Invoke(_node);
+        return due;
     }
 
     /// <summary>Stops the loop; a leader resigns first so the others elect a successor without waiting a timeout.</summary>

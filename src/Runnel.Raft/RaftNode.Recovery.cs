@@ -25,6 +25,7 @@ public sealed partial class RaftNode
 {
     private readonly Dictionary<int, int> _heard = [];
     private long _recoveryTarget = -1;
+    private readonly Dictionary<int, long> _probedAt = [];
 
     /// <summary>Notes the epoch a voter reported in an answer to one of our requests (only answers count: a request
     /// may have been sent long ago).</summary>
@@ -34,17 +35,16 @@ public sealed partial class RaftNode
             _heard[voter] = Math.Max(epoch, _heard.GetValueOrDefault(voter));
     }
 
-    /// <summary>Asks every voter it has not heard from (and, without a leader, looks for one) with a fetch.</summary>
+    /// <summary>
+    /// Asks every voter it has not heard from with a fetch, and while it follows no leader every voter (their answers
+    /// name the leader, which a recovering voter cannot elect itself).
+    /// </summary>
     private void PollRecovery()
     {
         // A probe that reaches the leader counts as a fetch, whose offset acknowledges the log up to it: flushed first.
         if (_log.FlushedOffset < _log.EndOffset)
             _log.Flush();
-        foreach (var voter in _voters.Ids)
-        {
-            if (voter != _id && !_heard.ContainsKey(voter) && !_outstanding.Values.Any(o => o.Destination == voter))
-                Send(voter, ApiKey.Fetch, RaftRequests.Fetch(_config.ClusterId, _id, _state.Epoch, LastPosition, 0, 1), probe: true);
-        }
+        ProbeVoters();
         if (_heard.Count < _voters.Count - 1)
             return;
         var birth = _heard.Values.All(e => e == 0) && _state.Epoch == 0 && _log.EndOffset == 0 && _log.LatestSnapshot is null;
@@ -61,10 +61,47 @@ public sealed partial class RaftNode
     {
         if (IsVoter || _role == RaftRole.Follower || _state.Recovering)
             return;
+        ProbeVoters();
+    }
+
+    /// <summary>Whether <paramref name="voter"/> is to be asked (recovery's and discovery's rules above).</summary>
+    private bool WantsProbe(int voter)
+    {
+        if (voter == _id)
+            return false;
+        if (_state.Recovering)
+            return !_heard.ContainsKey(voter) || _role != RaftRole.Follower;
+        return !IsVoter && _role != RaftRole.Follower;
+    }
+
+    /// <summary>
+    /// Sends a probe (a fetch of nothing) to each voter it wants one from that has no request of ours outstanding, at
+    /// most one per voter per retry backoff, so answers without a leader do not turn into a stream of probes.
+    /// </summary>
+    private void ProbeVoters()
+    {
         foreach (var voter in _voters.Ids)
         {
-            if (!_outstanding.Values.Any(o => o.Destination == voter))
-                Send(voter, ApiKey.Fetch, RaftRequests.Fetch(_config.ClusterId, _id, _state.Epoch, LastPosition, 0, 1), probe: true);
+            if (!WantsProbe(voter) || _outstanding.Values.Any(o => o.Destination == voter) || NextProbeAt(voter) > _now)
+                continue;
+            _probedAt[voter] = _now;
+            Send(voter, ApiKey.Fetch, RaftRequests.Fetch(_config.ClusterId, _id, _state.Epoch, LastPosition, 0, 1), probe: true);
         }
+    }
+
+    private long NextProbeAt(int voter) => _probedAt.TryGetValue(voter, out var at) ? at + _config.RetryBackoffMs : long.MinValue;
+
+    /// <summary>When the next probe is due (for <see cref="NextPollMs"/>); an outstanding request is covered by its timeout.</summary>
+    private long NextProbeMs()
+    {
+        var next = long.MaxValue;
+        if (!_state.Recovering && (IsVoter || _role == RaftRole.Follower))
+            return next;
+        foreach (var voter in _voters.Ids)
+        {
+            if (WantsProbe(voter) && !_outstanding.Values.Any(o => o.Destination == voter))
+                next = Math.Min(next, NextProbeAt(voter));
+        }
+        return next;
     }
 }

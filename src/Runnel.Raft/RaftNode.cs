@@ -134,8 +134,13 @@ public sealed partial class RaftNode
         ApplyCommitted();
     }
 
-    /// <summary>Runs timers, flushes what was appended, and sends what is due. Call it often (every few ms).</summary>
-    public void Poll(long nowMs)
+    /// <summary>
+    /// Runs timers, flushes what was appended, and sends what is due. Call it after every <see cref="Handle"/> and
+    /// <see cref="Append"/>, and again no later than the time it returns: the earliest moment a timer of this node
+    /// fires (an election or fetch timeout, a parked fetch's wait, a request's timeout, the check-quorum deadline) when
+    /// no message or append comes first.
+    /// </summary>
+    public long Poll(long nowMs)
     {
         _now = Math.Max(_now, nowMs);
         ExpireRequests();
@@ -156,6 +161,43 @@ public sealed partial class RaftNode
         else
             PollDiscovery();
         ApplyCommitted();
+        return NextPollMs();
+    }
+
+    /// <summary>When a timer of this node next fires; <see cref="long.MaxValue"/> when only input can change it.</summary>
+    private long NextPollMs()
+    {
+        // Appended but not yet flushed (a leader's own epoch-start record, say): the next poll flushes it at once.
+        if (_log.FlushedOffset < _log.EndOffset)
+            return _now;
+        var next = NextProbeMs();
+        foreach (var sent in _outstanding.Values)
+            next = Math.Min(next, sent.SentAt + _config.RequestTimeoutMs);
+        switch (_role)
+        {
+            case RaftRole.Leader:
+                var leader = _leaderState!;
+                foreach (var (_, deadline) in leader.Parked)
+                    next = Math.Min(next, deadline);
+                foreach (var voter in _voters.Ids)
+                {
+                    // A voter stops counting towards the quorum one ms after the check-quorum timeout since its fetch
+                    // (one that has already stopped counts again only after a fetch, which is input).
+                    var expires = leader.Replicas[voter].LastFetchMs + _config.CheckQuorumTimeoutMs + 1;
+                    if (voter != _id && expires > _now)
+                        next = Math.Min(next, expires);
+                }
+                break;
+            case RaftRole.Follower:
+                next = Math.Min(next, _fetchDeadline);
+                if (_fetchInFlight is null && _download is null)
+                    next = Math.Min(next, _nextFetchAt);
+                break;
+            default:
+                next = Math.Min(next, _electionDeadline);
+                break;
+        }
+        return next;
     }
 
     private void HandleRequest(RaftMessage message)

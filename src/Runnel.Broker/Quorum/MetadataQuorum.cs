@@ -152,31 +152,36 @@ internal sealed class MetadataQuorum : IAsyncDisposable
 
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The quorum's high watermark while this node follows (-1 while it leads or does not know it yet).</summary>
+    private long _followerHighWatermark = -1;
+
     /// <summary>
     /// Waits until the committed metadata has been loaded: this node is the active controller, or follows with a known
-    /// high watermark its published image has reached. Checked after every step of the quorum's loop (which steps at
-    /// least every poll interval), not polled from here.
+    /// high watermark its published image has reached. Checked after every step of the quorum's loop and after every
+    /// published image (the active controller's flag is set by the publishing thread), not polled.
     /// </summary>
     public async Task<bool> WaitForCatchUpAsync(TimeSpan timeout)
     {
-        try
-        {
-            await _caughtUp.Task.WaitAsync(timeout, TimeProvider.System).ConfigureAwait(false);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        var published = Loader.WaitUntilAsync(_ => CheckCaughtUp(), timeout, TimeProvider.System);
+        await Task.WhenAny(_caughtUp.Task, published).ConfigureAwait(false);
+        return CheckCaughtUp();
     }
 
-    /// <summary>On the quorum's thread after each step.</summary>
+    /// <summary>On the quorum's loop, after every step.</summary>
     private void CheckCaughtUp(RaftNode node)
     {
+        Volatile.Write(ref _followerHighWatermark, node.IsLeader ? -1 : node.HighWatermark);
+        CheckCaughtUp();
+    }
+
+    private bool CheckCaughtUp()
+    {
         if (_caughtUp.Task.IsCompleted)
-            return;
-        if (Loader.IsActiveController || (!node.IsLeader && node.HighWatermark >= 0 && Loader.Image.Offset + 1 >= node.HighWatermark))
+            return true;
+        var hw = Volatile.Read(ref _followerHighWatermark);
+        if (Loader.IsActiveController || (hw >= 0 && Loader.Image.Offset + 1 >= hw))
             _caughtUp.TrySetResult();
+        return _caughtUp.Task.IsCompleted;
     }
 
     public async ValueTask DisposeAsync()

@@ -26,6 +26,9 @@ internal sealed class SimNode(int id)
     public int SnapshotEvery { get; set; } = 50;
 
     public bool IsRunning => Raft is not null;
+
+    /// <summary>Bumped at every poll, so only the latest scheduled poll runs (an earlier one would hide a missed timer).</summary>
+    public long PollGeneration { get; set; }
 }
 
 /// <summary>
@@ -45,7 +48,7 @@ internal sealed class SimCluster
         Voters = new QuorumVoters(Enumerable.Range(1, voters).Select(i => new VoterEndpoint(i, $"node-{i}", 9093)));
         foreach (var id in Enumerable.Range(1, voters + observers))
             _nodes[id] = new SimNode(id) { SnapshotEvery = scheduler.Random.Next(20, 80) };
-        Network = new SimNetwork(scheduler, id => _nodes[id]);
+        Network = new SimNetwork(scheduler, id => _nodes[id], Poll);
     }
 
     public Scheduler Scheduler { get; }
@@ -90,16 +93,33 @@ internal sealed class SimCluster
         var raft = new RaftNode(id, Voters, Config, node.Log, node.Store, Network.For(node), machine, Scheduler.Now, new Random(Scheduler.Random.Next()), SimTrace.Logger(Scheduler, id));
         machine.IsLeader = () => raft.IsLeader;
         node.Raft = raft;
+        Poll(node);
+    }
+
+    /// <summary>
+    /// What the driver does after every message and append: polls the node, then schedules the next poll exactly when
+    /// the node says its next timer fires (replacing any poll scheduled before). Nothing else polls, so a timer the
+    /// node fails to report stalls the run and fails the scenario.
+    /// </summary>
+    private void Poll(SimNode node)
+    {
+        if (node.Raft is not { } raft)
+            return;
+        var due = raft.Poll(Scheduler.Now);
+        // A timer due at once (a role change inside the poll) is run by polling again; the driver loops the same way.
+        if (due <= Scheduler.Now && (due = raft.Poll(Scheduler.Now)) <= Scheduler.Now)
+            throw new InvariantViolation($"Node {node.Id} polled twice at {Scheduler.Now} still reports a timer due at {due}: it would spin.");
+        var last = node.Machine.LastApplied;
+        if (last.Offset - (node.Log.LatestSnapshot?.Offset ?? 0) >= node.SnapshotEvery)
+            raft.CreateSnapshot(last, node.Machine.Serialize());
+        var generation = ++node.PollGeneration;
         var incarnation = node.Incarnation;
-        Scheduler.Every(20, 5, () =>
+        if (due == long.MaxValue)
+            return;
+        Scheduler.At(Math.Max(due, Scheduler.Now + 1), () =>
         {
-            if (node.Incarnation != incarnation || node.Raft is not { } running)
-                return false;
-            running.Poll(Scheduler.Now);
-            var last = node.Machine.LastApplied;
-            if (last.Offset - (node.Log.LatestSnapshot?.Offset ?? 0) >= node.SnapshotEvery)
-                running.CreateSnapshot(last, node.Machine.Serialize());
-            return true;
+            if (node.Incarnation == incarnation && node.PollGeneration == generation)
+                Poll(node);
         });
     }
 
@@ -137,6 +157,7 @@ internal sealed class SimCluster
                     values.Add(value);
                 }
                 leader.Append(values);
+                Poll(Leader!);
             }
             return true;
         });

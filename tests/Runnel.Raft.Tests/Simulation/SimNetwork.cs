@@ -7,7 +7,7 @@ namespace Runnel.Raft.Tests.Simulation;
 /// (so messages reorder), and may be dropped, duplicated, or blocked by a partition (checked when sent and when it
 /// would arrive). A response reaches only the incarnation that sent the request, as a TCP connection would.
 /// </summary>
-internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes)
+internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes, Action<SimNode> delivered)
 {
     private readonly HashSet<(int From, int To)> _blocked = [];
     private readonly Dictionary<(int Node, int CorrelationId), int> _requestIncarnations = [];
@@ -101,5 +101,6 @@ internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes)
         if (SimTrace.Writer is not null)
             SimTrace.Line(scheduler.Now, $"  {message} {Describe(message.Body)}");
         raft.Handle(message, scheduler.Now);
+        delivered(node);
     }
 }
