@@ -57,12 +57,7 @@ public sealed partial class RaftNode
     }
 
     /// <summary>A non-voter without a leader looks for one by fetching from the voters; their answers name the leader.</summary>
-    private void PollDiscovery()
-    {
-        if (IsVoter || _role == RaftRole.Follower || _state.Recovering)
-            return;
-        ProbeVoters();
-    }
+    private void PollDiscovery() => ProbeVoters();
 
     /// <summary>Whether <paramref name="voter"/> is to be asked (recovery's and discovery's rules above).</summary>
     private bool WantsProbe(int voter)
@@ -95,8 +90,6 @@ public sealed partial class RaftNode
     private long NextProbeMs()
     {
         var next = long.MaxValue;
-        if (!_state.Recovering && (IsVoter || _role == RaftRole.Follower))
-            return next;
         foreach (var voter in _voters.Ids)
         {
             if (WantsProbe(voter) && !_outstanding.Values.Any(o => o.Destination == voter))

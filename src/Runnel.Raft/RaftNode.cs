@@ -181,10 +181,12 @@ public sealed partial class RaftNode
                     next = Math.Min(next, deadline);
                 foreach (var voter in _voters.Ids)
                 {
+                    if (voter == _id)
+                        continue;
                     // A voter stops counting towards the quorum one ms after the check-quorum timeout since its fetch
                     // (one that has already stopped counts again only after a fetch, which is input).
                     var expires = leader.Replicas[voter].LastFetchMs + _config.CheckQuorumTimeoutMs + 1;
-                    if (voter != _id && expires > _now)
+                    if (expires > _now)
                         next = Math.Min(next, expires);
                 }
                 break;
