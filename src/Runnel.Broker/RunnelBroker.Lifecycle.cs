@@ -131,12 +131,13 @@ public sealed partial class RunnelBroker
     private static GroupCoordinator NoGroups(BrokerConfig config, ILogger logger)
         => new(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
 
-    /// <summary>Retention, time-based flushes and recovery-point checkpoints, once a second.</summary>
+    /// <summary>Time-based flushes and recovery-point checkpoints once a second; retention every log.retention.check.interval.ms.</summary>
     private async Task RunLogMaintenanceAsync(CancellationToken stopping)
     {
         try
         {
-            await _services.Topics.Logs.RunMaintenanceLoopAsync(TimeSpan.FromSeconds(1), stopping).ConfigureAwait(false);
+            await _services.Topics.Logs.RunMaintenanceLoopAsync(TimeSpan.FromSeconds(1),
+                TimeSpan.FromMilliseconds(_services.Config.GetLong("log.retention.check.interval.ms")), stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

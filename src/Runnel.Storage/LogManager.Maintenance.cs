@@ -3,17 +3,19 @@ namespace Runnel.Storage;
 public sealed partial class LogManager
 {
     /// <summary>
-    /// One pass of background work: retention (segment deletion), flushes due by flush.ms / flush.messages, and the
-    /// recovery-point checkpoint. Failures are logged per partition and never stop the pass.
+    /// One pass of background work: retention (segment deletion) when <paramref name="retention"/>, flushes due by
+    /// flush.ms / flush.messages, and the recovery-point checkpoint. Failures are logged per partition and never stop
+    /// the pass.
     /// </summary>
-    public void RunMaintenance()
+    public void RunMaintenance(bool retention = true)
     {
         var now = _env.NowMs;
         foreach (var (log, _) in _logs.Values)
         {
             try
             {
-                log.DeleteOldSegments();
+                if (retention)
+                    log.DeleteOldSegments();
                 log.FlushIfDue(now);
             }
             catch (StorageException e)
@@ -24,12 +26,16 @@ public sealed partial class LogManager
         CheckpointRecoveryPoints();
     }
 
-    /// <summary>Runs <see cref="RunMaintenance"/> every <paramref name="interval"/> until cancelled.</summary>
-    public async Task RunMaintenanceLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <see cref="RunMaintenance"/> every <paramref name="interval"/> until cancelled, with retention on the passes
+    /// <see cref="RetentionSchedule"/> allows (log.retention.check.interval.ms).
+    /// </summary>
+    public async Task RunMaintenanceLoopAsync(TimeSpan interval, TimeSpan retentionInterval, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(interval, _env.Time);
+        var retention = new RetentionSchedule(_env.NowMs, retentionInterval);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            RunMaintenance();
+            RunMaintenance(retention.Due(_env.NowMs));
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ internal sealed class LogHarness : IDisposable
 
     public FaultyFileSystem Fs { get; } = new();
 
-    public TestClock Clock { get; } = new();
+    public Runnel.Broker.Tests.ManualTimeProvider Clock { get; } = new();
 
     public LogConfig Config { get; set; }
 

@@ -26,6 +26,34 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public void Retention_runs_30_s_after_start_then_every_check_interval()
+    {
+        var schedule = new RetentionSchedule(startMs: 1_000, TimeSpan.FromMinutes(5));
+        Assert.False(schedule.Due(1_000));
+        Assert.False(schedule.Due(30_999));
+        Assert.True(schedule.Due(31_000));
+        Assert.False(schedule.Due(31_000));
+        Assert.False(schedule.Due(330_999));
+        Assert.True(schedule.Due(331_000));
+    }
+
+    [Fact]
+    public async Task The_maintenance_loop_deletes_expired_segments_once_retention_is_due()
+    {
+        using var h = new LogHarness(LogHarness.SmallSegments with { RetentionMs = 1_000 });
+        for (var i = 0; i < 50; i++)
+            h.Append(valueBytes: 60);
+        Assert.True(h.Log.SegmentCount > 2);
+        using var stop = new CancellationTokenSource();
+        var loop = h.Manager.RunMaintenanceLoopAsync(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), stop.Token);
+        h.Clock.Advance((long)RetentionSchedule.InitialDelay.TotalMilliseconds);
+        // The pass runs on the loop's own continuation: a bounded wait for its effect.
+        Assert.True(SpinWait.SpinUntil(() => h.Log.SegmentCount == 1, TimeSpan.FromSeconds(10)), $"{h.Log.SegmentCount} segments left");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+    }
+
+    [Fact]
     public void Retention_bytes_keeps_the_newest_segments_within_the_limit()
     {
         using var h = new LogHarness(LogHarness.SmallSegments with { RetentionBytes = 9000 });
