@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Runnel.Protocol;
 
 namespace Runnel.Net;
@@ -16,6 +17,9 @@ public sealed class KafkaConnectionException : IOException
 
     /// <summary>The peer's error when it refused ApiVersions; <see cref="ErrorCode.None"/> for failures on this side.</summary>
     public ErrorCode ErrorCode { get; init; }
+
+    /// <summary>True when the peer's address refused the connection: its host is up and nothing listens on the port.</summary>
+    public bool Refused => InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
 }
 
 /// <summary>The peer serves no version of an API that this side also speaks; nothing was sent.</summary>

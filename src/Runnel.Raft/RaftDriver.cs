@@ -43,6 +43,9 @@ public sealed class RaftDriver : IAsyncDisposable
     /// <summary>Hands a message from the network to the node.</summary>
     public void Deliver(RaftMessage message) => _work.Writer.TryWrite(node => node.Handle(message, NowMs));
 
+    /// <summary>Tells the node its request was lost without a reply; <paramref name="peerDown"/> when the peer refused the connection.</summary>
+    public void Failed(RaftMessage request, bool peerDown) => _work.Writer.TryWrite(node => node.RequestFailed(request.Destination, request.CorrelationId, peerDown, NowMs));
+
     /// <summary>Runs <paramref name="action"/> on the loop and returns its result.</summary>
     public Task<T> InvokeAsync<T>(Func<RaftNode, T> action)
     {

@@ -87,9 +87,12 @@ public sealed partial class RaftNode
         if (RaftRequests.Single(response) is not { } p)
             return;
         Heard(message.Source, p.LeaderEpoch);
-        if (p.LeaderEpoch > _state.Epoch || (p.LeaderId >= 0 && p.LeaderEpoch == _state.Epoch))
+        // A voter naming this node still follows it in the epoch it resigned; one naming the leader this prospective
+        // node stopped hearing from tells nothing new. Their answers count.
+        var news = p.LeaderId != _id && !(_role == RaftRole.Prospective && _prospectiveLeader == p.LeaderId);
+        if (p.LeaderEpoch > _state.Epoch || (p.LeaderId >= 0 && news && p.LeaderEpoch == _state.Epoch))
         {
-            // A newer epoch, or a leader already elected in ours: the election is over either way.
+            // A newer epoch, or another leader already elected in ours: the election is over either way.
             ObserveLeader(p.LeaderEpoch, p.LeaderId);
             return;
         }

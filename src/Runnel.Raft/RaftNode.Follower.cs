@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 using Runnel.Raft.Log;
@@ -15,6 +16,9 @@ public sealed partial class RaftNode
     /// <summary>When the leader last answered us; pre-votes are refused while this is recent (not the fetch deadline,
     /// which a failed pre-vote round resets without any word from the leader).</summary>
     private long _lastLeaderContact = long.MinValue / 2;
+
+    /// <summary>The leader (and its epoch) last found refusing connections; cleared when it answers a fetch.</summary>
+    private (int Leader, int Epoch)? _downLeader;
     private SnapshotDownload? _download;
 
     private sealed class SnapshotDownload(OffsetAndEpoch id)
@@ -55,6 +59,26 @@ public sealed partial class RaftNode
         }
     }
 
+    /// <summary>
+    /// This epoch's leader refused a connection: its process is gone. The follower acts as on a fetch timeout, but
+    /// soon: the remaining voters in id order, a third of an election timeout apart (with a little jitter), so the
+    /// first usually wins its pre-vote without a split. It also stops counting the leader as alive, so it grants the
+    /// others' pre-votes. Safety does not rest on the report: an election still needs a majority's pre-votes, and
+    /// voters still hearing from a live leader refuse them (a firewall that rejects, say, fools only this node).
+    /// </summary>
+    private void LeaderDown(int leader)
+    {
+        var rank = Math.Max(0, _voters.Ids.Where(v => v != leader).Order().ToList().IndexOf(_id));
+        var delay = 2 * _config.RetryBackoffMs + rank * _config.ElectionTimeoutMs / Math.Max(1, _voters.Count) + _random.Next(Math.Max(1, _config.RetryBackoffMs));
+        if (_now + delay < _fetchDeadline)
+        {
+            _logger.LogInformation("Node {Id}: leader {Leader} of epoch {Epoch} refuses connections; campaigning in {Delay} ms", _id, leader, _state.Epoch, delay);
+            _fetchDeadline = _now + delay;
+        }
+        _lastLeaderContact = long.MinValue / 2;
+        _downLeader = (leader, _state.Epoch);
+    }
+
     /// <summary>A non-voter (or recovering voter) whose leader went quiet: it looks for the leader instead of campaigning.</summary>
     private void LoseLeader()
     {
@@ -84,6 +108,7 @@ public sealed partial class RaftNode
             return;
         _fetchDeadline = _now + _config.FetchTimeoutMs;
         _lastLeaderContact = _now;
+        _downLeader = null;
         _nextFetchAt = _now;
         if (p.DivergingEpoch.EndOffset >= 0)
             TruncateDiverging(new OffsetAndEpoch(p.DivergingEpoch.EndOffset, p.DivergingEpoch.Epoch));

@@ -83,6 +83,11 @@ public sealed partial class RaftNode
     private void StartProspective()
     {
         var leader = _role == RaftRole.Follower ? _state.LeaderId : null;
+        // Campaigning because this epoch's leader refuses connections (see LeaderDown): a refused round is retried
+        // soon, since the voters that refused it may only not have noticed yet.
+        var down = _downLeader is { } d && d.Epoch == _state.Epoch
+            && (leader == d.Leader || (_role == RaftRole.Prospective && _prospectiveLeader == d.Leader));
+        leader ??= down ? _downLeader!.Value.Leader : null;
         LeaveRole();
         _role = RaftRole.Prospective;
         _prospectiveLeader = leader;
@@ -90,7 +95,7 @@ public sealed partial class RaftNode
         _granted.Clear();
         _rejected.Clear();
         _granted.Add(_id);
-        _electionDeadline = _now + RandomElectionTimeout();
+        _electionDeadline = _now + (!down ? RandomElectionTimeout() : _config.ElectionTimeoutMs / Math.Max(1, _voters.Count) + _random.Next(Math.Max(1, _config.RetryBackoffMs)));
         if (_granted.Count >= _voters.MajoritySize)
         {
             BecomeCandidate();

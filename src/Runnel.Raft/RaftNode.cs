@@ -135,6 +135,28 @@ public sealed partial class RaftNode
     }
 
     /// <summary>
+    /// The request <paramref name="correlationId"/> to <paramref name="destination"/> was lost without a reply (its
+    /// connection broke, or none could be opened): it is forgotten, so it is retried after the retry backoff instead
+    /// of its request timeout. <paramref name="peerDown"/> says the peer's address refused the connection: nothing
+    /// listens there, so its process is not running. When that peer leads this node's epoch, see <see cref="LeaderDown"/>.
+    /// </summary>
+    public void RequestFailed(int destination, int correlationId, bool peerDown, long nowMs)
+    {
+        _now = Math.Max(_now, nowMs);
+        if (_outstanding.TryGetValue(correlationId, out var sent) && sent.Destination == destination)
+        {
+            _outstanding.Remove(correlationId);
+            if (correlationId == _fetchInFlight)
+            {
+                _fetchInFlight = null;
+                _nextFetchAt = _now + _config.RetryBackoffMs;
+            }
+        }
+        if (peerDown && _role == RaftRole.Follower && _state.LeaderId == destination)
+            LeaderDown(destination);
+    }
+
+    /// <summary>
     /// Runs timers, flushes what was appended, and sends what is due. Call it after every <see cref="Handle"/> and
     /// <see cref="Append"/>, and again no later than the time it returns: the earliest moment a timer of this node
     /// fires (an election or fetch timeout, a parked fetch's wait, a request's timeout, the check-quorum deadline) when

@@ -95,6 +95,9 @@ public sealed partial class PartitionLog
     /// <summary>
     /// Removes every offset at or above <paramref name="offset"/> (a follower diverging from its leader, or the broker
     /// undoing an append). A batch that straddles the offset goes whole, so the log end offset may end up below it.
+    /// At or past the log end no record goes, but an epoch starting at the log end does (as in Kafka's truncateTo):
+    /// a replica that became leader assigned its epoch there, then lost leadership before appending anything, and as a
+    /// follower it must not name that epoch as the last it fetched, or the leader reports the same divergence forever.
     /// </summary>
     public void TruncateTo(long offset)
     {
@@ -103,7 +106,10 @@ public sealed partial class PartitionLog
             {
                 ThrowIfOffline();
                 if (offset >= _logEndOffset)
+                {
+                    _epochs.TruncateFromEnd(_logEndOffset);
                     return;
+                }
                 if (offset <= _segments[0].BaseOffset)
                 {
                     TruncateFullyAndStartAtLocked(offset);

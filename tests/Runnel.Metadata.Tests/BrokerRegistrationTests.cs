@@ -127,4 +127,25 @@ public sealed class BrokerRegistrationTests
         Assert.Empty(sessions.Expired(fenced, 100_000));
         Assert.False(sessions.HasValidSession(fenced, 4, 20_000));
     }
+
+    [Fact]
+    public void A_new_leadership_fences_a_broker_whose_node_is_down_at_once_unless_it_heartbeats()
+    {
+        var image = Registered(Guid.NewGuid(), out var epoch);
+        image = Commit(image, ClusterControlManager.Heartbeat(image, new BrokerHeartbeat(4, epoch, 5, false, false), 0));
+        var sessions = new BrokerHeartbeatManager(9000, connectionLossGraceMs: 300);
+        Assert.Equal([4], sessions.Activate(3, image, nowMs: 1000, down: id => id == 4));
+        Assert.Equal([(4, epoch)], sessions.Expired(image, 1000));
+
+        // A heartbeat (the node came back) restores the full session; a node that is up is never marked.
+        var again = new BrokerHeartbeatManager(9000, connectionLossGraceMs: 300);
+        again.Activate(3, image, nowMs: 1000, down: id => id == 4);
+        again.Touch(4, 1000);
+        Assert.Empty(again.Expired(image, 5000));
+        Assert.Empty(new BrokerHeartbeatManager(9000, connectionLossGraceMs: 300).Activate(3, image, nowMs: 1000, down: _ => false));
+
+        // Only at a new leadership: the same epoch again marks nothing.
+        Assert.Empty(again.Activate(3, image, nowMs: 6000, down: id => id == 4));
+        Assert.Empty(again.Expired(image, 6400));
+    }
 }

@@ -68,6 +68,21 @@ public sealed class LeaderEpochTests
     }
 
     [Fact]
+    public void Truncating_at_the_log_end_drops_an_epoch_assigned_there_without_records()
+    {
+        // A replica led epoch 7 without appending, then follows: the leader says it diverged at the log end.
+        using var harness = new LogHarness();
+        harness.Log.Append(Batch(epoch: 5, records: 3));
+        harness.Log.AssignLeaderEpoch(7, harness.Log.LogEndOffset);
+        Assert.Equal([new EpochEntry(5, 0), new EpochEntry(7, 3)], harness.Log.LeaderEpochs.Snapshot);
+        harness.Log.TruncateTo(3);
+        Assert.Equal(3, harness.Log.LogEndOffset);
+        Assert.Equal([new EpochEntry(5, 0)], harness.Log.LeaderEpochs.Snapshot);
+        harness.Restart();
+        Assert.Equal([new EpochEntry(5, 0)], harness.Log.LeaderEpochs.Snapshot);
+    }
+
+    [Fact]
     public void A_lost_checkpoint_is_rebuilt_from_the_batches()
     {
         using var harness = new LogHarness();

@@ -129,7 +129,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         var clusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id") : null;
         var time = TimeProvider.System;
         Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => (long)time.GetElapsedTime(0).TotalMilliseconds, logger,
-            Policy, time);
+            Policy, time, Transport.IsRefusing);
         _fencing = Task.Run(() => Lifecycle.RunFencingAsync(_stopping.Token));
     }
 

@@ -39,19 +39,31 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
     /// <summary>
     /// Starts over when <paramref name="epoch"/> is a new leadership of this controller: every registered broker gets a
     /// session from <paramref name="nowMs"/>, and must reach the image's offset (its registration is in it) to be
-    /// unfenced. Does nothing within the same epoch.
+    /// unfenced. A broker whose node is known to be <paramref name="down"/> (the quorum found its address refusing
+    /// connections: the process of a combined node, most often the previous controller's) starts expired, as if its
+    /// heartbeat connection had closed a grace ago: nothing listens there, so there is nothing to wait for. Returns the
+    /// brokers so marked; does nothing (and returns none) within the same epoch.
     /// </summary>
-    public void Activate(int epoch, MetadataImage image, long nowMs)
+    public IReadOnlyList<int> Activate(int epoch, MetadataImage image, long nowMs, Func<int, bool>? down = null)
     {
         lock (_lock)
         {
             if (epoch == _activeEpoch)
-                return;
+                return [];
             _activeEpoch = epoch;
             _activatedAtOffset = image.Offset;
             _sessions.Clear();
-            foreach (var broker in image.Cluster.Brokers.Keys)
-                _sessions[broker] = new Session(nowMs, image.Offset);
+            var marked = new List<int>();
+            foreach (var broker in image.Cluster.Brokers.Values)
+            {
+                var session = _sessions[broker.Id] = new Session(nowMs, image.Offset);
+                if (!broker.Fenced && !_exempt(broker.Id) && down?.Invoke(broker.Id) == true)
+                {
+                    session.ConnectionLostMs = nowMs - connectionLossGraceMs - 1;
+                    marked.Add(broker.Id);
+                }
+            }
+            return marked;
         }
     }
 

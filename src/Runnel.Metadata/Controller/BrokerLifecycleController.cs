@@ -15,8 +15,10 @@ namespace Runnel.Metadata.Controller;
 /// </summary>
 /// <param name="clusterId">Registrations naming another cluster are refused; null accepts any.</param>
 /// <param name="nowMs">A monotonic clock in milliseconds.</param>
+/// <param name="nodeDown">Whether the quorum found node <c>id</c>'s address refusing connections (its process is not
+/// running); a newly active controller fences such a broker after the grace instead of a full session.</param>
 public sealed class BrokerLifecycleController(QuorumController controller, BrokerHeartbeatManager sessions, string? clusterId, Func<long> nowMs,
-    ILogger? logger = null, ReplicationPolicy? policy = null, TimeProvider? time = null)
+    ILogger? logger = null, ReplicationPolicy? policy = null, TimeProvider? time = null, Func<int, bool>? nodeDown = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly ReplicationPolicy _policy = policy ?? ReplicationPolicy.Default;
@@ -112,6 +114,22 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
         });
     }
 
+    private async Task FenceNowAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Yield();
+            await FenceExpiredAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Fencing the brokers of nodes that are down failed");
+        }
+    }
+
     private async Task CheckAfterGraceAsync(CancellationToken stopping)
     {
         try
@@ -128,10 +146,14 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
         }
     }
 
-    /// <summary>Checks for expired sessions a few times per session timeout until <paramref name="stopping"/> fires.</summary>
+    /// <summary>
+    /// Checks for expired sessions a few times per session timeout until <paramref name="stopping"/> fires, and
+    /// takes up each new leadership of this node as soon as its image is complete (see <see cref="Activate"/>).
+    /// </summary>
     public async Task RunFencingAsync(CancellationToken stopping)
     {
         _stopping = stopping;
+        var activations = WatchLeadershipAsync(stopping);
         var period = TimeSpan.FromMilliseconds(Math.Clamp(sessions.SessionTimeoutMs / 4, 10, 1000));
         using var timer = new PeriodicTimer(period, _time);
         try
@@ -142,15 +164,43 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
         catch (OperationCanceledException)
         {
         }
+        await activations.ConfigureAwait(false);
     }
 
-    /// <summary>True when this node is the active controller; sessions start over on a new leadership.</summary>
+    /// <summary>Activates at each new leadership when it is published, not at the next request or periodic check.</summary>
+    private async Task WatchLeadershipAsync(CancellationToken stopping)
+    {
+        var loader = controller.Loader;
+        int? seen = null;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                if (!await loader.WaitUntilAsync(_ => loader.ActiveEpoch is { } epoch && epoch != seen, TimeSpan.FromMinutes(1), _time, stopping).ConfigureAwait(false))
+                    continue;
+                seen = loader.ActiveEpoch;
+                Activate(out _);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// True when this node is the active controller; sessions start over on a new leadership. Brokers whose nodes are
+    /// down then are fenced at once (off this thread).
+    /// </summary>
     private bool Activate(out long now)
     {
         now = nowMs();
         if (controller.Loader.ActiveEpoch is not { } epoch)
             return false;
-        sessions.Activate(epoch, controller.Loader.Image, now);
+        var down = sessions.Activate(epoch, controller.Loader.Image, now, nodeDown);
+        foreach (var broker in down)
+            _logger.LogInformation("Broker {Broker}'s node refuses connections; it is fenced now", broker);
+        if (down.Count > 0)
+            _ = FenceNowAsync(_stopping);
         return true;
     }
 

@@ -9,8 +9,10 @@ namespace Runnel.Raft.Transport;
 /// <summary>
 /// This node's requests to one voter, on a <see cref="KafkaConnection"/>. One sender takes the core's messages in
 /// order and puts each on the current connection, opening one when there is none; each reply goes to the driver under
-/// the core's own correlation id. A broken connection fails what was in flight (the core retries after its request
-/// timeout, as for any lost message) and the next message opens a new one.
+/// the core's own correlation id. A broken connection fails what was in flight, and a message that finds no
+/// connection is dropped; either way the core is told (<c>failed</c>), so it retries at once instead of after its
+/// request timeout, and learns when the voter's address refused the connection (nothing listens there: its process
+/// is not running). The next message opens a new connection.
 /// </summary>
 internal sealed class PeerConnection : IAsyncDisposable
 {
@@ -29,6 +31,7 @@ internal sealed class PeerConnection : IAsyncDisposable
     private readonly int _self;
     private readonly VoterEndpoint _peer;
     private readonly Action<RaftMessage> _deliver;
+    private readonly Action<RaftMessage, bool> _failed;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly KafkaConnectionOptions _options;
@@ -36,11 +39,15 @@ internal sealed class PeerConnection : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
 
-    public PeerConnection(int self, VoterEndpoint peer, Action<RaftMessage> deliver, ILogger logger, TimeProvider time)
+    private volatile bool _refusing;
+
+    /// <param name="failed">Told of each request lost without a reply, and whether the voter refused the connection.</param>
+    public PeerConnection(int self, VoterEndpoint peer, Action<RaftMessage> deliver, Action<RaftMessage, bool> failed, ILogger logger, TimeProvider time)
     {
         _self = self;
         _peer = peer;
         _deliver = deliver;
+        _failed = failed;
         _logger = logger;
         _time = time;
         _options = new KafkaConnectionOptions
@@ -58,6 +65,9 @@ internal sealed class PeerConnection : IAsyncDisposable
 
     public void Enqueue(RaftMessage message) => _queue.Writer.TryWrite(message);
 
+    /// <summary>True when the last attempt to connect was refused (and none has succeeded since).</summary>
+    public bool Refusing => _refusing;
+
     private async Task SendLoopAsync()
     {
         var token = _stopping.Token;
@@ -74,7 +84,13 @@ internal sealed class PeerConnection : IAsyncDisposable
                 }
                 connection ??= await TryConnectAsync(token).ConfigureAwait(false);
                 if (connection is not null)
+                {
                     Send(connection, message);
+                    continue;
+                }
+                _failed(message, _refusing);
+                // So a voter that is down is not dialled once per queued message.
+                await Task.Delay(ReconnectBackoff, _time, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -92,12 +108,14 @@ internal sealed class PeerConnection : IAsyncDisposable
     {
         try
         {
-            return await KafkaConnection.ConnectAsync(_peer.Host, _peer.Port, _options, token).ConfigureAwait(false);
+            var connection = await KafkaConnection.ConnectAsync(_peer.Host, _peer.Port, _options, token).ConfigureAwait(false);
+            _refusing = false;
+            return connection;
         }
         catch (KafkaConnectionException e)
         {
             _logger.LogDebug("Quorum connection to {Peer} failed: {Message}", _peer, e.Message);
-            await Task.Delay(ReconnectBackoff, _time, token).ConfigureAwait(false);
+            _refusing = e.Refused;
             return null;
         }
     }
@@ -119,6 +137,7 @@ internal sealed class PeerConnection : IAsyncDisposable
         catch (KafkaConnectionException)
         {
             // Lost with its connection; the sender logs the failure once when it replaces the connection.
+            _failed(request, false);
         }
         catch (InvalidDataException e)
         {

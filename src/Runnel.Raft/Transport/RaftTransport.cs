@@ -35,8 +35,14 @@ public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger
         }
         if (!voters.Contains(message.Destination) || _driver is not { } driver)
             return;
-        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, _logger, _time)).Enqueue(message);
+        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, driver.Failed, _logger, _time)).Enqueue(message);
     }
+
+    /// <summary>
+    /// True when this node's last attempt to connect to voter <paramref name="id"/> was refused: its host answers and
+    /// nothing listens at its quorum address, so its process is not running (or not yet).
+    /// </summary>
+    public bool IsRefusing(int id) => _peers.TryGetValue(id, out var peer) && peer.Refusing;
 
     /// <summary>
     /// Hands a request that arrived from <paramref name="source"/> to the node and waits for its reply; null when the

@@ -37,7 +37,11 @@ internal static class Scenarios
         var old = sim.Cluster.Leader!;
         var epoch = old.Raft!.Epoch;
         sim.Cluster.Kill(old.Id);
-        sim.Await(() => sim.Cluster.Leader is { } l && l.Raft!.Epoch > epoch, "a new leader after the old one was killed");
+        // Its connections reset and then refuse: the followers campaign at once, so on a network that loses nothing a
+        // successor is elected before the fetch timeout that would otherwise have to pass first. (A lost vote waits
+        // out an election timeout.)
+        var limit = sim.Network.DropRate == 0 ? Sim.Config.FetchTimeoutMs : 30_000;
+        sim.Await(() => sim.Cluster.Leader is { } l && l.Raft!.Epoch > epoch, "a new leader after the old one was killed", limit);
         sim.AwaitProgress();
         sim.Converge();
         return sim;

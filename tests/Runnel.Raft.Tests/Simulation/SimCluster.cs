@@ -129,6 +129,7 @@ internal sealed class SimCluster
         var node = _nodes[id];
         node.Raft = null;
         node.Log.Crash();
+        Network.ResetConnections(id);
     }
 
     /// <summary>Kills the node and gives it an empty disk (no log, no quorum state).</summary>

@@ -5,16 +5,26 @@ namespace Runnel.Raft.Tests.Simulation;
 /// <summary>
 /// The virtual network: every message is encoded and decoded at its wire version, then delayed by a random time
 /// (so messages reorder), and may be dropped, duplicated, or blocked by a partition (checked when sent and when it
-/// would arrive). A response reaches only the incarnation that sent the request, as a TCP connection would.
+/// would arrive). A response reaches only the incarnation that sent the request, as a TCP connection would. A
+/// request to a node that is down comes back as a refused connection (the sender is told its peer is down, as the
+/// transport tells it when nothing listens at the peer's address); so does a share of the requests a partition
+/// blocks (<see cref="RejectRate"/>: a firewall that rejects), where the peer is in fact alive. When a node is
+/// killed, the requests it had received and not answered fail at their senders, as its connections reset.
 /// </summary>
 internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes, Action<SimNode> delivered)
 {
     private readonly HashSet<(int From, int To)> _blocked = [];
     private readonly Dictionary<(int Node, int CorrelationId), int> _requestIncarnations = [];
 
+    /// <summary>Requests delivered and not yet answered, by the node holding them.</summary>
+    private readonly Dictionary<int, HashSet<RaftMessage>> _held = [];
+
     public double DropRate { get; set; }
 
     public double DuplicateRate { get; set; }
+
+    /// <summary>The share of blocked requests reported to their sender as refused (though the peer is alive).</summary>
+    public double RejectRate { get; set; } = 0.5;
 
     public int MinDelayMs { get; set; } = 1;
 
@@ -56,15 +66,31 @@ internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes, 
         public void Send(RaftMessage message) => network.Send(message, _incarnation);
     }
 
+    /// <summary>Node <paramref name="id"/> died: every request it held fails at its sender (a reset connection, not a refusal).</summary>
+    public void ResetConnections(int id)
+    {
+        if (!_held.Remove(id, out var held))
+            return;
+        foreach (var request in held)
+        {
+            var incarnation = _requestIncarnations.GetValueOrDefault((request.Source, request.CorrelationId));
+            Fail(request, incarnation, peerDown: false);
+        }
+    }
+
     private void Send(RaftMessage message, int senderIncarnation)
     {
         Sent++;
+        if (!message.IsRequest && _held.TryGetValue(message.Source, out var held))
+            held.RemoveWhere(r => r.Source == message.Destination && r.CorrelationId == message.CorrelationId);
         if (message.IsRequest)
             _requestIncarnations[(message.Source, message.CorrelationId)] = senderIncarnation;
         var random = scheduler.Random;
         if (IsBlocked(message.Source, message.Destination) || random.NextDouble() < DropRate)
         {
             Dropped++;
+            if (message.IsRequest && IsBlocked(message.Source, message.Destination) && random.NextDouble() < RejectRate)
+                Refuse(message, senderIncarnation);
             return;
         }
         var copies = random.NextDouble() < DuplicateRate ? 2 : 1;
@@ -85,12 +111,34 @@ internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes, 
         _ => "",
     };
 
+    /// <summary>Tells the sender, a moment later, that the connection for <paramref name="request"/> was refused.</summary>
+    private void Refuse(RaftMessage request, int senderIncarnation) => Fail(request, senderIncarnation, peerDown: true);
+
+    private void Fail(RaftMessage request, int senderIncarnation, bool peerDown)
+    {
+        scheduler.After(scheduler.Random.Next(MinDelayMs, MaxDelayMs + 1), () =>
+        {
+            var sender = nodes(request.Source);
+            if (sender.Incarnation != senderIncarnation || sender.Raft is not { } raft)
+                return;
+            if (SimTrace.Writer is not null)
+                SimTrace.Line(scheduler.Now, $"  {request} {(peerDown ? "refused" : "reset")}");
+            raft.RequestFailed(request.Destination, request.CorrelationId, peerDown, scheduler.Now);
+            delivered(sender);
+        });
+    }
+
     private void Deliver(RaftMessage message)
     {
         var node = nodes(message.Destination);
         if (IsBlocked(message.Source, message.Destination) || node.Raft is not { } raft)
         {
             Dropped++;
+            if (message.IsRequest && node.Raft is null && !IsBlocked(message.Source, message.Destination)
+                && _requestIncarnations.TryGetValue((message.Source, message.CorrelationId), out var incarnation))
+            {
+                Refuse(message, incarnation);
+            }
             return;
         }
         if (!message.IsRequest && _requestIncarnations.GetValueOrDefault((message.Destination, message.CorrelationId)) != node.Incarnation)
@@ -100,6 +148,12 @@ internal sealed class SimNetwork(Scheduler scheduler, Func<int, SimNode> nodes, 
         }
         if (SimTrace.Writer is not null)
             SimTrace.Line(scheduler.Now, $"  {message} {Describe(message.Body)}");
+        if (message.IsRequest)
+        {
+            if (!_held.TryGetValue(message.Destination, out var held))
+                _held[message.Destination] = held = [];
+            held.Add(message);
+        }
         raft.Handle(message, scheduler.Now);
         delivered(node);
     }
