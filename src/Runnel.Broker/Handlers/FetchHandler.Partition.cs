@@ -92,7 +92,8 @@ internal sealed partial class FetchHandler
 
         /// <summary>
         /// Fills <paramref name="reply"/> for one partition and returns the record bytes it carries. A throttled
-        /// replica's read gets no records while the throttle is exceeded, and what it gets counts against it.
+        /// replica's read gets at most the throttle's allowance (at least one batch while there is any; none while it
+        /// is used up), and what it gets counts against it.
         /// </summary>
         private int Read(Partition partition, FetchRequest.FetchPartition fetch, FetchResponse.PartitionData reply, int responseBudget, bool firstInResponse,
             bool throttled, out long next)
@@ -100,9 +101,11 @@ internal sealed partial class FetchHandler
             next = fetch.FetchOffset;
             var maxBytes = Math.Min(Math.Max(fetch.PartitionMaxBytes, 0), responseBudget);
             var throttle = context.Broker.Topics.Replicas.LeaderThrottle;
+            if (throttled)
+                maxBytes = throttle.Allowance(maxBytes);
             var read = IsReplica
                 ? partition.ReadForReplica(_replicaId, context.Version >= 15 ? request.ReplicaState.ReplicaEpoch : -1, fetch.FetchOffset, fetch.LastFetchedEpoch,
-                    fetch.CurrentLeaderEpoch, maxBytes, firstInResponse, withholdRecords: throttled && throttle.IsExceeded())
+                    fetch.CurrentLeaderEpoch, maxBytes, firstInResponse || throttled, withholdRecords: throttled && maxBytes == 0)
                 : partition.ReadForConsumer(fetch.FetchOffset, maxBytes, request.IsolationLevel == ReadCommitted, firstInResponse, fetch.CurrentLeaderEpoch,
                     fetch.LastFetchedEpoch);
             reply.HighWatermark = read.HighWatermark;

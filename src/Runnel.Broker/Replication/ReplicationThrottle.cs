@@ -4,9 +4,10 @@ namespace Runnel.Broker.Replication;
 /// The leader's limit on what it sends to replicas being added by a reassignment (leader.replication.throttled.rate,
 /// bytes per second; Kafka's ReplicationQuotaManager for LeaderReplication, with the throttled replicas being the
 /// partition's adding replicas). A token bucket on the injected <see cref="TimeProvider"/>: it refills at the rate, up
-/// to one second's worth; a throttled fetch may read only while the bucket is not empty, and what it read is taken
-/// out afterwards (the bucket may go below zero, as Kafka records bytes after the read), so over time the adding
-/// replicas get the rate. Long.MaxValue (the default) means unlimited.
+/// to one second's worth; a throttled fetch reads at most what the bucket holds (nothing while it is empty), and what
+/// it read is taken out afterwards (the bucket may go below zero when the one batch a read always returns is larger,
+/// as Kafka records bytes after the read), so over time the adding replicas get the rate. Long.MaxValue (the
+/// default) means unlimited.
 /// </summary>
 internal sealed class ReplicationThrottle(long bytesPerSecond, TimeProvider time)
 {
@@ -16,15 +17,15 @@ internal sealed class ReplicationThrottle(long bytesPerSecond, TimeProvider time
 
     public bool IsUnlimited => bytesPerSecond == long.MaxValue;
 
-    /// <summary>Whether a throttled replica's fetch must get no records now (the bucket is empty).</summary>
-    public bool IsExceeded()
+    /// <summary>What a throttled replica's read may take now, at most <paramref name="maxBytes"/>: 0 while the bucket is empty.</summary>
+    public int Allowance(int maxBytes)
     {
         if (IsUnlimited)
-            return false;
+            return maxBytes;
         lock (_gate)
         {
             Refill();
-            return _tokens <= 0;
+            return _tokens <= 0 ? 0 : (int)Math.Min(maxBytes, Math.Ceiling(_tokens));
         }
     }
 
