@@ -34,6 +34,15 @@ public sealed class ReplicationDecisionTests
         };
     }
 
+    /// <summary>ElectLeaders for one partition: its error and the image after the commit.</summary>
+    internal static (ErrorCode Error, MetadataImage After) Elect(MetadataImage image, LeaderElection election, string topic, int partition = 0)
+    {
+        var result = ReplicationControlManager.ElectLeaders(image, election, [new() { Topic = topic, Partitions = [partition] }]);
+        var only = Assert.Single(Assert.Single(result.Response.ReplicaElectionResults).PartitionResult);
+        Assert.Equal(partition, only.PartitionId);
+        return ((ErrorCode)only.ErrorCode, Commit(image, result));
+    }
+
     private static (ErrorCode TopLevel, ErrorCode Partition, MetadataImage After) Decide(MetadataImage image, AlterPartitionRequest request)
     {
         var result = ReplicationControlManager.AlterPartition(image, request, 3, ReplicationPolicy.Default);
@@ -131,9 +140,9 @@ public sealed class ReplicationDecisionTests
         Assert.NotEqual(-1, elected.Leader);
         Assert.Equal([elected.Leader], elected.Isr.ToArray());
         // ElectLeaders UNCLEAN does the same on request.
-        var result = ReplicationControlManager.ElectLeaders(strict, LeaderElection.Unclean, [new PartitionName("t", 0)]);
-        Assert.Equal(ErrorCode.None, Assert.Single(result.Response).Error.Error);
-        Assert.NotEqual(-1, Partition(Commit(strict, result), "t").Leader);
+        var (error, elected2) = Elect(strict, LeaderElection.Unclean, "t");
+        Assert.Equal(ErrorCode.None, error);
+        Assert.NotEqual(-1, Partition(elected2, "t").Leader);
     }
 
     [Fact]
@@ -164,14 +173,14 @@ public sealed class ReplicationDecisionTests
         var image = WithTopic(ControlManagerTests.ThreeBrokers, "t", 1, 3);
         var preferred = Partition(image, "t").Replicas[0];
         image = Commit(image, ClusterControlManager.FenceExpired(image, preferred, 1));
-        Assert.Equal(ErrorCode.PreferredLeaderNotAvailable, Assert.Single(ReplicationControlManager.ElectLeaders(image, LeaderElection.Preferred, [new PartitionName("t", 0)]).Response).Error.Error);
+        Assert.Equal(ErrorCode.PreferredLeaderNotAvailable, Elect(image, LeaderElection.Preferred, "t").Error);
         image = Commit(image, ClusterControlManager.Heartbeat(image, new BrokerHeartbeat(preferred, 1, 1000, false, false), 0));
         var leader = Partition(image, "t").Leader;
         image = Decide(image, Alter(image, leader, "t", [.. Partition(image, "t").Isr, preferred])).After;
         var rebalance = ReplicationControlManager.RebalanceLeaders(image);
         Assert.Equal(1, rebalance.Response);
         Assert.Equal(preferred, Partition(Commit(image, rebalance), "t").Leader);
-        Assert.Equal(ErrorCode.ElectionNotNeeded, Assert.Single(ReplicationControlManager.ElectLeaders(Commit(image, rebalance), LeaderElection.Preferred, [new PartitionName("t", 0)]).Response).Error.Error);
-        Assert.Equal(ErrorCode.UnknownTopicOrPartition, Assert.Single(ReplicationControlManager.ElectLeaders(image, LeaderElection.Preferred, [new PartitionName("x", 0)]).Response).Error.Error);
+        Assert.Equal(ErrorCode.ElectionNotNeeded, Elect(Commit(image, rebalance), LeaderElection.Preferred, "t").Error);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, Elect(image, LeaderElection.Preferred, "x").Error);
     }
 }

@@ -14,7 +14,11 @@ internal sealed partial class FetchHandler
     private const byte ReadCommitted = 1;
 
     /// <summary>What one pass read: the response, its record bytes, whether it must go out now, and where to wait from.</summary>
-    private sealed record FetchPass(FetchResponse Response, long Bytes, bool Immediate, List<(Partition Partition, long From)> Watches);
+    /// <summary>
+    /// What one pass read: the response, its record bytes, whether it must go out now, and where to wait from (a
+    /// throttled partition is watched without counting its bytes, so the wait ends at its deadline, not at once).
+    /// </summary>
+    private sealed record FetchPass(FetchResponse Response, long Bytes, bool Immediate, List<(Partition Partition, long From, bool Counted)> Watches);
 
     /// <summary>Reads a fetch's partitions, as a consumer or as the follower replica it names.</summary>
     private sealed class FetchReader(RequestContext context, FetchRequest request)
@@ -56,7 +60,8 @@ internal sealed partial class FetchHandler
                         immediate = true;
                         continue;
                     }
-                    var read = Read(partition, fetchPartition, reply, (int)Math.Min(budget - total, int.MaxValue), total == 0, out var next);
+                    var throttled = IsThrottled(partition);
+                    var read = Read(partition, fetchPartition, reply, (int)Math.Min(budget - total, int.MaxValue), total == 0, throttled, out var next);
                     total += read;
                     if (reply.ErrorCode != 0)
                     {
@@ -70,22 +75,37 @@ internal sealed partial class FetchHandler
                     }
                     else
                     {
-                        pass.Watches.Add((partition, next));
+                        pass.Watches.Add((partition, next, !throttled));
                     }
                 }
             }
             return pass with { Bytes = total, Immediate = immediate };
         }
 
-        /// <summary>Fills <paramref name="reply"/> for one partition and returns the record bytes it carries.</summary>
+        /// <summary>
+        /// Whether this fetch is a replica's that a reassignment is adding to <paramref name="partition"/> (Kafka's
+        /// leader.replication.throttled.replicas, here always the adding ones); such fetches share the leader's
+        /// <see cref="Replication.ReplicationThrottle"/>.
+        /// </summary>
+        private bool IsThrottled(Partition partition)
+            => IsReplica && !context.Broker.Topics.Replicas.LeaderThrottle.IsUnlimited && partition.Assignment.Adding.Contains(_replicaId);
+
+        /// <summary>
+        /// Fills <paramref name="reply"/> for one partition and returns the record bytes it carries. A throttled
+        /// replica's read gets at most the throttle's allowance (at least one batch while there is any; none while it
+        /// is used up), and what it gets counts against it.
+        /// </summary>
         private int Read(Partition partition, FetchRequest.FetchPartition fetch, FetchResponse.PartitionData reply, int responseBudget, bool firstInResponse,
-            out long next)
+            bool throttled, out long next)
         {
             next = fetch.FetchOffset;
             var maxBytes = Math.Min(Math.Max(fetch.PartitionMaxBytes, 0), responseBudget);
+            var throttle = context.Broker.Topics.Replicas.LeaderThrottle;
+            if (throttled)
+                maxBytes = throttle.Allowance(maxBytes);
             var read = IsReplica
                 ? partition.ReadForReplica(_replicaId, context.Version >= 15 ? request.ReplicaState.ReplicaEpoch : -1, fetch.FetchOffset, fetch.LastFetchedEpoch,
-                    fetch.CurrentLeaderEpoch, maxBytes, firstInResponse)
+                    fetch.CurrentLeaderEpoch, maxBytes, firstInResponse || throttled, withholdRecords: throttled && maxBytes == 0)
                 : partition.ReadForConsumer(fetch.FetchOffset, maxBytes, request.IsolationLevel == ReadCommitted, firstInResponse, fetch.CurrentLeaderEpoch,
                     fetch.LastFetchedEpoch);
             reply.HighWatermark = read.HighWatermark;
@@ -109,6 +129,8 @@ internal sealed partial class FetchHandler
                 }
                 reply.Records = records;
                 next = result.NextOffset;
+                if (throttled)
+                    throttle.Record(records.Length);
                 return records.Length;
             }
         }

@@ -46,8 +46,8 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
         context.ReleaseResources();
         using (var delayed = new DelayedFetch(request.MinBytes, first.Bytes))
         {
-            foreach (var (partition, from) in first.Watches)
-                delayed.Add(partition, from, fetch.IsReplica);
+            foreach (var (partition, from, counted) in first.Watches)
+                delayed.Add(partition, from, fetch.IsReplica, counted);
             delayed.Start();
             try
             {

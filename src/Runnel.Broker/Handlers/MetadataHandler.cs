@@ -91,17 +91,16 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest, MetadataResp
     /// </summary>
     private static MetadataResponse.MetadataResponsePartition Describe(MetadataImage image, PartitionImage placed, string listener)
     {
-        bool Reachable(int id) => image.Cluster.Brokers.GetValueOrDefault(id) is { } b && b.Endpoints.Any(e => e.Name.Equals(listener, StringComparison.OrdinalIgnoreCase));
-        var leaderReachable = placed.Leader >= 0 && Reachable(placed.Leader);
+        var leader = PartitionLiveness.Leader(image, placed, listener);
         return new MetadataResponse.MetadataResponsePartition
         {
-            ErrorCode = (short)(leaderReachable ? ErrorCode.None : ErrorCode.LeaderNotAvailable),
+            ErrorCode = (short)(leader >= 0 ? ErrorCode.None : ErrorCode.LeaderNotAvailable),
             PartitionIndex = placed.Id,
-            LeaderId = leaderReachable ? placed.Leader : -1,
+            LeaderId = leader,
             LeaderEpoch = placed.LeaderEpoch,
             ReplicaNodes = [.. placed.Replicas],
             IsrNodes = [.. placed.Isr],
-            OfflineReplicas = [.. placed.Replicas.Where(r => !Reachable(r) || image.Cluster.Brokers[r].Fenced)],
+            OfflineReplicas = PartitionLiveness.Offline(image, placed, listener),
         };
     }
 

@@ -10,7 +10,7 @@ namespace Runnel.Broker.Partitions;
 /// </summary>
 internal sealed class DelayedFetch : IDisposable
 {
-    private readonly List<(Partition Partition, long From, bool Replica)> _watched = [];
+    private readonly List<(Partition Partition, long From, bool Replica, bool Counted)> _watched = [];
     private readonly List<long> _available = [];
     private readonly long _minBytes;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,12 +25,16 @@ internal sealed class DelayedFetch : IDisposable
 
     public Task Completion => _done.Task;
 
-    /// <summary>Watches <paramref name="partition"/> from <paramref name="from"/> (the offset after what the first read returned).</summary>
-    public void Add(Partition partition, long from, bool replica)
+    /// <summary>
+    /// Watches <paramref name="partition"/> from <paramref name="from"/> (the offset after what the first read
+    /// returned). An uncounted partition (a throttled replica's, as Kafka's DelayedFetch skips those) only ends the wait
+    /// by a leadership change.
+    /// </summary>
+    public void Add(Partition partition, long from, bool replica, bool counted = true)
     {
         if (_started)
             throw new InvalidOperationException("Partitions are added before the wait starts.");
-        _watched.Add((partition, from, replica));
+        _watched.Add((partition, from, replica, counted));
         _available.Add(0);
     }
 
@@ -49,7 +53,9 @@ internal sealed class DelayedFetch : IDisposable
     /// <summary>A watched partition moved its end (or high watermark): recount its share.</summary>
     public void OnProgress(int index)
     {
-        var (partition, from, replica) = _watched[index];
+        var (partition, from, replica, counted) = _watched[index];
+        if (!counted)
+            return;
         var now = partition.BytesAvailable(from, replica);
         lock (_available)
         {
@@ -69,7 +75,7 @@ internal sealed class DelayedFetch : IDisposable
         _done.TrySetResult();
         if (!_started)
             return;
-        foreach (var (partition, _, _) in _watched)
+        foreach (var (partition, _, _, _) in _watched)
             partition.Unwatch(this);
     }
 }

@@ -39,9 +39,11 @@ internal sealed partial class Partition
     /// then, unless its log diverged from this one, whole batches up to the log end. Divergence (Kafka's
     /// lastFetchedEpoch check, Fetch v12+): the leader's end offset for the follower's last fetched epoch is below its
     /// fetch offset, or that epoch is not one of the leader's; the follower truncates to the answer and fetches again.
+    /// With <paramref name="withholdRecords"/> (a throttled replica over its rate) the progress still counts but no
+    /// records are returned.
     /// </summary>
     public PartitionRead ReadForReplica(int replicaId, long brokerEpoch, long fetchOffset, int lastFetchedEpoch, int currentLeaderEpoch,
-        int maxBytes, bool minOneBatch)
+        int maxBytes, bool minOneBatch, bool withholdRecords = false)
     {
         if (CheckLeaderEpoch(currentLeaderEpoch) is var epochError && epochError != ErrorCode.None)
             return PartitionRead.Failed(epochError);
@@ -55,7 +57,7 @@ internal sealed partial class Partition
         var update = UpdateFollowerFetchState(replicaId, brokerEpoch, fetchOffset, namedLeaderEpoch: currentLeaderEpoch >= 0);
         if (update != ErrorCode.None)
             return PartitionRead.Failed(update);
-        return ReadLog(fetchOffset, maxBytes, long.MaxValue, minOneBatch, highWatermark);
+        return ReadLog(fetchOffset, maxBytes, withholdRecords ? fetchOffset : long.MaxValue, minOneBatch, highWatermark);
     }
 
     /// <summary>

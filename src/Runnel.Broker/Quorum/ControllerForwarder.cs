@@ -87,6 +87,39 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
         where TResponse : class, IKafkaMessage, new()
         => channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, cancellation);
 
+    /// <summary>
+    /// Passes a whole admin request the active controller decides (ElectLeaders, the reassignment APIs) to it as
+    /// received, at <paramref name="version"/>, retrying while no controller answers or one says NOT_CONTROLLER
+    /// (<paramref name="topLevel"/> reads the answer's top-level error), for up to the forward timeout. With
+    /// <paramref name="catchUp"/>, once answered this node's image catches up with what the controller had committed,
+    /// so the change is visible here when the caller replies. Null when no controller answered in time.
+    /// </summary>
+    public async Task<TResponse?> ForwardRequestAsync<TResponse>(ApiKey api, short version, IKafkaMessage request, Func<TResponse, ErrorCode> topLevel,
+        bool catchUp, CancellationToken cancellation)
+        where TResponse : class, IKafkaMessage, new()
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellation);
+        try
+        {
+            while (TimeProvider.System.GetElapsedTime(started) < ForwardTimeout)
+            {
+                var response = await channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, linked.Token).ConfigureAwait(false);
+                if (response is not null && topLevel(response) != ErrorCode.NotController)
+                {
+                    if (catchUp)
+                        await CatchUpAsync().ConfigureAwait(false);
+                    return response;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+        }
+        return null;
+    }
+
     /// <summary>Sends until a controller answers (other than NOT_CONTROLLER) or the forward timeout passes.</summary>
     private async Task<TopicResult> ForwardAsync<TResponse>(ApiKey api, short version, IKafkaMessage request, Func<TResponse, (short Error, string? Message)?> outcome)
         where TResponse : class, IKafkaMessage, new()

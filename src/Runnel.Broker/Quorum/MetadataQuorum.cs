@@ -24,6 +24,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ControllerChannel? _forwarding;
     private Task _fencing = Task.CompletedTask;
+    private Task _rebalancing = Task.CompletedTask;
 
     private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters, int nodeId, ILogger logger)
     {
@@ -131,6 +132,10 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => (long)time.GetElapsedTime(0).TotalMilliseconds, logger,
             Policy, time, Transport.IsRefusing);
         _fencing = Task.Run(() => Lifecycle.RunFencingAsync(_stopping.Token));
+        var rebalance = new LeaderRebalanceSettings(config.GetBool("auto.leader.rebalance.enable"),
+            TimeSpan.FromSeconds(config.GetLong("leader.imbalance.check.interval.seconds")), config.GetInt("leader.imbalance.per.broker.percentage"));
+        var rebalancer = new LeaderRebalancer(Controller, rebalance, time, logger);
+        _rebalancing = Task.Run(() => rebalancer.RunAsync(_stopping.Token));
     }
 
     /// <summary>The controller's replication decisions' view of the configs (unclean leader election per topic).</summary>
@@ -188,6 +193,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _fencing.ConfigureAwait(false);
+        await _rebalancing.ConfigureAwait(false);
         _stopping.Dispose();
         if (_forwarding is not null)
             await _forwarding.DisposeAsync().ConfigureAwait(false);

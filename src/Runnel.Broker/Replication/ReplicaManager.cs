@@ -31,6 +31,7 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
         FetcherSettings = new FetcherSettings(config.GetInt("replica.fetch.wait.max.ms"), config.GetInt("replica.fetch.min.bytes"),
             config.GetInt("replica.fetch.max.bytes"), config.GetInt("replica.fetch.response.max.bytes"), config.GetInt("replica.fetch.backoff.ms"),
             InterBrokerListener(config));
+        LeaderThrottle = new ReplicationThrottle(config.GetLong("leader.replication.throttled.rate"), time);
         _alterPartition = new AlterPartitionManager(quorum, config.NodeId, time, _logger);
         IsrChanges = _alterPartition;
     }
@@ -50,6 +51,9 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
     public int LocalId => _config.NodeId;
 
     public ReplicationSettings Settings { get; }
+
+    /// <summary>leader.replication.throttled.rate, for fetches by replicas a reassignment is adding to partitions led here.</summary>
+    public ReplicationThrottle LeaderThrottle { get; }
 
     /// <summary>Starts the periodic ISR expiration (every replica.lag.time.max.ms / 2, as Kafka schedules it).</summary>
     public void Start()
