@@ -16,7 +16,7 @@ internal static class CliApp
     public const int Interrupted = 130;
 
     public static IReadOnlyList<CliCommand> Commands { get; } =
-        [new TopicCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new ClusterCommand(), new ServerCommand()];
+        [new TopicCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new ClusterCommand(), new ServerCommand(), new DevClusterCommand()];
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
@@ -75,5 +75,5 @@ internal static class CliApp
 
     private static string GeneralUsage =>
         "Usage: runnel <command> [options]   (runnel <command> --help for its options)\n\nCommands:\n"
-        + string.Join('\n', Commands.Select(c => $"  {c.Name,-9} {c.Summary}"));
+        + string.Join('\n', Commands.Select(c => $"  {c.Name,-11} {c.Summary}"));
 }

@@ -54,8 +54,9 @@ internal sealed class ServerCommand : CliCommand
         RunnelBroker broker;
         try
         {
-            // Not cancellable: a signal during start-up is handled below, by stopping the started broker cleanly.
-            broker = await RunnelBroker.StartAsync(config, logging, CancellationToken.None).ConfigureAwait(false);
+            // A signal during start-up (which can wait long: for a quorum, or for an old registration's session to
+            // expire) abandons it; StartAsync stops whatever it had started, cleanly.
+            broker = await RunnelBroker.StartAsync(config, logging, cancellationToken).ConfigureAwait(false);
         }
         catch (ConfigException e)
         {
