@@ -20,6 +20,9 @@ public sealed record CheckReport
 
     public required int Failed { get; init; }
 
+    /// <summary>Acknowledged writes whose report carried no offset (checked for loss, not for their position).</summary>
+    public required int AcknowledgedWithoutOffset { get; init; }
+
     public required int Indeterminate { get; init; }
 
     public required int Faults { get; init; }
@@ -75,7 +78,7 @@ public sealed record CheckReport
             string.Create(CultureInfo.InvariantCulture, $"acknowledged writes lost: {Lost.Count} of {Acknowledged} across {Faults} faults"),
             string.Create(CultureInfo.InvariantCulture, $"duplicates: {Duplicates.Count}{(DuplicatesAllowed ? " (allowed: idempotence off)" : "")}; inconsistent offsets: {Inconsistent.Count}; reads that later vanished: {VanishedReads.Count}; reads past the high watermark: {ReadsPastHighWatermark.Count}; replica divergence below the high watermark: {ReplicaDivergence.Count} (replicas: {Replicas})"),
             string.Create(CultureInfo.InvariantCulture, $"acks out of real-time order: {AcksOutOfOrder.Count}; non-monotonic reads: {NonMonotonicReads.Count}; failed writes found: {FailedWritesFound.Count}; phantom reads: {Phantoms.Count}"),
-            string.Create(CultureInfo.InvariantCulture, $"writes attempted: {Attempts}; failed: {Failed}; indeterminate: {Indeterminate} (of which found written: {IndeterminateFound})"),
+            string.Create(CultureInfo.InvariantCulture, $"writes attempted: {Attempts}; failed: {Failed}; indeterminate: {Indeterminate} (of which found written: {IndeterminateFound}); acknowledged without an offset: {AcknowledgedWithoutOffset}"),
         };
         foreach (var (name, list) in new[] { ("lost", Lost), ("duplicate", Duplicates), ("inconsistent", Inconsistent), ("vanished read", VanishedReads), ("read past the high watermark", ReadsPastHighWatermark),
                      ("replica divergence", ReplicaDivergence), ("ack out of order", AcksOutOfOrder), ("non-monotonic read", NonMonotonicReads),

@@ -18,9 +18,13 @@ public static class HistoryChecker
     {
         var written = history.Writes.GroupBy(w => w.Value, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var acknowledged = history.Writes.Where(w => w.Status == WriteStatus.Ok).ToList();
+        // librdkafka's idempotent producer may report success without an offset (-1001): a retried batch the broker
+        // already had, acknowledged implicitly by a later batch's ack. Such a write must still be in the log (lost
+        // counts it) but names no offset to compare.
+        var acknowledgedAt = acknowledged.Where(w => w.Offset >= 0).ToList();
         var finalValues = history.FinalRead.Values.SelectMany(e => e).Select(e => e.Value).ToHashSet(StringComparer.Ordinal);
         var observations = new Observations();
-        foreach (var write in acknowledged)
+        foreach (var write in acknowledgedAt)
             observations.Add(write.Partition, write.Offset, write.Value, "ack");
         foreach (var read in history.Reads)
             observations.Add(read.Partition, read.Offset, read.Value, read.Consumer);
@@ -58,7 +62,8 @@ public static class HistoryChecker
                 .Select(r => new Anomaly(r.Partition, r.Offset, $"{r.Value} read by {r.Consumer} at {Ms(r.AtMs)}, not in the final read"))],
             ReadsPastHighWatermark = ReadsPastHighWatermark(history),
             ReplicaDivergence = ReplicaDivergence(history),
-            AcksOutOfOrder = AcksOutOfOrder(acknowledged),
+            AcksOutOfOrder = AcksOutOfOrder(acknowledgedAt),
+            AcknowledgedWithoutOffset = acknowledged.Count - acknowledgedAt.Count,
             NonMonotonicReads = NonMonotonicReads(history.Reads),
             FailedWritesFound = [.. history.Writes.Where(w => w.Status == WriteStatus.Failed && seenAnywhere.Contains(w.Value))
                 .Select(w => new Anomaly(w.Partition, -1, $"{w.Value} failed ({w.Error}) but was read"))],

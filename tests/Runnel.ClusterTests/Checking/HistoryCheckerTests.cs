@@ -141,6 +141,27 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void An_acknowledgement_without_an_offset_is_checked_for_loss_only()
+    {
+        // librdkafka reports a retried batch the broker already had as delivered at offset -1001.
+        var history = Clean();
+        var writes = history.Writes.Select(w => w.Value == "v4" ? w with { Offset = -1001 } : w).ToList();
+        var report = HistoryChecker.Check(history with { Writes = writes });
+
+        Assert.True(report.Clean, string.Join('\n', report.Lines()));
+        Assert.Equal(1, report.AcknowledgedWithoutOffset);
+        Assert.Empty(report.Duplicates);
+
+        var lost = HistoryChecker.Check(history with
+        {
+            Writes = writes,
+            FinalRead = new Dictionary<int, IReadOnlyList<LogEntry>> { [0] = [.. Log(Count)[0].Where(e => e.Value != "v4")] },
+            Replicas = [],
+        });
+        Assert.Equal("v4", Assert.Single(lost.Lost).Detail.Split(' ')[0]);
+    }
+
+    [Fact]
     public void One_offset_with_two_values_over_time_is_inconsistent()
     {
         // A consumer saw v10 at offset 5 (a leader that later truncated and took other writes there).
