@@ -103,7 +103,14 @@ public sealed partial class PartitionLog
             {
                 ThrowIfOffline();
                 if (offset >= _logEndOffset)
+                {
+                    // No data to remove, but an epoch may start at the log end: this replica led it and appended
+                    // nothing before another leader took over. Kept, it would name that epoch as our last fetched
+                    // one forever, the leader would answer that we diverged at our own log end, and the fetcher
+                    // would truncate to it again and again (Kafka's truncateTo clears the cache here too).
+                    _epochs.TruncateFromEnd(_logEndOffset);
                     return;
+                }
                 if (offset <= _segments[0].BaseOffset)
                 {
                     TruncateFullyAndStartAtLocked(offset);

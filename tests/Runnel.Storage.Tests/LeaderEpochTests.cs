@@ -68,6 +68,23 @@ public sealed class LeaderEpochTests
     }
 
     [Fact]
+    public void Truncation_to_the_log_end_drops_an_epoch_that_starts_there()
+    {
+        // This replica led epoch 4 from offset 6 and appended nothing before losing leadership: as a follower it
+        // truncates to the leader's end of epoch 0, which is its own log end, and must then stop naming epoch 4.
+        using var harness = new LogHarness();
+        harness.Log.Append(Batch(epoch: 0, records: 6));
+        harness.Log.AssignLeaderEpoch(4, 6);
+        Assert.Equal([new EpochEntry(0, 0), new EpochEntry(4, 6)], harness.Log.LeaderEpochs.Snapshot);
+
+        harness.Log.TruncateTo(6);
+        Assert.Equal(6, harness.Log.LogEndOffset);
+        Assert.Equal([new EpochEntry(0, 0)], harness.Log.LeaderEpochs.Snapshot);
+        harness.Restart();
+        Assert.Equal([new EpochEntry(0, 0)], harness.Log.LeaderEpochs.Snapshot);
+    }
+
+    [Fact]
     public void A_lost_checkpoint_is_rebuilt_from_the_batches()
     {
         using var harness = new LogHarness();
