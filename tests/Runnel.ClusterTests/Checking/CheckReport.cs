@@ -20,6 +20,9 @@ public sealed record CheckReport
 
     public required int Failed { get; init; }
 
+    /// <summary>Acknowledged writes whose report carried no offset (checked for loss, not for their position).</summary>
+    public required int AcknowledgedWithoutOffset { get; init; }
+
     public required int Indeterminate { get; init; }
 
     public required int Faults { get; init; }
@@ -37,6 +40,12 @@ public sealed record CheckReport
 
     /// <summary>Records a consumer read that the final read does not hold: it read past what was committed.</summary>
     public required IReadOnlyList<Anomaly> VanishedReads { get; init; }
+
+    /// <summary>
+    /// Records a consumer read during the run that are not committed at that offset: the offset is at or past the
+    /// partition's final high watermark, or the final log holds another value there (see HistoryChecker).
+    /// </summary>
+    public required IReadOnlyList<Anomaly> ReadsPastHighWatermark { get; init; }
 
     /// <summary>Offsets below the high watermark where replicas differ (or a replica's log ends early).</summary>
     public required IReadOnlyList<Anomaly> ReplicaDivergence { get; init; }
@@ -59,7 +68,7 @@ public sealed record CheckReport
     public required int Replicas { get; init; }
 
     public bool Clean => Lost.Count == 0 && (DuplicatesAllowed || Duplicates.Count == 0) && Inconsistent.Count == 0 && VanishedReads.Count == 0
-        && ReplicaDivergence.Count == 0 && AcksOutOfOrder.Count == 0 && NonMonotonicReads.Count == 0 && FailedWritesFound.Count == 0 && Phantoms.Count == 0;
+        && ReadsPastHighWatermark.Count == 0 && ReplicaDivergence.Count == 0 && AcksOutOfOrder.Count == 0 && NonMonotonicReads.Count == 0 && FailedWritesFound.Count == 0 && Phantoms.Count == 0;
 
     /// <summary>The scenario's summary: the headline line first, then the other counts, then up to 5 examples per anomaly.</summary>
     public IReadOnlyList<string> Lines()
@@ -67,11 +76,11 @@ public sealed record CheckReport
         var lines = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"acknowledged writes lost: {Lost.Count} of {Acknowledged} across {Faults} faults"),
-            string.Create(CultureInfo.InvariantCulture, $"duplicates: {Duplicates.Count}{(DuplicatesAllowed ? " (allowed: idempotence off)" : "")}; inconsistent offsets: {Inconsistent.Count}; reads that later vanished: {VanishedReads.Count}; replica divergence below the high watermark: {ReplicaDivergence.Count} (replicas: {Replicas})"),
+            string.Create(CultureInfo.InvariantCulture, $"duplicates: {Duplicates.Count}{(DuplicatesAllowed ? " (allowed: idempotence off)" : "")}; inconsistent offsets: {Inconsistent.Count}; reads that later vanished: {VanishedReads.Count}; reads past the high watermark: {ReadsPastHighWatermark.Count}; replica divergence below the high watermark: {ReplicaDivergence.Count} (replicas: {Replicas})"),
             string.Create(CultureInfo.InvariantCulture, $"acks out of real-time order: {AcksOutOfOrder.Count}; non-monotonic reads: {NonMonotonicReads.Count}; failed writes found: {FailedWritesFound.Count}; phantom reads: {Phantoms.Count}"),
-            string.Create(CultureInfo.InvariantCulture, $"writes attempted: {Attempts}; failed: {Failed}; indeterminate: {Indeterminate} (of which found written: {IndeterminateFound})"),
+            string.Create(CultureInfo.InvariantCulture, $"writes attempted: {Attempts}; failed: {Failed}; indeterminate: {Indeterminate} (of which found written: {IndeterminateFound}); acknowledged without an offset: {AcknowledgedWithoutOffset}"),
         };
-        foreach (var (name, list) in new[] { ("lost", Lost), ("duplicate", Duplicates), ("inconsistent", Inconsistent), ("vanished read", VanishedReads),
+        foreach (var (name, list) in new[] { ("lost", Lost), ("duplicate", Duplicates), ("inconsistent", Inconsistent), ("vanished read", VanishedReads), ("read past the high watermark", ReadsPastHighWatermark),
                      ("replica divergence", ReplicaDivergence), ("ack out of order", AcksOutOfOrder), ("non-monotonic read", NonMonotonicReads),
                      ("failed write found", FailedWritesFound), ("phantom", Phantoms) })
         {

@@ -97,6 +97,71 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void A_read_at_or_past_the_final_high_watermark_read_an_uncommitted_tail()
+    {
+        // A deposed leader served v10 at offset 10 from its tail, which the new leader never had: the final high
+        // watermark stayed at 10 and the write was never acknowledged.
+        var history = Clean();
+        history = history with
+        {
+            Writes = [.. history.Writes, new WriteOp("v10", 0, WriteStatus.Indeterminate, -1, "Local_MsgTimedOut", 200, 30_000)],
+            Reads = [.. history.Reads, new ReadOp("c1", 0, Count, "v10", 250)],
+            // The deposed leader's copy still has it above the high watermark: that alone is allowed.
+            Replicas = [new("r1", Log(Count)), new("r2", new Dictionary<int, IReadOnlyList<LogEntry>> { [0] = [.. Log(Count)[0], new LogEntry(Count, "v10")] })],
+        };
+        var report = HistoryChecker.Check(history);
+
+        Assert.False(report.Clean);
+        var past = Assert.Single(report.ReadsPastHighWatermark);
+        Assert.Equal(Count, past.Offset);
+        Assert.Contains("at or past the final high watermark 10", past.Detail, StringComparison.Ordinal);
+        Assert.Empty(report.ReplicaDivergence);
+        Assert.Empty(report.Inconsistent);
+        Assert.Contains("reads past the high watermark: 1", report.Lines()[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_replica_tail_past_the_high_watermark_may_differ_but_not_what_was_read_below_it()
+    {
+        // r2 has an uncommitted, different tail at offsets 10-11 (a leader that took writes it could not replicate):
+        // not an anomaly. Then a consumer that saw r2's value at offset 3 is one: offset 3 is committed as v3.
+        var tail = new Dictionary<int, IReadOnlyList<LogEntry>> { [0] = [.. Log(Count)[0], new LogEntry(Count, "v10"), new LogEntry(Count + 1, "v11")] };
+        var history = Clean();
+        history = history with
+        {
+            Writes = [.. history.Writes, new WriteOp("v10", 0, WriteStatus.Failed, -1, "not enough replicas", 200, 300), new WriteOp("v11", 0, WriteStatus.Indeterminate, -1, "timed out", 200, 300)],
+            Replicas = [new("r1", Log(Count)), new("r2", tail)],
+        };
+        Assert.True(HistoryChecker.Check(history).Clean, string.Join('\n', HistoryChecker.Check(history).Lines()));
+
+        var misread = HistoryChecker.Check(history with { Reads = [.. history.Reads, new ReadOp("c1", 0, 3, "v11", 260)] });
+        Assert.Contains("the committed log holds v3 there", Assert.Single(misread.ReadsPastHighWatermark).Detail, StringComparison.Ordinal);
+        Assert.Single(misread.Inconsistent);
+        Assert.False(misread.Clean);
+    }
+
+    [Fact]
+    public void An_acknowledgement_without_an_offset_is_checked_for_loss_only()
+    {
+        // librdkafka reports a retried batch the broker already had as delivered at offset -1001.
+        var history = Clean();
+        var writes = history.Writes.Select(w => w.Value == "v4" ? w with { Offset = -1001 } : w).ToList();
+        var report = HistoryChecker.Check(history with { Writes = writes });
+
+        Assert.True(report.Clean, string.Join('\n', report.Lines()));
+        Assert.Equal(1, report.AcknowledgedWithoutOffset);
+        Assert.Empty(report.Duplicates);
+
+        var lost = HistoryChecker.Check(history with
+        {
+            Writes = writes,
+            FinalRead = new Dictionary<int, IReadOnlyList<LogEntry>> { [0] = [.. Log(Count)[0].Where(e => e.Value != "v4")] },
+            Replicas = [],
+        });
+        Assert.Equal("v4", Assert.Single(lost.Lost).Detail.Split(' ')[0]);
+    }
+
+    [Fact]
     public void One_offset_with_two_values_over_time_is_inconsistent()
     {
         // A consumer saw v10 at offset 5 (a leader that later truncated and took other writes there).
@@ -111,6 +176,7 @@ public sealed class HistoryCheckerTests
         Assert.Contains("v5 (ack)", Assert.Single(report.Inconsistent).Detail, StringComparison.Ordinal);
         Assert.Contains("v10 (c1)", report.Inconsistent[0].Detail, StringComparison.Ordinal);
         Assert.Single(report.VanishedReads);
+        Assert.Contains("the committed log holds v5 there", Assert.Single(report.ReadsPastHighWatermark).Detail, StringComparison.Ordinal);
     }
 
     [Fact]

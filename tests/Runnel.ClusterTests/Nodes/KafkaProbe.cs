@@ -13,6 +13,12 @@ namespace Runnel.ClusterTests.Nodes;
 /// </summary>
 internal static class KafkaProbe
 {
+    /// <summary>One partition in a node's metadata answer.</summary>
+    public sealed record PartitionState(int Partition, short Error, int Leader, int LeaderEpoch, int[] Replicas, int[] Isr)
+    {
+        public override string ToString() => $"p{Partition}: leader {Leader} epoch {LeaderEpoch} isr [{string.Join(',', Isr)}]";
+    }
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
     /// <summary>
@@ -27,6 +33,24 @@ internal static class KafkaProbe
         });
         var partition = response?.Topics.SelectMany(t => t.Partitions).FirstOrDefault();
         return partition is { LeaderId: >= 0 } ? (partition.LeaderId, partition.LeaderEpoch) : null;
+    }
+
+    /// <summary>
+    /// <paramref name="topic"/>'s partitions as <paramref name="endpoint"/>'s metadata image has them (leader, leader
+    /// epoch, replicas, ISR), by partition; null when the node does not answer or does not know the topic.
+    /// </summary>
+    public static async Task<IReadOnlyList<PartitionState>?> PartitionsAsync(string endpoint, string topic)
+    {
+        var response = await RequestAsync<MetadataResponse>(endpoint, ApiKey.Metadata, 12, new MetadataRequest
+        {
+            Topics = [new() { Name = topic }],
+            AllowAutoTopicCreation = false,
+        });
+        var described = response?.Topics.SingleOrDefault(t => t.Name == topic);
+        if (described is null || described.ErrorCode != 0)
+            return null;
+        return [.. described.Partitions.OrderBy(p => p.PartitionIndex)
+            .Select(p => new PartitionState(p.PartitionIndex, p.ErrorCode, p.LeaderId, p.LeaderEpoch, [.. p.ReplicaNodes], [.. p.IsrNodes]))];
     }
 
     /// <summary>Whether <paramref name="endpoint"/> lists <paramref name="key"/> in ApiVersions; null when it does not answer.</summary>

@@ -88,14 +88,20 @@ public sealed class NodeProcess : IAsyncDisposable
         _faults.Note($"{this} is up (start {_starts.ToString(CultureInfo.InvariantCulture)})");
     }
 
-    /// <summary>kill -9: no shutdown hook runs, nothing more is written.</summary>
-    public async Task KillAsync()
+    /// <summary>
+    /// kill -9: no shutdown hook runs, nothing more is written. Counted as a fault unless <paramref name="asFault"/> is
+    /// false (the end of a scenario, whose logs are then read offline).
+    /// </summary>
+    public async Task KillAsync(bool asFault = true)
     {
         var process = Running();
         process.Kill();
         await WaitForExitAsync(process);
         Write("=== SIGKILL ===");
-        _faults.Fault($"kill -9 {this}");
+        if (asFault)
+            _faults.Fault($"kill -9 {this}");
+        else
+            _faults.Note($"kill -9 {this} (end of scenario)");
     }
 
     /// <summary>SIGSTOP: the process freezes with its sockets open, as in a long GC pause or a VM stall.</summary>

@@ -48,6 +48,38 @@ public sealed record NodeSettings(int NodeId, int ProbePort, IReadOnlyDictionary
         ["num.partitions"] = Id(partitions),
     });
 
+    /// <summary>
+    /// A combined node (process.roles=broker,controller) of a replicated cluster: a voter of <paramref name="voters"/>
+    /// with its client listener and its controller listener on the host's one address, all nodes sharing
+    /// <paramref name="clusterId"/>. Topics default to three replicas and min.insync.replicas=2.
+    /// </summary>
+    public static NodeSettings Combined(int nodeId, string address, string voters, string clusterId) => new(nodeId, ClientPort, new Dictionary<string, string>
+    {
+        ["process.roles"] = "broker,controller",
+        ["node.id"] = Id(nodeId),
+        ["cluster.id"] = clusterId,
+        ["controller.quorum.voters"] = voters,
+        ["controller.listener.names"] = "CONTROLLER",
+        ["listeners"] = $"PLAINTEXT://{address}:{ClientPort},CONTROLLER://{address}:{ControllerPort}",
+        ["advertised.listeners"] = $"PLAINTEXT://{address}:{ClientPort}",
+        ["default.replication.factor"] = "3",
+        ["min.insync.replicas"] = "2",
+        ["offsets.topic.replication.factor"] = "3",
+        ["broker.session.timeout.ms"] = Id(SessionTimeoutMs),
+    });
+
+    /// <summary>These settings with <paramref name="overrides"/> added or replacing.</summary>
+    public NodeSettings With(IEnumerable<KeyValuePair<string, string>> overrides)
+    {
+        var merged = new Dictionary<string, string>(Overrides);
+        foreach (var (key, value) in overrides)
+            merged[key] = value;
+        return this with { Overrides = merged };
+    }
+
+    /// <summary>The endpoint of this node's controller listener on <paramref name="address"/>.</summary>
+    public static string ControllerEndpoint(string address) => $"{address}:{ControllerPort}";
+
     /// <summary>controller.quorum.voters for voters 1..n at <paramref name="addresses"/>: "1@a:9093,2@b:9093,...".</summary>
     public static string Voters(IEnumerable<(int NodeId, string Address)> voters)
         => string.Join(',', voters.Select(v => $"{Id(v.NodeId)}@{v.Address}:{ControllerPort}"));

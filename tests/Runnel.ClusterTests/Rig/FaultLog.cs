@@ -30,6 +30,16 @@ public sealed class FaultLog
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>When the last fault or repair was recorded (zero before any): acks after it show progress after the last heal.</summary>
+    public TimeSpan LastFaultOrRepairAt
+    {
+        get
+        {
+            lock (_entries)
+                return _entries.Where(e => e.Kind != Kind.Note).Select(e => e.At).DefaultIfEmpty(TimeSpan.Zero).Max();
+        }
+    }
+
     /// <summary>Records a fault: something that can break the cluster's promises.</summary>
     public void Fault(string what) => Add(Kind.Fault, what);
 

@@ -94,9 +94,10 @@ public sealed partial class NetworkRig
         {
             foreach (var host in Hosts)
             {
+                // The link first: it removes its own loss rules, which the flush would otherwise have taken already.
+                await ClearLinkAsync(host);
                 await Shell.InNamespaceAsync(host.Namespace, "iptables", "-w", "-F", InChain);
                 await Shell.InNamespaceAsync(host.Namespace, "iptables", "-w", "-F", OutChain);
-                await ClearLinkAsync(host);
             }
             _rules.Clear();
             Faults.Repair("heal all");

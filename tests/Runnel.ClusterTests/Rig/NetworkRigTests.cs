@@ -104,6 +104,13 @@ public sealed class NetworkRigTests
         Assert.DoesNotContain("tbf", await Shell.RunAsync("ip", "netns", "exec", rig[1].Namespace, "tc", "qdisc", "show", "dev", rig[1].InnerLink), StringComparison.Ordinal);
         if (!rig.HasNetem)
             await Assert.ThrowsAsync<NotSupportedException>(() => rig.DegradeLinkAsync(rig[1], new LinkFault(Delay: TimeSpan.FromMilliseconds(50))));
+
+        // Every link degraded, then one heal of everything (loss rules and queueing disciplines alike).
+        foreach (var host in rig.Hosts)
+            await rig.DegradeLinkAsync(host, new LinkFault(LossPercent: 100));
+        Assert.Equal(Reach.Blocked, await Reachability.FromHostAsync(rig[2], rig[1], DataPort));
+        await rig.HealAllAsync();
+        Assert.Equal(Reach.Refused, await Reachability.FromHostAsync(rig[2], rig[1], DataPort));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ internal static class TopicSetup
             try
             {
                 await admin.CreateTopicsAsync(
-                    [new TopicSpecification { Name = options.Topic, NumPartitions = options.Partitions, ReplicationFactor = 1 }],
+                    [new TopicSpecification { Name = options.Topic, NumPartitions = options.Partitions, ReplicationFactor = options.ReplicationFactor, Configs = options.TopicConfigs.ToDictionary() }],
                     new CreateTopicsOptions { RequestTimeout = TimeSpan.FromSeconds(10), OperationTimeout = TimeSpan.FromSeconds(10) });
                 break;
             }

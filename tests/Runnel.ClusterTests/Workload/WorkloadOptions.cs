@@ -5,6 +5,12 @@ public sealed record WorkloadOptions(string Bootstrap, string Topic)
 {
     public int Partitions { get; init; } = 3;
 
+    /// <summary>The topic's replication factor (1: one node, or a broker-only node's lone copy).</summary>
+    public short ReplicationFactor { get; init; } = 1;
+
+    /// <summary>Topic configs set at creation (min.insync.replicas for a replicated topic).</summary>
+    public IReadOnlyDictionary<string, string> TopicConfigs { get; init; } = new Dictionary<string, string>();
+
     public int Producers { get; init; } = 2;
 
     /// <summary>Consumers reading every partition from the beginning while the faults run.</summary>
