@@ -30,8 +30,6 @@ public sealed partial class LogManager : IDisposable
         public OffsetCheckpointFile RecoveryPoints { get; } = new(env.FileSystem, System.IO.Path.Combine(path, RecoveryPointFile), env.Log);
         public OffsetCheckpointFile LogStartOffsets { get; } = new(env.FileSystem, System.IO.Path.Combine(path, LogStartOffsetFile), env.Log);
         public OffsetCheckpointFile HighWatermarks { get; } = new(env.FileSystem, System.IO.Path.Combine(path, HighWatermarkFile), env.Log);
-        /// <summary>The high watermarks last written, so an unchanged file is not rewritten every pass.</summary>
-        public Dictionary<TopicPartition, long> WrittenHighWatermarks { get; set; } = [];
         public int PartitionCount;
     }
 
@@ -173,12 +171,7 @@ public sealed partial class LogManager : IDisposable
             var logs = _logs.Where(kv => kv.Value.Dir == dir).Select(kv => kv.Value.Log).ToList();
             dir.RecoveryPoints.Write(logs.Select(l => KeyValuePair.Create(l.TopicPartition, l.RecoveryPoint)));
             dir.LogStartOffsets.Write(logs.Select(l => KeyValuePair.Create(l.TopicPartition, l.LogStartOffset)));
-            var highWatermarks = logs.ToDictionary(l => l.TopicPartition, l => l.HighWatermark);
-            if (highWatermarks.Count != dir.WrittenHighWatermarks.Count || highWatermarks.Any(kv => dir.WrittenHighWatermarks.GetValueOrDefault(kv.Key, -1) != kv.Value))
-            {
-                dir.HighWatermarks.Write(highWatermarks);
-                dir.WrittenHighWatermarks = highWatermarks;
-            }
+            dir.HighWatermarks.Write(logs.Select(l => KeyValuePair.Create(l.TopicPartition, l.HighWatermark)));
         }
     }
 }

@@ -9,10 +9,13 @@ namespace Runnel.Storage.Checkpoints;
 /// <c>cleaner-offset-checkpoint</c>): a version line "0", a count line, then "topic partition offset" per line.
 /// Written to a temp file, fsynced, renamed over the old one, and the directory fsynced, so a crash leaves either
 /// the old or the new file. A damaged file reads as empty (with a warning): callers then fall back to the safe
-/// default, which for the recovery point means validating everything.
+/// default, which for the recovery point means validating everything. A write that would leave the file as this
+/// instance last wrote it is skipped (the maintenance pass checkpoints every second, mostly with nothing changed).
 /// </summary>
 internal sealed class OffsetCheckpointFile(IFileSystem fs, string path, StorageLog log)
 {
+    private byte[]? _written;
+
     public void Write(IEnumerable<KeyValuePair<TopicPartition, long>> offsets)
     {
         var entries = offsets.ToList();
@@ -21,6 +24,8 @@ internal sealed class OffsetCheckpointFile(IFileSystem fs, string path, StorageL
         foreach (var (tp, offset) in entries)
             text.Append(CultureInfo.InvariantCulture, $"{tp.Topic} {tp.Partition} {offset}\n");
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        if (_written is { } last && last.AsSpan().SequenceEqual(bytes))
+            return;
         var temp = path + ".tmp";
         using (var file = fs.Open(temp, create: true))
         {
@@ -30,6 +35,7 @@ internal sealed class OffsetCheckpointFile(IFileSystem fs, string path, StorageL
         }
         fs.Rename(temp, path);
         fs.SyncDirectory(Path.GetDirectoryName(path)!);
+        _written = bytes;
     }
 
     public Dictionary<TopicPartition, long> Read()
