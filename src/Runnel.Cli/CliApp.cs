@@ -16,7 +16,8 @@ internal static class CliApp
     public const int Interrupted = 130;
 
     public static IReadOnlyList<CliCommand> Commands { get; } =
-        [new TopicCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new ClusterCommand(), new ServerCommand(), new DevClusterCommand()];
+        [new TopicCommand(), new PartitionCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new ClusterCommand(), new ServerCommand(),
+            new DevClusterCommand()];
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
@@ -29,6 +30,7 @@ internal static class CliApp
         var name = args[0] switch
         {
             "topics" => "topic",
+            "partitions" => "partition",
             "groups" or "consumer-groups" => "group",
             var other => other,
         };

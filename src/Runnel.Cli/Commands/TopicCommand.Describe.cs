@@ -20,24 +20,74 @@ internal sealed partial class TopicCommand
         {
             return CliApp.Ok;
         }
-        foreach (var topic in descriptions.Where(t => !(t.IsInternal && args.Has(ExcludeInternal.Name))))
+        var filters = PartitionFilters.From(args);
+        var shown = descriptions.Where(t => !(t.IsInternal && args.Has(ExcludeInternal.Name))).ToList();
+        var reassignments = await ReassignmentsAsync(admin, shown, cancellationToken).ConfigureAwait(false);
+        foreach (var topic in shown)
         {
-            var configs = await TopicOverridesAsync(admin, topic.Name, cancellationToken).ConfigureAwait(false);
-            var replication = topic.Partitions.Count > 0 ? topic.Partitions.Max(p => p.Replicas.Count) : 0;
-            await console.Out.WriteLineAsync(
-                $"Topic: {topic.Name}\tTopicId: {topic.TopicId}\tPartitionCount: {topic.Partitions.Count}\tReplicationFactor: {replication}\tConfigs: {configs}")
-                .ConfigureAwait(false);
+            var minIsr = filters is { NeedsMinIsr: true } ? await MinInSyncReplicasAsync(admin, topic.Name, cancellationToken).ConfigureAwait(false) : 1;
+            // As kafka-topics: with a filter only the matching partitions are printed, without the topic's line.
+            if (filters is null)
+            {
+                var configs = await TopicOverridesAsync(admin, topic.Name, cancellationToken).ConfigureAwait(false);
+                var replication = topic.Partitions.Count > 0 ? topic.Partitions.Max(p => p.Replicas.Count) : 0;
+                await console.Out.WriteLineAsync(
+                    $"Topic: {topic.Name}\tTopicId: {topic.TopicId}\tPartitionCount: {topic.Partitions.Count}\tReplicationFactor: {replication}\tConfigs: {configs}")
+                    .ConfigureAwait(false);
+            }
             foreach (var p in topic.Partitions)
             {
+                var reassignment = reassignments.GetValueOrDefault(new TopicPartition(topic.Name, p.Partition));
+                if (filters is not null && !filters.Matches(p, reassignment, minIsr))
+                    continue;
                 var line = new StringBuilder()
                     .Append($"\tTopic: {topic.Name}\tPartition: {p.Partition}\tLeader: {(p.Leader < 0 ? "none" : p.Leader)}")
                     .Append($"\tReplicas: {string.Join(',', p.Replicas)}\tIsr: {string.Join(',', p.Isr)}");
+                if (p.OfflineReplicas.Count > 0)
+                    line.Append($"\tOffline: {string.Join(',', p.OfflineReplicas)}");
+                if (reassignment is not null)
+                    line.Append($"\tAdding Replicas: {string.Join(',', reassignment.AddingReplicas)}\tRemoving Replicas: {string.Join(',', reassignment.RemovingReplicas)}");
                 if (p.EarliestOffset is { } earliest && p.LatestOffset is { } latest)
                     line.Append($"\tEarliestOffset: {earliest}\tLatestOffset: {latest}");
                 await console.Out.WriteLineAsync(line.ToString()).ConfigureAwait(false);
             }
         }
         return CliApp.Ok;
+    }
+
+    /// <summary>
+    /// The moves in progress among the topics' partitions; none when the broker does not list reassignments or the
+    /// controller cannot answer (the description itself comes from any broker's metadata).
+    /// </summary>
+    internal static async Task<IReadOnlyDictionary<TopicPartition, PartitionReassignment>> ReassignmentsAsync(RunnelAdminClient admin, IReadOnlyList<TopicDescription> topics,
+        CancellationToken cancellationToken)
+    {
+        if (topics.Count == 0)
+            return new Dictionary<TopicPartition, PartitionReassignment>();
+        try
+        {
+            return await admin.ListPartitionReassignmentsAsync(topics.SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Name, p.Partition))), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (RunnelException)
+        {
+            return new Dictionary<TopicPartition, PartitionReassignment>();
+        }
+    }
+
+    /// <summary>The topic's effective min.insync.replicas (its own value or the broker's), 1 when the broker does not say.</summary>
+    internal static async Task<int> MinInSyncReplicasAsync(RunnelAdminClient admin, string topic, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entries = await admin.DescribeTopicConfigsAsync(topic, cancellationToken).ConfigureAwait(false);
+            var value = entries.FirstOrDefault(e => e.Name == "min.insync.replicas")?.Value;
+            return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minIsr) ? minIsr : 1;
+        }
+        catch (UnsupportedApiException)
+        {
+            return 1;
+        }
     }
 
     /// <summary>Offsets need ListOffsets; against a broker without it, describe still shows leaders and replicas.</summary>

@@ -29,7 +29,8 @@ internal sealed partial class TopicCommand : CliCommand
     public override string Synopsis =>
         "Usage: runnel topic create   --topic <name> [--partitions n] [--replication-factor n] [--config k=v]...\n"
         + "       runnel topic list\n"
-        + "       runnel topic describe [--topic <name>]...\n"
+        + "       runnel topic describe [--topic <name>]... [--under-replicated-partitions] [--unavailable-partitions]\n"
+        + "                             [--under-min-isr-partitions] [--at-min-isr-partitions]\n"
         + "       runnel topic delete   --topic <name>...\n"
         + "       runnel topic alter    --topic <name> [--partitions n] [--config k=v]... [--delete-config k]...\n"
         + "The action may also be written --create, --list, --describe, --delete or --alter, and the topic as a positional.";
@@ -37,6 +38,7 @@ internal sealed partial class TopicCommand : CliCommand
     public override IReadOnlyList<OptionSpec> Options { get; } =
     [
         BootstrapServer, ConfigFile, Topic, Partitions, ReplicationFactor, Config, AddConfig, DeleteConfig, IfNotExists, IfExists, ExcludeInternal,
+        .. PartitionFilters.Options,
         .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
     ];
 

@@ -13,11 +13,27 @@ public sealed record NewTopic(string Name, int Partitions = -1, short Replicatio
 public sealed record TopicDescription(string Name, Guid TopicId, bool IsInternal, IReadOnlyList<PartitionDescription> Partitions);
 
 /// <summary>
-/// A partition: its leader, replicas and in-sync replicas, and (when asked for) the earliest offset still stored
-/// and the latest offset, which is the next offset to be written (the high watermark).
+/// A partition: its leader (-1 when it has none that clients can reach), replicas and in-sync replicas, and (when
+/// asked for) the earliest offset still stored and the latest offset, which is the next offset to be written (the
+/// high watermark).
 /// </summary>
 public sealed record PartitionDescription(int Partition, int Leader, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr)
 {
+    /// <summary>The leader's epoch (-1 when the broker does not say, Metadata before v7).</summary>
+    public int LeaderEpoch { get; init; } = -1;
+
+    /// <summary>
+    /// Replicas on brokers that are not alive (unregistered, fenced, or without the client's listener), from Metadata
+    /// v5+'s offline_replicas; empty when every replica's broker is up.
+    /// </summary>
+    public IReadOnlyList<int> OfflineReplicas { get; init; } = [];
+
+    /// <summary>Fewer in-sync replicas than replicas (kafka-topics' --under-replicated-partitions, ignoring reassignments).</summary>
+    public bool IsUnderReplicated => Isr.Count < Replicas.Count;
+
+    /// <summary>No leader (kafka-topics' --unavailable-partitions).</summary>
+    public bool HasLeader => Leader >= 0;
+
     public long? EarliestOffset { get; init; }
 
     public long? LatestOffset { get; init; }

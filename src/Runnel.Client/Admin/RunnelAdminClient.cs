@@ -71,8 +71,10 @@ public sealed partial class RunnelAdminClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Describes topics (all of them when <paramref name="topics"/> is null). With <paramref name="includeOffsets"/>
-    /// each partition carries its earliest and latest offsets, from ListOffsets.
+    /// Describes topics (all of them when <paramref name="topics"/> is null): each partition's leader, leader epoch,
+    /// replicas, in-sync and offline replicas (Metadata). With <paramref name="includeOffsets"/> each partition with
+    /// a leader also carries its earliest and latest offsets, from ListOffsets, as far as its leader answers (a
+    /// leader that cannot be reached leaves them null rather than failing the description).
     /// </summary>
     public async Task<IReadOnlyList<TopicDescription>> DescribeTopicsAsync(IEnumerable<string>? topics = null, bool includeOffsets = true, CancellationToken cancellationToken = default)
     {
@@ -85,22 +87,66 @@ public sealed partial class RunnelAdminClient : IAsyncDisposable
             RunnelException.ThrowIfError((short)info.Error, $"Describing topic '{name}'");
             found.Add(info);
         }
-        Dictionary<TopicPartition, ListedOffset>? earliest = null, latest = null;
+        Dictionary<TopicPartition, long>? earliest = null, latest = null;
         if (includeOffsets)
         {
-            var partitions = found.SelectMany(t => t.Partitions.Where(p => p.Leader >= 0).Select(p => new TopicPartition(t.Name, p.Partition))).ToList();
-            earliest = await _cluster.ListOffsetsAsync(partitions, OffsetSpec.Earliest, cancellationToken).ConfigureAwait(false);
-            latest = await _cluster.ListOffsetsAsync(partitions, OffsetSpec.Latest, cancellationToken).ConfigureAwait(false);
+            earliest = await OffsetsFromLeadersAsync(found, OffsetSpec.Earliest, cancellationToken).ConfigureAwait(false);
+            latest = await OffsetsFromLeadersAsync(found, OffsetSpec.Latest, cancellationToken).ConfigureAwait(false);
         }
         return [.. found.Select(t => new TopicDescription(t.Name, t.TopicId, t.IsInternal, [.. t.Partitions.Select(p =>
         {
             var key = new TopicPartition(t.Name, p.Partition);
             return new PartitionDescription(p.Partition, p.Leader, p.Replicas, p.Isr)
             {
-                EarliestOffset = earliest?.TryGetValue(key, out var e) == true ? e.Offset : null,
-                LatestOffset = latest?.TryGetValue(key, out var l) == true ? l.Offset : null,
+                LeaderEpoch = p.LeaderEpoch,
+                OfflineReplicas = p.OfflineReplicas,
+                EarliestOffset = earliest?.TryGetValue(key, out var e) == true ? e : null,
+                LatestOffset = latest?.TryGetValue(key, out var l) == true ? l : null,
             };
         })]))];
+    }
+
+    /// <summary>
+    /// One ListOffsets per leader named in <paramref name="topics"/>, for the partitions it leads. A leader that
+    /// fails or refuses leaves its partitions out; only a broker without ListOffsets fails (UnsupportedApiException).
+    /// </summary>
+    private async Task<Dictionary<TopicPartition, long>> OffsetsFromLeadersAsync(List<TopicInfo> topics, OffsetSpec spec, CancellationToken cancellationToken)
+    {
+        var byLeader = topics
+            .SelectMany(t => t.Partitions.Where(p => p.Leader >= 0).Select(p => (p.Leader, Partition: new TopicPartition(t.Name, p.Partition))))
+            .GroupBy(p => p.Leader, p => p.Partition);
+        var replies = byLeader.Select(async leader =>
+        {
+            try
+            {
+                var connection = await _cluster.NodeAsync(leader.Key, cancellationToken).ConfigureAwait(false);
+                var request = new ListOffsetsRequest
+                {
+                    ReplicaId = -1,
+                    Topics = [.. leader.GroupBy(p => p.Topic).Select(g => new ListOffsetsRequest.ListOffsetsTopic
+                    {
+                        Name = g.Key,
+                        Partitions = [.. g.Select(p => new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = p.Partition, Timestamp = spec.Timestamp })],
+                    })],
+                    TimeoutMs = TimeoutMs,
+                };
+                return await connection.SendAsync<ListOffsetsResponse>(ApiKey.ListOffsets, request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunnelException e) when (e is not UnsupportedApiException)
+            {
+                return null;
+            }
+        }).ToList();
+        var offsets = new Dictionary<TopicPartition, long>();
+        foreach (var reply in await Task.WhenAll(replies).ConfigureAwait(false))
+        {
+            foreach (var topic in reply?.Topics ?? [])
+            {
+                foreach (var partition in topic.Partitions.Where(p => p.ErrorCode == 0))
+                    offsets[new TopicPartition(topic.Name, partition.PartitionIndex)] = partition.Offset;
+            }
+        }
+        return offsets;
     }
 
     /// <summary>Offsets of the given partitions for one spec (earliest, latest or a timestamp).</summary>

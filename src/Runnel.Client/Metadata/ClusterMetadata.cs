@@ -3,8 +3,11 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Client.Metadata;
 
-/// <summary>A partition as Metadata describes it.</summary>
-internal sealed record PartitionInfo(int Partition, int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr, ErrorCode Error);
+/// <summary>A partition as Metadata describes it; <see cref="OfflineReplicas"/> comes with Metadata v5+ (empty before).</summary>
+internal sealed record PartitionInfo(int Partition, int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr, ErrorCode Error)
+{
+    public IReadOnlyList<int> OfflineReplicas { get; init; } = [];
+}
 
 /// <summary>A topic as Metadata describes it; <see cref="Partitions"/> is ordered by partition index.</summary>
 internal sealed record TopicInfo(string Name, Guid TopicId, bool IsInternal, ErrorCode Error, IReadOnlyList<PartitionInfo> Partitions);
@@ -57,7 +60,7 @@ internal sealed class ClusterMetadata
             }
             var partitions = topic.Partitions
                 .OrderBy(p => p.PartitionIndex)
-                .Select(p => new PartitionInfo(p.PartitionIndex, p.LeaderId, p.LeaderEpoch, p.ReplicaNodes, p.IsrNodes, (ErrorCode)p.ErrorCode))
+                .Select(p => new PartitionInfo(p.PartitionIndex, p.LeaderId, p.LeaderEpoch, p.ReplicaNodes, p.IsrNodes, (ErrorCode)p.ErrorCode) { OfflineReplicas = p.OfflineReplicas })
                 .ToList();
             topics[topic.Name] = new TopicInfo(topic.Name, topic.TopicId, topic.IsInternal, error, partitions);
         }
