@@ -89,38 +89,37 @@ internal sealed partial class PartitionCommand
         return ids;
     }
 
-    private static async Task<int> ReassignAsync(RunnelAdminClient admin, ReassignPlan plan, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> ReassignAsync(RunnelAdminClient admin, ReassignPlan plan, CliConsole console, CancellationToken cancellationToken) => plan.Mode switch
     {
-        switch (plan.Mode)
+        ReassignMode.List => await ListReassignmentsAsync(admin, plan.ListTopics, console, cancellationToken).ConfigureAwait(false),
+        ReassignMode.Verify => await VerifyAsync(admin, plan.Entries, console, cancellationToken).ConfigureAwait(false),
+        ReassignMode.Cancel => await CancelAsync(admin, plan.Entries, console, cancellationToken).ConfigureAwait(false),
+        _ => await ExecuteAsync(admin, plan.Entries, console, cancellationToken).ConfigureAwait(false),
+    };
+
+    private static async Task<int> ExecuteAsync(RunnelAdminClient admin, IReadOnlyList<ReassignEntry> entries, CliConsole console, CancellationToken cancellationToken)
+    {
+        var targets = entries.ToDictionary(e => e.Partition, e => e.Replicas);
+        var results = await admin.AlterPartitionReassignmentsAsync(targets, cancellationToken).ConfigureAwait(false);
+        await Table.WriteAsync(console.Out, ["TOPIC", "PARTITION", "REPLICAS", "RESULT"], results.Select(r => new[]
         {
-            case ReassignMode.List:
-                return await ListReassignmentsAsync(admin, plan.ListTopics, console, cancellationToken).ConfigureAwait(false);
-            case ReassignMode.Verify:
-                return await VerifyAsync(admin, plan.Entries, console, cancellationToken).ConfigureAwait(false);
-            case ReassignMode.Cancel:
-                {
-                    var results = await admin.AlterPartitionReassignmentsAsync(
-                        plan.Entries.ToDictionary(e => e.Partition, e => (IReadOnlyList<int>?)null), cancellationToken).ConfigureAwait(false);
-                    await Table.WriteAsync(console.Out, ["TOPIC", "PARTITION", "RESULT"], results.Select(r => new[]
-                    {
-                    r.Partition.Topic, Text(r.Partition.Partition),
-                    r.Succeeded ? "cancelled" : r.Error == ErrorCode.NoReassignmentInProgress ? "not moving (NO_REASSIGNMENT_IN_PROGRESS)" : Outcome(r),
-                })).ConfigureAwait(false);
-                    // As kafka-reassign-partitions --cancel: a partition that is not moving needs no cancelling.
-                    return await FailIfAnyAsync(results.Where(r => r.Error is not (ErrorCode.None or ErrorCode.NoReassignmentInProgress)).ToList(),
-                        "Cancelling the reassignment", console).ConfigureAwait(false);
-                }
-            default:
-                {
-                    var targets = plan.Entries.ToDictionary(e => e.Partition, e => e.Replicas);
-                    var results = await admin.AlterPartitionReassignmentsAsync(targets, cancellationToken).ConfigureAwait(false);
-                    await Table.WriteAsync(console.Out, ["TOPIC", "PARTITION", "REPLICAS", "RESULT"], results.Select(r => new[]
-                    {
-                    r.Partition.Topic, Text(r.Partition.Partition), Ids(targets.GetValueOrDefault(r.Partition)), r.Succeeded ? "started" : Outcome(r),
-                })).ConfigureAwait(false);
-                    return await FailIfAnyAsync(results.Where(r => !r.Succeeded).ToList(), "Reassignment", console).ConfigureAwait(false);
-                }
-        }
+            r.Partition.Topic, Text(r.Partition.Partition), Ids(targets.GetValueOrDefault(r.Partition)), r.Succeeded ? "started" : Outcome(r),
+        })).ConfigureAwait(false);
+        return await FailIfAnyAsync([.. results.Where(r => !r.Succeeded)], "Reassignment", console).ConfigureAwait(false);
+    }
+
+    private static async Task<int> CancelAsync(RunnelAdminClient admin, IReadOnlyList<ReassignEntry> entries, CliConsole console, CancellationToken cancellationToken)
+    {
+        var results = await admin.AlterPartitionReassignmentsAsync(entries.ToDictionary(e => e.Partition, e => (IReadOnlyList<int>?)null), cancellationToken)
+            .ConfigureAwait(false);
+        await Table.WriteAsync(console.Out, ["TOPIC", "PARTITION", "RESULT"], results.Select(r => new[]
+        {
+            r.Partition.Topic, Text(r.Partition.Partition),
+            r.Succeeded ? "cancelled" : r.Error == ErrorCode.NoReassignmentInProgress ? "not moving (NO_REASSIGNMENT_IN_PROGRESS)" : Outcome(r),
+        })).ConfigureAwait(false);
+        // As kafka-reassign-partitions --cancel: a partition that is not moving needs no cancelling.
+        return await FailIfAnyAsync([.. results.Where(r => r.Error is not (ErrorCode.None or ErrorCode.NoReassignmentInProgress))],
+            "Cancelling the reassignment", console).ConfigureAwait(false);
     }
 
     private static async Task<int> ListReassignmentsAsync(RunnelAdminClient admin, IReadOnlyList<string> topics, CliConsole console, CancellationToken cancellationToken)
@@ -229,21 +228,22 @@ internal static class ReassignmentJson
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("partitions", out var partitions) || partitions.ValueKind != JsonValueKind.Array)
                 throw new UsageException($"{source}: expected {{\"version\":1,\"partitions\":[...]}}.");
-            if (root.TryGetProperty("version", out var version) && (version.ValueKind != JsonValueKind.Number || version.GetInt32() != 1))
+            if (root.TryGetProperty("version", out var version) && (version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var number) || number != 1))
                 throw new UsageException($"{source}: only version 1 is known, not {version.GetRawText()}.");
             var entries = new List<PartitionCommand.ReassignEntry>();
             foreach (var item in partitions.EnumerateArray())
             {
                 if (item.ValueKind != JsonValueKind.Object
                     || !item.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(topic.GetString())
-                    || !item.TryGetProperty("partition", out var partition) || !partition.TryGetInt32(out var index) || index < 0)
+                    || !item.TryGetProperty("partition", out var partition) || partition.ValueKind != JsonValueKind.Number
+                    || !partition.TryGetInt32(out var index) || index < 0)
                 {
                     throw new UsageException($"{source}: each partition needs \"topic\" (a name) and \"partition\" (0 or more), not {item.GetRawText()}.");
                 }
                 IReadOnlyList<int>? ids = null;
                 if (replicas != JsonReplicas.Ignored && item.TryGetProperty("replicas", out var list))
                 {
-                    if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(r => !r.TryGetInt32(out var id) || id < 0))
+                    if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Number || !r.TryGetInt32(out var id) || id < 0))
                         throw new UsageException($"{source}: \"replicas\" of {topic.GetString()}-{index} must be a list of broker ids, not {list.GetRawText()}.");
                     ids = [.. list.EnumerateArray().Select(r => r.GetInt32())];
                     if (ids.Count == 0 || ids.Distinct().Count() != ids.Count)

@@ -59,26 +59,15 @@ internal sealed partial class PartitionCommand : CliCommand
     {
         var action = ActionOf(args);
         // Everything the command line says is checked before connecting, so usage errors never wait for a broker.
-        switch (action)
+        var reassign = action == "reassign" ? ReassignPlan.From(args) : null;
+        var election = action == "elect" ? ElectionPlan.From(args) : null;
+        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        return action switch
         {
-            case "describe":
-                {
-                    await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
-                    return await DescribeAsync(admin, args, console, cancellationToken).ConfigureAwait(false);
-                }
-            case "reassign":
-                {
-                    var plan = ReassignPlan.From(args);
-                    await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
-                    return await ReassignAsync(admin, plan, console, cancellationToken).ConfigureAwait(false);
-                }
-            default:
-                {
-                    var plan = ElectionPlan.From(args);
-                    await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
-                    return await ElectAsync(admin, plan, console, cancellationToken).ConfigureAwait(false);
-                }
-        }
+            "describe" => await DescribeAsync(admin, args, console, cancellationToken).ConfigureAwait(false),
+            "reassign" => await ReassignAsync(admin, reassign!, console, cancellationToken).ConfigureAwait(false),
+            _ => await ElectAsync(admin, election!, console, cancellationToken).ConfigureAwait(false),
+        };
     }
 
     internal static string ActionOf(ParsedArguments args) => args.Positionals switch

@@ -43,8 +43,9 @@ public sealed class AdminClientPartitionTests(PartitionAdminCluster cluster)
 
         // Listed until the new replica caught up and the old one left.
         await Quorum.QuorumRequests.UntilAsync(async () => await admin.ListPartitionReassignmentsAsync([target]), listed => listed.Count == 0, Wait, "the move done");
-        var after = (await admin.DescribeTopicsAsync(["client-moving"])).Single().Partitions.Single();
-        Assert.Equal([3, 2], after.Replicas);
+        // The controller answered the list; this node's metadata follows it at its own pace.
+        var after = await Quorum.QuorumRequests.UntilAsync(async () => (await admin.DescribeTopicsAsync(["client-moving"])).Single().Partitions.Single(),
+            p => p.Replicas.SequenceEqual([3, 2]), Wait, "the target replicas in this node's metadata");
         Assert.Equal([2, 3], after.Isr.Order());
         Assert.NotEqual(1, after.Leader);
         Assert.True(after.LeaderEpoch > before.LeaderEpoch);
