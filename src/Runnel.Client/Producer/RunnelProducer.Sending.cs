@@ -12,10 +12,15 @@ public sealed partial class RunnelProducer
 {
     private readonly List<ProducerBatch> _inFlight = [];
 
-    private List<Task> InFlightBatches()
+    /// <summary>
+    /// Every batch not yet delivered or failed: queued in the accumulator, or taken from it by the sender (sent, or
+    /// waiting to be requeued for a retry). Batches move between the two under <see cref="_inFlight"/>'s lock, so
+    /// none is missed while it moves.
+    /// </summary>
+    private List<Task> UnfinishedBatches()
     {
         lock (_inFlight)
-            return [.. _inFlight.Select(b => b.Done)];
+            return [.. _accumulator.PendingBatches(), .. _inFlight.Select(b => b.Done)];
     }
 
     private async Task SendLoopAsync()
@@ -24,7 +29,12 @@ public sealed partial class RunnelProducer
         {
             var closing = Volatile.Read(ref _disposed) == 1 && _dispatcher.IsCompleted;
             var flushing = Interlocked.Exchange(ref _flushRequests, 0) > 0;
-            var batches = _accumulator.Drain(all: closing || flushing);
+            List<ProducerBatch> batches;
+            lock (_inFlight)
+            {
+                batches = _accumulator.Drain(all: closing || flushing);
+                _inFlight.AddRange(batches);
+            }
             if (batches.Count > 0)
             {
                 if (flushing)
@@ -41,8 +51,6 @@ public sealed partial class RunnelProducer
 
     private async Task SendAsync(List<ProducerBatch> batches)
     {
-        lock (_inFlight)
-            _inFlight.AddRange(batches);
         var retry = new List<ProducerBatch>();
         var byLeader = new Dictionary<int, List<ProducerBatch>>();
         foreach (var batch in batches)
@@ -56,7 +64,7 @@ public sealed partial class RunnelProducer
         }
         await Task.WhenAll(byLeader.Select(pair => SendToLeaderAsync(pair.Key, pair.Value, retry))).ConfigureAwait(false);
         lock (_inFlight)
-            _inFlight.RemoveAll(b => b.Done.IsCompleted || retry.Contains(b)); // retries wait in the accumulator
+            _inFlight.RemoveAll(b => b.Done.IsCompleted);
         if (retry.Count == 0)
             return;
         try
@@ -67,7 +75,11 @@ public sealed partial class RunnelProducer
         {
             // The retry goes to whatever leader is known; the batch's deadline bounds how long this can go on.
         }
-        _accumulator.Requeue(retry);
+        lock (_inFlight)
+        {
+            _accumulator.Requeue(retry); // retries wait in the accumulator
+            _inFlight.RemoveAll(retry.Contains);
+        }
         await Task.Delay(_options.RetryBackoff, _time).ConfigureAwait(false);
     }
 

@@ -130,7 +130,7 @@ public sealed partial class RunnelProducer : IAsyncDisposable
         {
             if (item.FlushMarker is { } marker)
             {
-                marker.TrySetResult(Task.WhenAll([.. _accumulator.PendingBatches(), .. InFlightBatches()]));
+                marker.TrySetResult(Task.WhenAll(UnfinishedBatches()));
                 Interlocked.Increment(ref _flushRequests);
                 _wake.Release();
                 continue;
