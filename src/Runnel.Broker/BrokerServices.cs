@@ -54,6 +54,9 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
 
     public TopicManager Topics { get; } = topics;
 
+    /// <summary>Incremental fetch sessions (KIP-227).</summary>
+    public FetchSessions.FetchSessionCache FetchSessions { get; } = new(config.GetInt("max.incremental.fetch.session.cache.slots"), time);
+
     /// <summary>Producer ids for InitProducerId, in blocks committed through the metadata quorum.</summary>
     public ProducerIdManager ProducerIds => LazyInitializer.EnsureInitialized(ref _producerIds, () => new ProducerIdManager(async cancellation =>
     {

@@ -52,7 +52,7 @@ public sealed partial class RaftNode
         }
         var replica = RaftRequests.FetchReplica(request);
         var position = new OffsetAndEpoch(p.FetchOffset, p.LastFetchedEpoch);
-        var partition = new FetchResponse.PartitionData { LogStartOffset = _log.StartOffset };
+        var partition = new FetchResponse.PartitionData { LogStartOffset = _log.StartOffset, Records = ReadOnlyMemory<byte>.Empty };
         FillLeader(partition);
         switch (Validate(position, out var answer))
         {
@@ -121,7 +121,7 @@ public sealed partial class RaftNode
 
     private void HandleFetchSnapshot(RaftMessage message, FetchSnapshotRequest request)
     {
-        var partition = new FetchSnapshotResponse.PartitionSnapshot();
+        var partition = new FetchSnapshotResponse.PartitionSnapshot { UnalignedRecords = ReadOnlyMemory<byte>.Empty };
         partition.CurrentLeader.LeaderId = LeaderId ?? -1;
         partition.CurrentLeader.LeaderEpoch = _state.Epoch;
         if (RaftRequests.Single(request) is not { } p || WrongCluster(request.ClusterId))
@@ -153,7 +153,7 @@ public sealed partial class RaftNode
 
     private FetchResponse FetchError(ErrorCode error)
     {
-        var partition = new FetchResponse.PartitionData { ErrorCode = (short)error, HighWatermark = -1 };
+        var partition = new FetchResponse.PartitionData { ErrorCode = (short)error, HighWatermark = -1, Records = ReadOnlyMemory<byte>.Empty };
         FillLeader(partition);
         return RaftRequests.FetchReply(partition);
     }

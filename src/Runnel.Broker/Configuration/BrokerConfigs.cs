@@ -74,6 +74,7 @@ public static class BrokerConfigs
         new("replica.fetch.backoff.ms", ConfigType.Int, "1000", "pause before a follower retries a partition that failed") { Min = 0 },
         new("replica.high.watermark.checkpoint.interval.ms", ConfigType.Long, "5000", "how often high watermarks are checkpointed") { Min = 1 },
         new("num.replica.fetchers", ConfigType.Int, "1", "fetcher connections per source broker") { Min = 1 },
+        new("max.incremental.fetch.session.cache.slots", ConfigType.Int, "1000", "incremental fetch sessions kept, an eighth in each of eight shards") { Min = 0 },
         new("broker.rack", ConfigType.String, null, "this broker's rack, for rack-aware replica placement"),
         new("auto.leader.rebalance.enable", ConfigType.Boolean, "true", "move leadership back to preferred replicas periodically"),
         new("leader.imbalance.check.interval.seconds", ConfigType.Long, "300", "how often the controller checks preferred leaders") { Min = 1 },

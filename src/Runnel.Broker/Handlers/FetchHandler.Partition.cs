@@ -1,3 +1,4 @@
+using Runnel.Broker.FetchSessions;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
@@ -13,12 +14,13 @@ internal sealed partial class FetchHandler
 {
     private const byte ReadCommitted = 1;
 
-    /// <summary>What one pass read: the response, its record bytes, whether it must go out now, and where to wait from.</summary>
     /// <summary>
-    /// What one pass read: the response, its record bytes, whether it must go out now, and where to wait from (a
-    /// throttled partition is watched without counting its bytes, so the wait ends at its deadline, not at once).
+    /// What one pass read: an answer per partition in order, the leaders' endpoints the answers point to (v16+), the
+    /// record bytes, whether it must go out now, and where to wait from (a throttled partition is watched without
+    /// counting its bytes, so the wait ends at its deadline, not at once).
     /// </summary>
-    private sealed record FetchPass(FetchResponse Response, long Bytes, bool Immediate, List<(Partition Partition, long From, bool Counted)> Watches);
+    private sealed record FetchPass(List<(FetchTarget Target, FetchResponse.PartitionData Data)> Answers, List<FetchResponse.NodeEndpoint> Nodes, long Bytes,
+        bool Immediate, List<(Partition Partition, long From, bool Counted)> Watches);
 
     /// <summary>Reads a fetch's partitions, as a consumer or as the follower replica it names.</summary>
     private sealed class FetchReader(RequestContext context, FetchRequest request)
@@ -28,55 +30,51 @@ internal sealed partial class FetchHandler
 
         public bool IsReplica => _replicaId >= 0;
 
-        /// <summary>Reads every requested partition once.</summary>
-        public FetchPass ReadAll()
+        /// <summary>Reads every target once. Every answer has a record set, empty where there is nothing or an error.</summary>
+        public FetchPass ReadAll(List<FetchTarget> targets)
         {
-            var response = new FetchResponse();
-            var pass = new FetchPass(response, 0, false, []);
+            var pass = new FetchPass([], [], 0, false, []);
             var budget = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
             long total = 0;
             var immediate = false;
-            var byId = context.Version >= 13;
-            foreach (var fetchTopic in request.Topics)
+            TopicState? topic = null;
+            foreach (var target in targets)
             {
-                var topic = byId ? context.Broker.Topics.Find(fetchTopic.TopicId) : context.Broker.Topics.Find(fetchTopic.Topic);
-                var topicReply = new FetchResponse.FetchableTopicResponse { Topic = fetchTopic.Topic, TopicId = fetchTopic.TopicId };
-                response.Responses.Add(topicReply);
-                foreach (var fetchPartition in fetchTopic.Partitions)
+                var (key, fetchPartition) = (target.Key, target.Request);
+                if (topic is null || (key.Topic is { } name ? topic.Name != name : topic.Id != key.TopicId))
+                    topic = key.Topic is { } byName ? context.Broker.Topics.Find(byName) : context.Broker.Topics.Find(key.TopicId);
+                var reply = new FetchResponse.PartitionData { PartitionIndex = key.Partition, Records = ReadOnlyMemory<byte>.Empty };
+                pass.Answers.Add((target, reply));
+                reply.AbortedTransactions = request.IsolationLevel == ReadCommitted ? [] : null;
+                if (topic is null || !topic.Exists(key.Partition))
                 {
-                    var reply = new FetchResponse.PartitionData { PartitionIndex = fetchPartition.Partition, Records = ReadOnlyMemory<byte>.Empty };
-                    topicReply.Partitions.Add(reply);
-                    reply.AbortedTransactions = request.IsolationLevel == ReadCommitted ? [] : null;
-                    if (topic is null || !topic.Exists(fetchPartition.Partition))
-                    {
-                        reply.ErrorCode = (short)(topic is null && byId ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
-                        reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
-                        immediate = true;
-                        continue;
-                    }
-                    if (topic.Partition(fetchPartition.Partition) is not { } partition)
-                    {
-                        Refuse(response, reply, topic, fetchPartition.Partition, ErrorCode.NotLeaderOrFollower);
-                        immediate = true;
-                        continue;
-                    }
-                    var throttled = IsThrottled(partition);
-                    var read = Read(partition, fetchPartition, reply, (int)Math.Min(budget - total, int.MaxValue), total == 0, throttled, out var next);
-                    total += read;
-                    if (reply.ErrorCode != 0)
-                    {
-                        if (reply.ErrorCode is (short)ErrorCode.NotLeaderOrFollower or (short)ErrorCode.FencedLeaderEpoch)
-                            Refuse(response, reply, topic, fetchPartition.Partition, (ErrorCode)reply.ErrorCode);
-                        immediate = true;
-                    }
-                    else if (reply.DivergingEpoch.Epoch >= 0 || reply.DivergingEpoch.EndOffset >= 0)
-                    {
-                        immediate = true;
-                    }
-                    else
-                    {
-                        pass.Watches.Add((partition, next, !throttled));
-                    }
+                    reply.ErrorCode = (short)(topic is null && key.Topic is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
+                    reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
+                    immediate = true;
+                    continue;
+                }
+                if (topic.Partition(key.Partition) is not { } partition)
+                {
+                    Refuse(pass.Nodes, reply, topic, key.Partition, ErrorCode.NotLeaderOrFollower);
+                    immediate = true;
+                    continue;
+                }
+                var throttled = IsThrottled(partition);
+                var read = Read(partition, fetchPartition, reply, (int)Math.Min(budget - total, int.MaxValue), total == 0, throttled, out var next);
+                total += read;
+                if (reply.ErrorCode != 0)
+                {
+                    if (reply.ErrorCode is (short)ErrorCode.NotLeaderOrFollower or (short)ErrorCode.FencedLeaderEpoch)
+                        Refuse(pass.Nodes, reply, topic, key.Partition, (ErrorCode)reply.ErrorCode);
+                    immediate = true;
+                }
+                else if (reply.DivergingEpoch.Epoch >= 0 || reply.DivergingEpoch.EndOffset >= 0)
+                {
+                    immediate = true;
+                }
+                else
+                {
+                    pass.Watches.Add((partition, next, !throttled));
                 }
             }
             return pass with { Bytes = total, Immediate = immediate };
@@ -136,7 +134,7 @@ internal sealed partial class FetchHandler
         }
 
         /// <summary>NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH, with the current leader from v16 (KIP-951).</summary>
-        private void Refuse(FetchResponse response, FetchResponse.PartitionData reply, TopicState topic, int partition, ErrorCode error)
+        private void Refuse(List<FetchResponse.NodeEndpoint> nodes, FetchResponse.PartitionData reply, TopicState topic, int partition, ErrorCode error)
         {
             reply.ErrorCode = (short)error;
             reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
@@ -145,8 +143,8 @@ internal sealed partial class FetchHandler
                 return;
             var hint = LeaderHints.For(context.Broker, topic.Id, partition, context.Connection.ListenerName);
             reply.CurrentLeader = new FetchResponse.LeaderIdAndEpoch { LeaderId = hint.LeaderId, LeaderEpoch = hint.LeaderEpoch };
-            if (hint.Host is not null && response.NodeEndpoints.All(n => n.NodeId != hint.NodeId))
-                response.NodeEndpoints.Add(new FetchResponse.NodeEndpoint { NodeId = hint.NodeId, Host = hint.Host, Port = hint.Port });
+            if (hint.Host is not null && nodes.All(n => n.NodeId != hint.NodeId))
+                nodes.Add(new FetchResponse.NodeEndpoint { NodeId = hint.NodeId, Host = hint.Host, Port = hint.Port });
         }
     }
 

@@ -1,3 +1,4 @@
+using Runnel.Broker.FetchSessions;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Protocol;
@@ -15,7 +16,8 @@ namespace Runnel.Broker.Handlers;
 /// (NOT_LEADER_OR_FOLLOWER, with the current leader from v16, KIP-951). When fewer than MinBytes are ready the fetch
 /// waits up to MaxWaitMs as a <see cref="DelayedFetch"/>: woken by the appends (followers) or high watermark moves
 /// (consumers) that bring enough bytes, or a leadership change, it then reads each partition once. Fetch sessions
-/// are declined (SessionId 0, so clients send full fetches); an unknown session id gets FETCH_SESSION_ID_NOT_FOUND.
+/// (KIP-227, v7+) as Kafka keeps them: see <see cref="FetchSessionCache.NewContext"/> for what SessionId and
+/// SessionEpoch mean; an incremental fetch reads all its session's partitions and answers only those with news.
 /// v13+ name topics by id. zstd batches are refused below v10 with UNSUPPORTED_COMPRESSION_TYPE. Aborted
 /// transactions: null for read_uncommitted, empty for read_committed. A fetch of __cluster_metadata (by name or
 /// Kafka's fixed topic id) is a voter replicating the metadata log and goes to the quorum member.
@@ -36,12 +38,12 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
             return await QuorumForwarding.ForwardAsync(context, Key, request,
                 () => new FetchResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
         }
-        if (request.SessionId != 0)
-            return new FetchResponse { ErrorCode = (short)ErrorCode.FetchSessionIdNotFound };
         var fetch = new FetchReader(context, request);
-        var first = fetch.ReadAll();
+        var session = context.Broker.FetchSessions.NewContext(context.Version, request.SessionId, request.SessionEpoch, fetch.IsReplica,
+            Listed(context.Version, request), Forgotten(context.Version, request));
+        var first = fetch.ReadAll(session.Targets);
         if (request.MaxWaitMs <= 0 || first.Bytes >= request.MinBytes || first.Immediate || first.Watches.Count == 0)
-            return first.Response;
+            return session.Respond(first.Answers, first.Nodes);
         // Too little: wait as a delayed fetch from where this read ended, then read once more.
         context.ReleaseResources();
         using (var delayed = new DelayedFetch(request.MinBytes, first.Bytes))
@@ -58,6 +60,33 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
                 // The wait is over: answer with whatever is there now.
             }
         }
-        return fetch.ReadAll().Response;
+        var last = fetch.ReadAll(session.Targets);
+        return session.Respond(last.Answers, last.Nodes);
     }
+
+    /// <summary>The partitions the request lists, by topic id from v13 and by name below; a partition listed twice is read once, with the later fields.</summary>
+    private static List<FetchTarget> Listed(short version, FetchRequest request)
+    {
+        var targets = new List<FetchTarget>();
+        var index = new Dictionary<FetchKey, int>();
+        foreach (var topic in request.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                var key = version >= 13 ? new FetchKey(topic.TopicId, null, partition.Partition) : new FetchKey(Guid.Empty, topic.Topic, partition.Partition);
+                if (index.TryGetValue(key, out var at))
+                {
+                    targets[at].Request = partition;
+                    continue;
+                }
+                index.Add(key, targets.Count);
+                targets.Add(new FetchTarget(key, partition));
+            }
+        }
+        return targets;
+    }
+
+    /// <summary>The partitions an incremental fetch asks its session to drop (ForgottenTopicsData, v7+).</summary>
+    private static List<FetchKey> Forgotten(short version, FetchRequest request)
+        => [.. request.ForgottenTopicsData.SelectMany(t => t.Partitions.Select(p => version >= 13 ? new FetchKey(t.TopicId, null, p) : new FetchKey(Guid.Empty, t.Topic, p)))];
 }

@@ -121,7 +121,7 @@ internal sealed partial class MessageEmitter
     {
         "string" => $"writer.WriteString({value}, {compact}, {nullable})",
         "bytes" => $"writer.WriteBytes({value}, {compact}, {nullable})",
-        "records" => $"writer.WriteRecords({value}, {compact})",
+        "records" => $"writer.WriteRecords({value}, {compact}, {nullable})",
         _ => $"writer.Write{FieldTypes.FixedSuffix(type)}({value})",
     };
 }

@@ -717,7 +717,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             {
                 writer.WriteInt32(PreferredReadReplica);
             }
-            writer.WriteRecords(Records, flexible);
+            writer.WriteRecords(Records, flexible, true);
             if (flexible)
             {
                 var taggedCount = UnknownTaggedFields?.Count ?? 0;

@@ -380,7 +380,7 @@ public sealed partial class FetchSnapshotResponse : IKafkaMessage
             SnapshotId.Write(writer, version);
             writer.WriteInt64(Size);
             writer.WriteInt64(Position);
-            writer.WriteRecords(UnalignedRecords, true);
+            writer.WriteRecords(UnalignedRecords, true, false);
             var taggedCount = UnknownTaggedFields?.Count ?? 0;
             var writeCurrentLeader = !(CurrentLeader.HoldsOnlyDefaults());
             if (writeCurrentLeader) taggedCount++;

@@ -116,7 +116,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
         {
             var flexible = version >= 9;
             writer.WriteInt32(Index);
-            writer.WriteRecords(Records, flexible);
+            writer.WriteRecords(Records, flexible, true);
             if (flexible) TaggedFields.WriteUnknown(writer, UnknownTaggedFields);
         }
 

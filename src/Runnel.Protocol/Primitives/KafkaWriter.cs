@@ -154,10 +154,11 @@ public sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
             WriteBytes(value.AsSpan(), compact);
     }
 
-    public void WriteRecords(ReadOnlyMemory<byte>? value, bool compact)
+    /// <summary>A records field; null is written as null where the version allows it and as an empty set where not.</summary>
+    public void WriteRecords(ReadOnlyMemory<byte>? value, bool compact, bool nullable)
     {
         if (value is null)
-            WriteLength(-1, compact, wide: true);
+            WriteLength(nullable ? -1 : 0, compact, wide: true);
         else
             WriteBytes(value.Value.Span, compact);
     }

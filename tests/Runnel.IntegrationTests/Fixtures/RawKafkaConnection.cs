@@ -49,12 +49,19 @@ public sealed class RawKafkaConnection : IAsyncDisposable
         return response;
     }
 
+    /// <summary>The size of the last request sent, its size prefix included.</summary>
+    public int LastRequestBytes { get; private set; }
+
+    /// <summary>The size of the last frame read, its size prefix included.</summary>
+    public int LastResponseBytes { get; private set; }
+
     public async Task<int> SendAsync(ApiKey key, short version, IKafkaMessage body)
     {
         var correlationId = ++_correlationId;
         using var writer = new KafkaWriter();
         Framing.WriteRequest(writer, new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = correlationId, ClientId = "raw-test" }, body);
         await _stream.WriteAsync(writer.WrittenMemory);
+        LastRequestBytes = writer.WrittenMemory.Length;
         return correlationId;
     }
 
@@ -65,6 +72,7 @@ public sealed class RawKafkaConnection : IAsyncDisposable
         if (!await ReadExactlyAsync(prefix))
             return null;
         var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
+        LastResponseBytes = frame.Length + 4;
         return await ReadExactlyAsync(frame) ? frame : null;
     }
 

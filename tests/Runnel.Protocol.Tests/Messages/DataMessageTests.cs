@@ -31,6 +31,27 @@ public sealed class DataMessageTests
     }
 
     [Fact]
+    public void An_unset_records_field_is_written_as_null_only_where_the_version_allows_null()
+    {
+        // FetchResponse's Records is nullable; FetchSnapshotResponse's UnalignedRecords is not, so unset it is an empty set.
+        var snapshot = new FetchSnapshotResponse.PartitionSnapshot { ErrorCode = 1 };
+        using var writer = new KafkaWriter();
+        snapshot.Write(writer, 0);
+        var reader = new KafkaReader(writer.WrittenMemory.ToArray());
+        var read = new FetchSnapshotResponse.PartitionSnapshot();
+        read.Read(ref reader, 0);
+        Assert.False(reader.Failed, reader.Failure);
+        Assert.Equal(0, Assert.NotNull(read.UnalignedRecords).Length);
+
+        using var fetchWriter = new KafkaWriter();
+        new FetchResponse.PartitionData().Write(fetchWriter, 12);
+        var fetchReader = new KafkaReader(fetchWriter.WrittenMemory.ToArray());
+        var fetched = new FetchResponse.PartitionData();
+        fetched.Read(ref fetchReader, 12);
+        Assert.Null(fetched.Records);
+    }
+
+    [Fact]
     public void Real_clients_join_group_metadata_decodes_as_a_consumer_subscription()
     {
         var joins = CaptureFixtures.All.Where(c => c.IsRequest && c.ApiKey == (short)ApiKey.JoinGroup).ToList();
