@@ -15,11 +15,13 @@ internal sealed partial class ReplicaFetcher
 {
     private async Task ProcessAsync(KafkaConnection connection, List<FetchState> sent, FetchResponse response, CancellationToken stopping)
     {
+        // An incremental answer carries only the partitions with news; the others have nothing to apply.
+        var byKey = sent.ToDictionary(s => (s.Partition.TopicId, s.Partition.TopicPartition.Partition));
         foreach (var topic in response.Responses)
         {
             foreach (var data in topic.Partitions)
             {
-                var state = sent.FirstOrDefault(s => s.Partition.TopicId == topic.TopicId && s.Partition.TopicPartition.Partition == data.PartitionIndex);
+                var state = byKey.GetValueOrDefault((topic.TopicId, data.PartitionIndex));
                 // Only for the fetching this request was for: the partition may have been removed or restarted since.
                 if (state is null || !IsCurrent(state))
                     continue;

@@ -15,7 +15,8 @@ internal sealed record FetcherSettings(int WaitMaxMs, int MinBytes, int MaxBytes
 /// a time for every partition this node follows there, as a replica (ReplicaState: this broker's id and epoch), long-polled
 /// at the leader for replica.fetch.wait.max.ms. Each partition fetches from its log end with its last fetched epoch, so
 /// the leader can tell it where its log diverged; what comes back is appended as follower, and the next fetch, which
-/// acknowledges it, goes out at once. Partition errors back off that partition alone (replica.fetch.backoff.ms); a
+/// acknowledges it, goes out at once. Fetches go in a KIP-227 session (<see cref="FetchSessionHandler"/>), so once
+/// it is open a request lists only the partitions whose position moved and an answer only those with news. Partition errors back off that partition alone (replica.fetch.backoff.ms); a
 /// fenced leader epoch parks it until the metadata brings a newer one.
 /// </summary>
 internal sealed partial class ReplicaFetcher : IAsyncDisposable
@@ -33,6 +34,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
     private readonly SemaphoreSlim _changed = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private readonly FetchSessionHandler _session = new();
     private KafkaConnection? _connection;
 
     /// <summary>Where one partition's fetching stands.</summary>
@@ -126,10 +128,12 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 {
                     var response = await connection.SendAsync<FetchResponse>(ApiKey.Fetch, BuildFetch(ready), FetchVersion,
                         TimeSpan.FromMilliseconds(_settings.WaitMaxMs) + TimeSpan.FromSeconds(30), stopping).ConfigureAwait(false);
-                    if (response.ErrorCode != 0)
+                    if (!_session.HandleResponse(response))
                     {
+                        // A session error (the leader restarted or evicted the session) is answered by a full fetch at once.
                         _logger.LogDebug("Fetch from broker {Leader} failed: {Error}", _leaderId, (ErrorCode)response.ErrorCode);
-                        await BackOffAsync(stopping).ConfigureAwait(false);
+                        if (response.ErrorCode is not ((short)ErrorCode.FetchSessionIdNotFound or (short)ErrorCode.InvalidFetchSessionEpoch))
+                            await BackOffAsync(stopping).ConfigureAwait(false);
                         continue;
                     }
                     await ProcessAsync(connection, ready, response, stopping).ConfigureAwait(false);
@@ -168,29 +172,27 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
         }
     }
 
-    private FetchRequest BuildFetch(List<FetchState> ready) => new()
+    /// <summary>A fetch for the ready partitions, incremental once the leader holds a session for this fetcher.</summary>
+    private FetchRequest BuildFetch(List<FetchState> ready)
     {
-        ReplicaState = new FetchRequest.ReplicaStateData { ReplicaId = _localId, ReplicaEpoch = _quorum.Loader.Image.Cluster.Brokers.GetValueOrDefault(_localId)?.Epoch ?? -1 },
-        MaxWaitMs = _settings.WaitMaxMs,
-        MinBytes = _settings.MinBytes,
-        MaxBytes = _settings.ResponseMaxBytes,
-        SessionId = 0,
-        SessionEpoch = -1,
-        Topics = [.. ready.GroupBy(s => s.Partition.TopicId).Select(topic => new FetchRequest.FetchTopic
+        var request = new FetchRequest
         {
-            TopicId = topic.Key,
-            Topic = topic.First().Partition.TopicPartition.Topic,
-            Partitions = [.. topic.Select(s => new FetchRequest.FetchPartition
-            {
-                Partition = s.Partition.TopicPartition.Partition,
-                CurrentLeaderEpoch = s.LeaderEpoch,
-                FetchOffset = s.FetchOffset,
-                LastFetchedEpoch = s.LastFetchedEpoch,
-                LogStartOffset = s.Partition.LogStartOffset,
-                PartitionMaxBytes = _settings.MaxBytes,
-            })],
-        })],
-    };
+            ReplicaState = new FetchRequest.ReplicaStateData { ReplicaId = _localId, ReplicaEpoch = _quorum.Loader.Image.Cluster.Brokers.GetValueOrDefault(_localId)?.Epoch ?? -1 },
+            MaxWaitMs = _settings.WaitMaxMs,
+            MinBytes = _settings.MinBytes,
+            MaxBytes = _settings.ResponseMaxBytes,
+        };
+        _session.Build(request, ready.Select(s => (s.Partition.TopicId, new FetchRequest.FetchPartition
+        {
+            Partition = s.Partition.TopicPartition.Partition,
+            CurrentLeaderEpoch = s.LeaderEpoch,
+            FetchOffset = s.FetchOffset,
+            LastFetchedEpoch = s.LastFetchedEpoch,
+            LogStartOffset = s.Partition.LogStartOffset,
+            PartitionMaxBytes = _settings.MaxBytes,
+        })));
+        return request;
+    }
 
     private async Task<KafkaConnection?> ConnectionAsync(CancellationToken stopping)
     {
@@ -224,6 +226,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
     {
         var connection = _connection;
         _connection = null;
+        _session.Reset();
         if (connection is not null)
             await connection.DisposeAsync().ConfigureAwait(false);
     }
