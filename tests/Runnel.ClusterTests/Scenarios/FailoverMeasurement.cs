@@ -102,7 +102,8 @@ public sealed class FailoverMeasurement(ITestOutputHelper output)
             await observed;
             return clock.Elapsed.TotalMilliseconds;
         }
-        var config = new ProducerConfig { BootstrapServers = cluster.Bootstrap, Acks = Acks.All, ClientId = "failover-probe" };
+        // RUNNEL_FAILOVER_DEBUG=metadata,broker,... turns on librdkafka's debug contexts in the client log, to see where the time goes.
+        var config = new ProducerConfig { BootstrapServers = cluster.Bootstrap, Acks = Acks.All, ClientId = "failover-probe", Debug = Environment.GetEnvironmentVariable("RUNNEL_FAILOVER_DEBUG") };
         using var producer = new ProducerBuilder<Null, string>(config).SetLogHandler((_, m) => log.Log("failover-probe", m)).Build();
         using var stop = new CancellationTokenSource();
         var sending = Task.Run(async () =>
@@ -139,11 +140,13 @@ public sealed class FailoverMeasurement(ITestOutputHelper output)
             var survivors = cluster.Except(leader);
             var start = clock.Elapsed.TotalMilliseconds;
             Volatile.Write(ref killedAt, start);
+            log.Write($"failover-probe: kill -9 of node {leader.NodeId}, leader of partition {partition}");
             await leader.KillAsync();
             var leaderAt = TimedAsync(ReplicatedCluster.UntilAsync(survivors, Topic, v => v[partition].Leader >= 0 && v[partition].Leader != leader.NodeId, FailoverTimeout,
                 $"partition {partition} led by a survivor"));
             var controllerAt = isController ? TimedAsync(ReplicatedCluster.ActiveControllerAsync(survivors, FailoverTimeout, id => id != leader.NodeId)) : Task.FromResult(start);
             var ackAt = await firstAck.Task.WaitAsync(FailoverTimeout);
+            log.Write(string.Create(CultureInfo.InvariantCulture, $"failover-probe: first ack by the new leader {ackAt - start:F0} ms after the kill"));
             await Task.WhenAll(leaderAt, controllerAt);
             return new Sample(isController, ackAt - start, await leaderAt - start, await controllerAt - start);
         }
