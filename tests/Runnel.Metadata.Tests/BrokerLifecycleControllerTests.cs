@@ -52,8 +52,8 @@ public sealed class BrokerLifecycleControllerTests
             return quorum;
         }
 
-        public BrokerLifecycleController Lifecycle(string? clusterId = null)
-            => new(Controller, new BrokerHeartbeatManager(SessionTimeoutMs, id => id == 1), clusterId, () => Now);
+        public BrokerLifecycleController Lifecycle(string? clusterId = null, Func<Image.BrokerRegistration, CancellationToken, Task<bool>>? refuses = null)
+            => new(Controller, new BrokerHeartbeatManager(SessionTimeoutMs, id => id == 1), clusterId, () => Now, refusesConnections: refuses);
 
         public Task<BrokerHeartbeatResponse> HeartbeatAsync(BrokerLifecycleController lifecycle, long epoch, long? offset = null)
             => lifecycle.HeartbeatAsync(new BrokerHeartbeatRequest { BrokerId = 4, BrokerEpoch = epoch, CurrentMetadataOffset = offset ?? Loader.Image.Offset });
@@ -97,6 +97,45 @@ public sealed class BrokerLifecycleControllerTests
 
         Assert.False((await quorum.HeartbeatAsync(lifecycle, registered.BrokerEpoch)).IsFenced);
         Assert.False(quorum.Loader.Image.Cluster.Brokers[4].Fenced);
+    }
+
+    [Fact]
+    public async Task A_broker_whose_connection_closed_and_whose_address_refuses_connections_moves_its_leaderships_at_once_and_is_fenced_when_its_session_ends()
+    {
+        await using var quorum = await Quorum.StartAsync();
+        var refusing = false;
+        var probed = 0;
+        var lifecycle = quorum.Lifecycle(refuses: (broker, _) =>
+        {
+            Assert.Equal(9092, broker.Endpoints.Single().Port);
+            probed++;
+            return Task.FromResult(refusing);
+        });
+        var registered = await lifecycle.RegisterAsync(Registration(Guid.NewGuid()));
+        await quorum.HeartbeatAsync(lifecycle, registered.BrokerEpoch);
+        Assert.True(quorum.Loader.Image.Cluster.Brokers[4].IsActive);
+
+        // Connected: nothing is probed. Closed, but the address still accepts: the grace runs as before.
+        Assert.False(await lifecycle.MoveAwayIfGoneAsync(4, CancellationToken.None));
+        Assert.Equal(0, probed);
+        lifecycle.Sessions.ConnectionLost(4, quorum.Now);
+        Assert.False(await lifecycle.MoveAwayIfGoneAsync(4, CancellationToken.None));
+        Assert.True(quorum.Loader.Image.Cluster.Brokers[4].IsActive);
+
+        // Refused: it leads nothing from now on but stays registered and unfenced (still listed) until its session ends;
+        // a restarted process may register again once the grace is over.
+        refusing = true;
+        Assert.True(await lifecycle.MoveAwayIfGoneAsync(4, CancellationToken.None));
+        var moved = quorum.Loader.Image.Cluster.Brokers[4];
+        Assert.True(moved.InControlledShutdown);
+        Assert.False(moved.Fenced);
+        Assert.False(await lifecycle.MoveAwayIfGoneAsync(4, CancellationToken.None));
+        quorum.Now += lifecycle.Sessions.ConnectionLossGraceMs + 1;
+        Assert.Empty(await lifecycle.FenceExpiredAsync());
+        Assert.False(lifecycle.Sessions.HasValidSession(quorum.Loader.Image, 4, quorum.Now));
+        quorum.Now += SessionTimeoutMs;
+        Assert.Equal([4], await lifecycle.FenceExpiredAsync());
+        Assert.True(quorum.Loader.Image.Cluster.Brokers[4].Fenced);
     }
 
     [Fact]

@@ -129,13 +129,14 @@ public sealed class BrokerRegistrationTests
     }
 
     [Fact]
-    public void A_new_leadership_fences_a_broker_whose_node_is_down_at_once_unless_it_heartbeats()
+    public void A_new_leadership_fences_a_broker_whose_node_is_down_after_the_grace_unless_it_heartbeats()
     {
         var image = Registered(Guid.NewGuid(), out var epoch);
         image = Commit(image, ClusterControlManager.Heartbeat(image, new BrokerHeartbeat(4, epoch, 5, false, false), 0));
         var sessions = new BrokerHeartbeatManager(9000, connectionLossGraceMs: 300);
         Assert.Equal([4], sessions.Activate(3, image, nowMs: 1000, down: id => id == 4));
-        Assert.Equal([(4, epoch)], sessions.Expired(image, 1000));
+        Assert.Empty(sessions.Expired(image, 1300));
+        Assert.Equal([(4, epoch)], sessions.Expired(image, 1301));
 
         // A heartbeat (the node came back) restores the full session; a node that is up is never marked.
         var again = new BrokerHeartbeatManager(9000, connectionLossGraceMs: 300);

@@ -130,7 +130,8 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         var clusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id") : null;
         var time = TimeProvider.System;
         Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => (long)time.GetElapsedTime(0).TotalMilliseconds, logger,
-            Policy, time, Transport.IsRefusing);
+            Policy, time, Transport.IsRefusing,
+            (broker, cancellation) => AddressProbe.RefusesConnectionsAsync(broker, TimeSpan.FromMilliseconds(sessions.ConnectionLossGraceMs), time, cancellation));
         _fencing = Task.Run(() => Lifecycle.RunFencingAsync(_stopping.Token));
         var rebalance = new LeaderRebalanceSettings(config.GetBool("auto.leader.rebalance.enable"),
             TimeSpan.FromSeconds(config.GetLong("leader.imbalance.check.interval.seconds")), config.GetInt("leader.imbalance.per.broker.percentage"));

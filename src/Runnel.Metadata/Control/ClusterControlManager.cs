@@ -120,6 +120,25 @@ public static class ClusterControlManager
         return new(Fence(image, broker, policy), true);
     }
 
+    /// <summary>
+    /// A broker whose process is gone (its heartbeat connection closed and its address refuses connections) enters
+    /// controlled shutdown on its behalf: its leaderships move to other in-sync replicas and it leaves every ISR at
+    /// once, while it stays registered and listed until <see cref="FenceExpired"/> fences it when its session ends
+    /// (broker.session.timeout.ms, as Kafka keeps a dead broker listed), or it registers again. Moving leaderships
+    /// first and unlisting the broker later means a client sees the new leaders while the old one is still a known
+    /// broker (librdkafka, given both in one answer, can lose the new leader for another metadata round). False when that registration is no
+    /// longer the one in force, is fenced, or is already shutting down.
+    /// </summary>
+    public static ControllerResult<bool> MoveAwayFromGone(MetadataImage image, int brokerId, long epoch, ReplicationPolicy? policy = null)
+    {
+        policy ??= ReplicationPolicy.Default;
+        if (image.Cluster.Brokers.GetValueOrDefault(brokerId) is not { Fenced: false, InControlledShutdown: false } broker || broker.Epoch != epoch)
+            return ControllerResult.Of(false);
+        List<IKafkaMessage> records = [new BrokerRegistrationChangeRecord { BrokerId = broker.Id, BrokerEpoch = broker.Epoch, InControlledShutdown = 1 },
+            .. ReplicationControlManager.MoveAwayFrom(image, broker.Id, policy)];
+        return new(records, true);
+    }
+
     /// <summary>The fence record, and the partition changes that take the broker out of every ISR and leadership.</summary>
     private static List<IKafkaMessage> Fence(MetadataImage image, BrokerRegistration broker, ReplicationPolicy policy)
         => [new FenceBrokerRecord { Id = broker.Id, Epoch = broker.Epoch }, .. ReplicationControlManager.MoveAwayFrom(image, broker.Id, policy)];

@@ -40,9 +40,9 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
     /// Starts over when <paramref name="epoch"/> is a new leadership of this controller: every registered broker gets a
     /// session from <paramref name="nowMs"/>, and must reach the image's offset (its registration is in it) to be
     /// unfenced. A broker whose node is known to be <paramref name="down"/> (the quorum found its address refusing
-    /// connections: the process of a combined node, most often the previous controller's) starts expired, as if its
-    /// heartbeat connection had closed a grace ago: nothing listens there, so there is nothing to wait for. Returns the
-    /// brokers so marked; does nothing (and returns none) within the same epoch.
+    /// connections: the process of a combined node, most often the previous controller's) starts as if its heartbeat
+    /// connection had just closed, so it is fenced after the grace, not a full session. Returns the brokers so marked
+    /// (their leaderships can move at once); does nothing (and returns none) within the same epoch.
     /// </summary>
     public IReadOnlyList<int> Activate(int epoch, MetadataImage image, long nowMs, Func<int, bool>? down = null)
     {
@@ -59,7 +59,7 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
                 var session = _sessions[broker.Id] = new Session(nowMs, image.Offset);
                 if (!broker.Fenced && !_exempt(broker.Id) && down?.Invoke(broker.Id) == true)
                 {
-                    session.ConnectionLostMs = nowMs - connectionLossGraceMs - 1;
+                    session.ConnectionLostMs = nowMs;
                     marked.Add(broker.Id);
                 }
             }
@@ -97,6 +97,13 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
         }
     }
 
+    /// <summary>Whether <paramref name="brokerId"/>'s heartbeat connection closed with no heartbeat since.</summary>
+    public bool IsConnectionLost(int brokerId)
+    {
+        lock (_lock)
+            return _sessions.TryGetValue(brokerId, out var session) && session.ConnectionLostMs is not null;
+    }
+
     /// <summary>Whether every active broker other than <paramref name="brokerId"/> reported metadata at or past <paramref name="offset"/>.</summary>
     public bool OthersCaughtUp(MetadataImage image, int brokerId, long offset)
     {
@@ -120,12 +127,15 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
         if (image.Cluster.Brokers.GetValueOrDefault(brokerId) is not { Fenced: false })
             return false;
         lock (_lock)
-            return _sessions.TryGetValue(brokerId, out var session) && nowMs - session.LastContactMs <= sessionTimeoutMs;
+            return _sessions.TryGetValue(brokerId, out var session) && nowMs - session.LastContactMs <= sessionTimeoutMs
+                && !(nowMs - session.ConnectionLostMs > connectionLossGraceMs);
     }
 
     /// <summary>
     /// The unfenced brokers (with their registration epochs) whose last heartbeat is older than the session timeout, or
-    /// whose heartbeat connection closed longer than the grace ago. Exempt brokers (one that lives in this controller's own process) never expire.
+    /// whose heartbeat connection closed longer than the grace ago while they still lead (one in controlled shutdown,
+    /// which includes one whose leaderships moved because its address refused connections, waits out its session;
+    /// its session is no longer valid for a new registration, though, so a restarted process registers at once). Exempt brokers (one that lives in this controller's own process) never expire.
     /// </summary>
     public IReadOnlyList<(int Id, long Epoch)> Expired(MetadataImage image, long nowMs)
     {
@@ -138,7 +148,10 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
                     continue;
                 if (!_sessions.TryGetValue(broker.Id, out var session))
                     _sessions[broker.Id] = session = new Session(nowMs, _activatedAtOffset);
-                if (nowMs - session.LastContactMs > sessionTimeoutMs || nowMs - session.ConnectionLostMs > connectionLossGraceMs)
+                // A broker already in controlled shutdown leads nothing: it stays listed until its session ends, as
+                // Kafka lists a broker until then, so clients see its leaderships move before it leaves the listing.
+                var graceOver = !broker.InControlledShutdown && nowMs - session.ConnectionLostMs > connectionLossGraceMs;
+                if (nowMs - session.LastContactMs > sessionTimeoutMs || graceOver)
                     expired.Add((broker.Id, broker.Epoch));
             }
         }

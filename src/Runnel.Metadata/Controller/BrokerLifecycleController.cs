@@ -16,9 +16,14 @@ namespace Runnel.Metadata.Controller;
 /// <param name="clusterId">Registrations naming another cluster are refused; null accepts any.</param>
 /// <param name="nowMs">A monotonic clock in milliseconds.</param>
 /// <param name="nodeDown">Whether the quorum found node <c>id</c>'s address refusing connections (its process is not
-/// running); a newly active controller fences such a broker after the grace instead of a full session.</param>
+/// running); a newly active controller moves such a broker's leaderships at once and fences it after the grace instead
+/// of a full session.</param>
+/// <param name="refusesConnections">Probes whether a broker's registered address refuses connections now (nothing
+/// listens: its process is gone); asked when its heartbeat connection closes, so its leaderships can move at once
+/// instead of after the grace.</param>
 public sealed class BrokerLifecycleController(QuorumController controller, BrokerHeartbeatManager sessions, string? clusterId, Func<long> nowMs,
-    ILogger? logger = null, ReplicationPolicy? policy = null, TimeProvider? time = null, Func<int, bool>? nodeDown = null)
+    ILogger? logger = null, ReplicationPolicy? policy = null, TimeProvider? time = null, Func<int, bool>? nodeDown = null,
+    Func<BrokerRegistration, CancellationToken, Task<bool>>? refusesConnections = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly ReplicationPolicy _policy = policy ?? ReplicationPolicy.Default;
@@ -90,13 +95,16 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
 
     /// <summary>
     /// The connection <paramref name="brokerId"/> heartbeated on closed. Unless it heartbeats again within the grace,
-    /// the check scheduled here fences it.
+    /// the check scheduled here fences it; if its address already refuses connections, its leaderships move now
+    /// (<see cref="ClusterControlManager.MoveAwayFromGone"/>).
     /// </summary>
     public void ConnectionLost(int brokerId)
     {
         _logger.LogInformation("Broker {Broker}'s heartbeat connection closed; it is fenced in {Grace} ms unless it heartbeats again", brokerId, sessions.ConnectionLossGraceMs);
         sessions.ConnectionLost(brokerId, nowMs());
         _ = CheckAfterGraceAsync(_stopping);
+        if (refusesConnections is not null)
+            _ = MoveAwayIfGoneAsync(brokerId, _stopping);
     }
 
     /// <summary>
@@ -114,19 +122,33 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
         });
     }
 
-    private async Task FenceNowAsync(CancellationToken stopping)
+    /// <summary>
+    /// Moves <paramref name="brokerId"/>'s leaderships now if its address refuses connections (probed, or
+    /// <paramref name="knownDown"/> by the quorum) and it has not heartbeated since its connection closed.
+    /// </summary>
+    public async Task<bool> MoveAwayIfGoneAsync(int brokerId, CancellationToken stopping, bool knownDown = false)
     {
         try
         {
             await Task.Yield();
-            await FenceExpiredAsync(stopping).ConfigureAwait(false);
+            if (!Activate(out _) || controller.Loader.Image.Cluster.Brokers.GetValueOrDefault(brokerId) is not { Fenced: false, InControlledShutdown: false } broker
+                || !sessions.IsConnectionLost(brokerId))
+                return false;
+            if (!knownDown && (refusesConnections is null || !await refusesConnections(broker, stopping).ConfigureAwait(false) || !sessions.IsConnectionLost(brokerId)))
+                return false;
+            if (!await RunAsync(image => ClusterControlManager.MoveAwayFromGone(image, broker.Id, broker.Epoch, _policy), false, stopping).ConfigureAwait(false))
+                return false;
+            _logger.LogWarning("Broker {Broker}'s address refuses connections: its leaderships moved now; it is fenced when the grace ends", brokerId);
+            return true;
         }
         catch (OperationCanceledException)
         {
+            return false;
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "Fencing the brokers of nodes that are down failed");
+            _logger.LogWarning(e, "Moving the leaderships of broker {Broker}, whose connection closed, failed", brokerId);
+            return false;
         }
     }
 
@@ -198,9 +220,12 @@ public sealed class BrokerLifecycleController(QuorumController controller, Broke
             return false;
         var down = sessions.Activate(epoch, controller.Loader.Image, now, nodeDown);
         foreach (var broker in down)
-            _logger.LogInformation("Broker {Broker}'s node refuses connections; it is fenced now", broker);
+        {
+            _logger.LogInformation("Broker {Broker}'s node refuses connections; its leaderships move now and it is fenced in {Grace} ms", broker, sessions.ConnectionLossGraceMs);
+            _ = MoveAwayIfGoneAsync(broker, _stopping, knownDown: true);
+        }
         if (down.Count > 0)
-            _ = FenceNowAsync(_stopping);
+            _ = CheckAfterGraceAsync(_stopping);
         return true;
     }
 
