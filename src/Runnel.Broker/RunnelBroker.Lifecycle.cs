@@ -144,15 +144,15 @@ public sealed partial class RunnelBroker
         }
     }
 
-    /// <summary>Compaction of compacted topics, every log.cleaner.backoff.ms, off the request threads.</summary>
+    /// <summary>Compaction of compacted topics, every log.cleaner.backoff.ms (as in force at each pass), off the request threads.</summary>
     private async Task RunCompactionAsync(CancellationToken stopping)
     {
-        var backoff = TimeSpan.FromMilliseconds(Math.Max(_services.Config.GetLong("log.cleaner.backoff.ms"), 10));
+        TimeSpan Backoff() => TimeSpan.FromMilliseconds(Math.Max(long.Parse(_services.Topics.BrokerValue("log.cleaner.backoff.ms")!, System.Globalization.CultureInfo.InvariantCulture), 10));
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await _services.Topics.Logs.RunCompactionLoopAsync(backoff, stopping).ConfigureAwait(false);
+                await _services.Topics.Logs.RunCompactionLoopAsync(Backoff, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
