@@ -23,6 +23,7 @@ public sealed partial class RunnelBroker
     public static async Task<RunnelBroker> StartAsync(BrokerConfig config, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
+        var time = TimeProvider.System;
         var logger = loggerFactory.CreateLogger("Runnel.Broker");
         foreach (var warning in config.Warnings)
             logger.LogWarning("{Warning}", warning);
@@ -35,7 +36,7 @@ public sealed partial class RunnelBroker
         try
         {
             meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
-            quorum = MetadataQuorum.Start(config, loggerFactory);
+            quorum = MetadataQuorum.Start(config, loggerFactory, time);
         }
         catch
         {
@@ -43,12 +44,12 @@ public sealed partial class RunnelBroker
             throw;
         }
         TopicManager topics;
-        var replicas = new Replication.ReplicaManager(config, quorum, TimeProvider.System, loggerFactory);
+        var replicas = new Replication.ReplicaManager(config, quorum, time, loggerFactory);
         var listeners = new List<SocketListener>();
         try
         {
             await LoadMetadataAsync(config, quorum, logger, cancellationToken).ConfigureAwait(false);
-            topics = new TopicManager(config, loggerFactory, quorum, replicas, TimeProvider.System, quorum.Loader.Image);
+            topics = new TopicManager(config, loggerFactory, quorum, replicas, time, quorum.Loader.Image);
         }
         catch
         {
@@ -68,7 +69,7 @@ public sealed partial class RunnelBroker
                 a => a.Name,
                 a => (a.Host.Length == 0 ? System.Net.Dns.GetHostName() : a.Host,
                       a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
-            var services = new BrokerServices(config, meta.ClusterId, topics, NoGroups(config, logger), quorum, loggerFactory, TimeProvider.System)
+            var services = new BrokerServices(config, meta.ClusterId, topics, NoGroups(config, logger, time), quorum, loggerFactory, time)
             {
                 AdvertisedEndpoints = advertised,
             };
@@ -92,7 +93,7 @@ public sealed partial class RunnelBroker
                 broker._lifecycle = await JoinClusterAsync(config, quorum, meta.ClusterId, advertised, logger, cancellationToken).ConfigureAwait(false);
             // Groups live on brokers; a controller-only node answers group requests with an error.
             if (config.IsBroker)
-                services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, TimeProvider.System).ConfigureAwait(false);
+                services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, time).ConfigureAwait(false);
 
             foreach (var listener in clientListeners)
                 broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
@@ -128,8 +129,8 @@ public sealed partial class RunnelBroker
     }
 
     /// <summary>The coordinator of a node that runs no groups (yet): every group request gets an error.</summary>
-    private static GroupCoordinator NoGroups(BrokerConfig config, ILogger logger)
-        => new(GroupCoordinatorConfig.From(config), new NoGroupStore(), TimeProvider.System, logger, (_, _) => false);
+    private static GroupCoordinator NoGroups(BrokerConfig config, ILogger logger, TimeProvider time)
+        => new(GroupCoordinatorConfig.From(config), new NoGroupStore(), time, logger, (_, _) => false);
 
     /// <summary>Time-based flushes and recovery-point checkpoints once a second; retention every log.retention.check.interval.ms.</summary>
     private async Task RunLogMaintenanceAsync(CancellationToken stopping)
@@ -144,15 +145,15 @@ public sealed partial class RunnelBroker
         }
     }
 
-    /// <summary>Compaction of compacted topics, every log.cleaner.backoff.ms, off the request threads.</summary>
+    /// <summary>Compaction of compacted topics, every log.cleaner.backoff.ms (as in force at each pass), off the request threads.</summary>
     private async Task RunCompactionAsync(CancellationToken stopping)
     {
-        var backoff = TimeSpan.FromMilliseconds(Math.Max(_services.Config.GetLong("log.cleaner.backoff.ms"), 10));
+        TimeSpan Backoff() => TimeSpan.FromMilliseconds(Math.Max(long.Parse(_services.Topics.BrokerValue("log.cleaner.backoff.ms")!, System.Globalization.CultureInfo.InvariantCulture), 10));
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await _services.Topics.Logs.RunCompactionLoopAsync(backoff, stopping).ConfigureAwait(false);
+                await _services.Topics.Logs.RunCompactionLoopAsync(Backoff, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

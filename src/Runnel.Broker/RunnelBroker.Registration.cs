@@ -85,7 +85,7 @@ public sealed partial class RunnelBroker
             // The controller answered once the unfencing was committed; this node lists brokers from its own image,
             // so it serves only once that image holds it too.
             await quorum.Loader.WaitUntilAsync(image => image.Cluster.Brokers.GetValueOrDefault(config.NodeId) is { Fenced: false }, timeout,
-                TimeProvider.System, cancellation).ConfigureAwait(false);
+                quorum.Time, cancellation).ConfigureAwait(false);
             return lifecycle;
         }
         catch (Exception e)

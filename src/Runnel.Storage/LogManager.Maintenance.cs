@@ -60,12 +60,18 @@ public sealed partial class LogManager
         return cleaned;
     }
 
-    /// <summary>Runs <see cref="Compact"/> every <paramref name="interval"/> until cancelled (log.cleaner.backoff.ms).</summary>
-    public async Task RunCompactionLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <see cref="Compact"/> every <paramref name="interval"/> until cancelled (log.cleaner.backoff.ms, which can
+    /// change at runtime: it is read again after each pass and sets the wait before the next).
+    /// </summary>
+    public async Task RunCompactionLoopAsync(Func<TimeSpan> interval, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(interval, _env.Time);
+        using var timer = new PeriodicTimer(interval(), _env.Time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
             Compact();
+            timer.Period = interval();
+        }
     }
 
     /// <summary>Writes every log dir's checkpoints (the recovery point advances only as flushes complete).</summary>

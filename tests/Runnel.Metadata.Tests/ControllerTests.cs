@@ -92,4 +92,19 @@ public sealed class ControllerTests
         Assert.True(await restarted.Controller.WaitForActiveAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(30, restarted.Loader.Image.Topics.ByName.Count);
     }
+
+    [Fact]
+    public async Task Concurrent_incremental_changes_to_different_keys_of_one_topic_both_survive()
+    {
+        var log = new MemoryRaftLog();
+        await using var node = new Node(log, new MemoryQuorumStateStore(), long.MaxValue).Start();
+        Assert.True((await CreateAsync(node.Controller, "orders")).Error.Succeeded);
+        var topic = ConfigResource.Topic("orders");
+        var schema = new IncrementalConfigTests.TestSchema();
+        Task<ApiError> Change(string key, string value)
+            => node.Controller.ExecuteAsync(image => ConfigurationControlManager.IncrementalAlter(image, topic, [new ConfigChange(key, ConfigOperation.Set, value)], schema));
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Change($"key.{i}", $"{i}")));
+        Assert.All(results, r => Assert.True(r.Succeeded));
+        Assert.Equal(Enumerable.Range(0, 20).ToDictionary(i => $"key.{i}", i => $"{i}"), node.Loader.Image.Configs.For(topic));
+    }
 }

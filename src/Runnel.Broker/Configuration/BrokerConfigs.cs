@@ -58,6 +58,7 @@ public static class BrokerConfigs
         new("log.cleaner.max.compaction.lag.ms", ConfigType.Long, LongMax, "default max.compaction.lag.ms") { Min = 1 },
         new("log.cleaner.min.cleanable.ratio", ConfigType.Double, "0.5", "default min.cleanable.dirty.ratio"),
         new("log.cleaner.backoff.ms", ConfigType.Long, "15000", "pause between compaction passes") { Min = 0 },
+        new("log.cleaner.threads", ConfigType.Int, "1", "compaction threads (Runnel compacts on one background task)") { Min = 0, Ignored = true },
         new("log.segment.delete.delay.ms", ConfigType.Long, "60000", "default file.delete.delay.ms") { Min = 0 },
         new("log.message.timestamp.type", ConfigType.String, "CreateTime", "default message.timestamp.type") { Allowed = ["CreateTime", "LogAppendTime"] },
         new("log.message.timestamp.after.max.ms", ConfigType.Long, LongMax, "default message.timestamp.after.max.ms") { Min = 0 },

@@ -23,8 +23,8 @@ internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest, Alte
         {
             var result = resource.Configs.Any(c => c.Value is null)
                 ? new Topics.TopicResult(ErrorCode.InvalidRequest, "Null value not supported for configs.")
-                : await ConfigResources.ApplyAsync(context, resource.ResourceType, resource.ResourceName,
-                    _ => resource.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly).ConfigureAwait(false);
+                : await ConfigResources.ReplaceAsync(context, resource.ResourceType, resource.ResourceName,
+                    resource.Configs.ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly).ConfigureAwait(false);
             response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ErrorCode = (short)result.Error,

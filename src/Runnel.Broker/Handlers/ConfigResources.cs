@@ -15,9 +15,8 @@ internal static class ConfigResources
     public static bool IsThisBroker(RequestContext context, string name)
         => name.Length == 0 || name == context.Broker.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Applies new configs to a topic or broker resource; the error for anything else.</summary>
-    public static async Task<TopicResult> ApplyAsync(RequestContext context, sbyte type, string name, Func<IReadOnlyDictionary<string, string>, Dictionary<string, string>?> change,
-        bool validateOnly)
+    /// <summary>Replaces the configs of a topic or broker resource (the legacy AlterConfigs); the error for anything else.</summary>
+    public static async Task<TopicResult> ReplaceAsync(RequestContext context, sbyte type, string name, IReadOnlyDictionary<string, string> configs, bool validateOnly)
     {
         var topics = context.Broker.Topics;
         switch (type)
@@ -26,17 +25,13 @@ internal static class ConfigResources
                 var topic = topics.Find(name);
                 if (topic is null)
                     return new(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
-                var topicConfigs = change(topic.Configs);
-                return topicConfigs is null ? InvalidOperation : await topics.SetConfigsAsync(name, topicConfigs, validateOnly).ConfigureAwait(false);
+                return await topics.SetConfigsAsync(name, configs, validateOnly).ConfigureAwait(false);
             case Broker:
                 if (!IsThisBroker(context, name))
                     return new(ErrorCode.InvalidRequest, $"Unknown broker '{name}'; this is node {context.Broker.NodeId}.");
-                var brokerConfigs = change(topics.DynamicBrokerConfigs);
-                return brokerConfigs is null ? InvalidOperation : await topics.SetBrokerConfigsAsync(brokerConfigs, validateOnly).ConfigureAwait(false);
+                return await topics.SetBrokerConfigsAsync(configs, validateOnly).ConfigureAwait(false);
             default:
                 return new(ErrorCode.InvalidRequest, $"Config resource type {type} is not supported.");
         }
     }
-
-    private static TopicResult InvalidOperation => new(ErrorCode.InvalidConfig, "APPEND and SUBTRACT apply only to list configs such as cleanup.policy.");
 }

@@ -1,18 +1,27 @@
+using System.Globalization;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Control;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
+using Resource = Runnel.Protocol.Messages.IncrementalAlterConfigsRequest.AlterConfigsResource;
+using ResourceResponse = Runnel.Protocol.Messages.IncrementalAlterConfigsResponse.AlterConfigsResourceResponse;
 
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// IncrementalAlterConfigs v0-1: SET (0), DELETE (1, back to the default), APPEND (2) and SUBTRACT (3) for list
-/// configs, on topics and on the broker's runtime-changeable topic defaults (resource "" or this node's id).
+/// IncrementalAlterConfigs v0-1 on topics and on the cluster-wide broker configs (resource "" or this node's id, both
+/// stored as ""). The receiving node first checks each resource's form as Kafka's ConfigAdminManager.preprocess does
+/// (each resource and key once, a value for every operation but DELETE, a known resource type, a broker resource
+/// naming this node; listener configs refused); the rest goes as received, each key with its own operation, to the
+/// active controller (<see cref="ControllerDecision"/>), which applies SET (0), DELETE (1), APPEND (2) and SUBTRACT (3)
+/// to the values in its image in one serial step (<see cref="ConfigurationControlManager.IncrementalAlter"/>), so
+/// concurrent changes to different keys of one resource all survive.
 /// </summary>
 internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
-    private const sbyte Set = 0, Delete = 1, Append = 2, Subtract = 3;
-
     public override ApiKey Key => ApiKey.IncrementalAlterConfigs;
 
     public override short MinVersion => 0;
@@ -21,64 +30,111 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
 
     protected override async ValueTask<IncrementalAlterConfigsResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request)
     {
+        var answers = new ResourceResponse?[request.Resources.Count];
+        foreach (var repeated in request.Resources.Select((r, i) => (r, i)).GroupBy(x => (x.r.ResourceType, x.r.ResourceName)).Where(g => g.Count() > 1))
+        {
+            foreach (var (resource, i) in repeated)
+                answers[i] = Answer(resource, ErrorCode.InvalidRequest, "Each resource must appear at most once.");
+        }
+        var forward = new IncrementalAlterConfigsRequest { ValidateOnly = request.ValidateOnly };
+        var forwarded = new List<int>();
+        for (var i = 0; i < answers.Length; i++)
+        {
+            if (answers[i] is not null)
+                continue;
+            var resource = request.Resources[i];
+            if (Preprocess(context, resource) is { } refused)
+            {
+                answers[i] = Answer(resource, refused.Error, refused.Message);
+                continue;
+            }
+            forwarded.Add(i);
+            forward.Resources.Add(new Resource
+            {
+                ResourceType = resource.ResourceType,
+                ResourceName = resource.ResourceType == ConfigResources.Broker ? "" : resource.ResourceName,
+                Configs = resource.Configs,
+            });
+        }
+        if (forwarded.Count > 0)
+        {
+            var schema = context.Broker.Topics.Schema;
+            var decided = await ControllerDecision.RunAsync(context, Key, MaxVersion, forward, image => Decide(image, forward, schema),
+                TopLevel, (error, message) => ErrorFor(forward, error, message), changes: !request.ValidateOnly).ConfigureAwait(false);
+            for (var j = 0; j < forwarded.Count; j++)
+            {
+                var original = request.Resources[forwarded[j]];
+                answers[forwarded[j]] = j < decided.Responses.Count
+                    ? Answer(original, (ErrorCode)decided.Responses[j].ErrorCode, decided.Responses[j].ErrorMessage)
+                    : Answer(original, ErrorCode.UnknownServerError, "The controller did not answer for this resource.");
+            }
+        }
+        return new IncrementalAlterConfigsResponse { Responses = [.. answers.Select(a => a!)] };
+    }
+
+    /// <summary>The checks Kafka's brokers make before forwarding; null when the resource goes to the controller.</summary>
+    private static ApiError? Preprocess(RequestContext context, Resource resource)
+    {
+        if (resource.Configs.GroupBy(c => c.Name).Any(g => g.Count() > 1))
+            return new(ErrorCode.InvalidRequest, "Error due to duplicate config keys");
+        var nulls = resource.Configs.Where(c => c.ConfigOperation != (sbyte)ConfigOperation.Delete && c.Value is null).Select(c => c.Name).ToList();
+        if (nulls.Count > 0)
+            return new(ErrorCode.InvalidRequest, $"Null value not supported for : {string.Join(", ", nulls)}");
+        if (resource.Configs.FirstOrDefault(c => c.ConfigOperation is < 0 or > 3) is { } unknown)
+            return new(ErrorCode.InvalidRequest, $"Unknown operations type {unknown.ConfigOperation}");
+        switch (resource.ResourceType)
+        {
+            case ConfigResources.Topic:
+                return resource.ResourceName.Length == 0 ? new(ErrorCode.InvalidRequest, "Default topic resources are not allowed.") : null;
+            case ConfigResources.Broker:
+                if (resource.ResourceName.Length > 0 && !int.TryParse(resource.ResourceName, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    return new(ErrorCode.InvalidRequest, $"Node id must be an integer, but it is: {resource.ResourceName}");
+                if (!ConfigResources.IsThisBroker(context, resource.ResourceName))
+                    return new(ErrorCode.InvalidRequest, $"Unexpected broker id, expected {context.Broker.NodeId}, but received {resource.ResourceName}");
+                var listeners = resource.Configs.Select(c => c.Name).Where(DynamicBrokerConfig.PerBroker.Contains).ToList();
+                if (listeners.Count == 0)
+                    return null;
+                // Kafka takes listener changes for one broker only; Runnel cannot rebind its listeners while running.
+                return resource.ResourceName.Length == 0
+                    ? new(ErrorCode.InvalidRequest, $"Cannot update these configs at default cluster level, broker id must be specified: Set({string.Join(", ", listeners)})")
+                    : new(ErrorCode.InvalidRequest, $"Cannot update these configs dynamically: Set({string.Join(", ", listeners)})");
+            default:
+                return new(ErrorCode.InvalidRequest, $"Unknown resource type {resource.ResourceType}");
+        }
+    }
+
+    /// <summary>
+    /// The controller's decision on every resource of a preprocessed request, against one image: each resource's
+    /// changes are recorded (unless validate-only) when all of its keys pass; the records of all go in one batch.
+    /// </summary>
+    private static ControllerResult<IncrementalAlterConfigsResponse> Decide(MetadataImage image, IncrementalAlterConfigsRequest request, IConfigSchema schema)
+    {
+        var records = new List<IKafkaMessage>();
         var response = new IncrementalAlterConfigsResponse();
         foreach (var resource in request.Resources)
         {
-            var duplicate = resource.Configs.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
-            var result = duplicate is not null
-                ? new Topics.TopicResult(ErrorCode.InvalidRequest, $"Config {duplicate.Key} appears more than once.")
-                : await ConfigResources.ApplyAsync(context, resource.ResourceType, resource.ResourceName, current => Change(current, resource.Configs, context, resource.ResourceType), request.ValidateOnly).ConfigureAwait(false);
-            response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
-            {
-                ErrorCode = (short)result.Error,
-                ErrorMessage = result.Message,
-                ResourceType = resource.ResourceType,
-                ResourceName = resource.ResourceName,
-            });
+            var target = resource.ResourceType == ConfigResources.Topic ? ConfigResource.Topic(resource.ResourceName) : ConfigResource.ClusterDefault;
+            var changes = resource.Configs.Select(c => new ConfigChange(c.Name, (ConfigOperation)c.ConfigOperation, c.Value)).ToList();
+            var result = ConfigurationControlManager.IncrementalAlter(image, target, changes, schema);
+            if (!request.ValidateOnly)
+                records.AddRange(result.Records);
+            response.Responses.Add(Answer(resource, result.Response.Error, result.Response.Message));
         }
-        return response;
+        return new(records, response);
     }
 
-    /// <summary>The resource's configs after the operations, or null when an operation does not fit its config.</summary>
-    private static Dictionary<string, string>? Change(IReadOnlyDictionary<string, string> current,
-        List<IncrementalAlterConfigsRequest.AlterableConfig> operations, RequestContext context, sbyte resourceType)
+    /// <summary>NOT_CONTROLLER when every resource says so (the answer of a node that stopped leading), else none.</summary>
+    private static ErrorCode TopLevel(IncrementalAlterConfigsResponse response)
+        => response.Responses.Count > 0 && response.Responses.All(r => r.ErrorCode == (short)ErrorCode.NotController) ? ErrorCode.NotController : ErrorCode.None;
+
+    private static IncrementalAlterConfigsResponse ErrorFor(IncrementalAlterConfigsRequest request, ErrorCode error, string message)
+        => new() { Responses = [.. request.Resources.Select(r => Answer(r, error, message))] };
+
+    private static ResourceResponse Answer(Resource resource, ErrorCode error, string? message) => new()
     {
-        var configs = new Dictionary<string, string>(current, StringComparer.Ordinal);
-        foreach (var operation in operations)
-        {
-            switch (operation.ConfigOperation)
-            {
-                case Set when operation.Value is not null:
-                    configs[operation.Name] = operation.Value;
-                    break;
-                case Delete:
-                    configs.Remove(operation.Name);
-                    break;
-                case Append or Subtract when IsList(operation.Name) && operation.Value is not null:
-                    var inForce = configs.TryGetValue(operation.Name, out var value) ? value : DefaultOf(context, resourceType, operation.Name);
-                    var items = ConfigDefinition.SplitList(inForce ?? "").ToList();
-                    foreach (var item in ConfigDefinition.SplitList(operation.Value))
-                    {
-                        if (operation.ConfigOperation == Append && !items.Contains(item))
-                            items.Add(item);
-                        else if (operation.ConfigOperation == Subtract)
-                            items.Remove(item);
-                    }
-                    configs[operation.Name] = string.Join(',', items);
-                    break;
-                default:
-                    return null;
-            }
-        }
-        return configs;
-    }
-
-    private static bool IsList(string name)
-        => (TopicConfigs.TryGet(name, out var topic, out _) && topic.Type == ConfigType.List)
-            || BrokerConfigs.All.Any(d => d.Name == name && d.Type == ConfigType.List);
-
-    private static string? DefaultOf(RequestContext context, sbyte resourceType, string name)
-        => resourceType == ConfigResources.Topic && TopicConfigs.TryGet(name, out _, out var synonym)
-            ? context.Broker.Topics.DynamicBrokerConfigs.GetValueOrDefault(synonym) ?? context.Broker.Config.TopicDefaults().GetValueOrDefault(name)
-            : context.Broker.Config.GetString(name);
+        ErrorCode = (short)error,
+        ErrorMessage = error == ErrorCode.None ? null : message,
+        ResourceType = resource.ResourceType,
+        ResourceName = resource.ResourceName,
+    };
 }

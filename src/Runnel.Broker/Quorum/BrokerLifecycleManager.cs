@@ -34,7 +34,7 @@ internal sealed class BrokerLifecycleManager : IDisposable
         _quorum = quorum;
         _interval = heartbeatInterval;
         _logger = logger;
-        _channel = new ControllerChannel(nodeId, "heartbeat", () => quorum.Loader.LeaderId, quorum.Voters, logger);
+        _channel = new ControllerChannel(nodeId, "heartbeat", () => quorum.Loader.LeaderId, quorum.Voters, logger, quorum.Time);
         _registration = new BrokerRegistrationRequest { BrokerId = nodeId, ClusterId = clusterId, IncarnationId = Guid.NewGuid(), Listeners = [.. listeners], Rack = rack };
     }
 
@@ -52,8 +52,11 @@ internal sealed class BrokerLifecycleManager : IDisposable
         {
             try
             {
+                var target = _channel.Target;
                 var pause = _epoch < 0 ? await RegisterAsync(stopping).ConfigureAwait(false) : await HeartbeatAsync(stopping).ConfigureAwait(false);
-                await Task.Delay(pause, TimeProvider.System, stopping).ConfigureAwait(false);
+                // The next request goes at once to a controller the quorum names instead (a leader change, or the
+                // first one named), else after the pause.
+                await _quorum.WaitForControllerChangeAsync(target, pause, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -152,7 +155,7 @@ internal sealed class BrokerLifecycleManager : IDisposable
                 return false;
             // Its metadata must reach the moves before the controller lets it go: wait for the next image, briefly.
             var offset = _quorum.Loader.Image.Offset;
-            await _quorum.Loader.WaitUntilAsync(image => image.Offset > offset, RetryBackoff, TimeProvider.System).ConfigureAwait(false);
+            await _quorum.Loader.WaitUntilAsync(image => image.Offset > offset, RetryBackoff, _quorum.Time).ConfigureAwait(false);
         }
         _logger.LogWarning("Broker {Broker}: controlled shutdown did not complete within {Seconds} s", _registration.BrokerId, deadline.TotalSeconds);
         return false;

@@ -22,6 +22,11 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest pause before asking the same controller again (it may be about to become active).</summary>
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(100);
+
+    private TimeProvider Time => quorum.Time;
+
     public Task<TopicResult> CreateTopicAsync(NewTopic topic)
     {
         var creatable = new CreateTopicsRequest.CreatableTopic
@@ -67,14 +72,15 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
     /// </summary>
     public async Task<(long Start, long End)> AllocateProducerIdsAsync(int brokerId, CancellationToken cancellation)
     {
-        var started = TimeProvider.System.GetTimestamp();
-        while (TimeProvider.System.GetElapsedTime(started) < ForwardTimeout)
+        var started = Time.GetTimestamp();
+        while (Time.GetElapsedTime(started) < ForwardTimeout)
         {
+            var target = channel.Target;
             var request = new AllocateProducerIdsRequest { BrokerId = brokerId, BrokerEpoch = quorum.Loader.Image.Cluster.Brokers.GetValueOrDefault(brokerId)?.Epoch ?? -1 };
             var response = await channel.TrySendAsync<AllocateProducerIdsResponse>(ApiKey.AllocateProducerIds, 0, request, RequestTimeout, cancellation).ConfigureAwait(false);
             if (response is { ErrorCode: 0 })
                 return (response.ProducerIdStart, response.ProducerIdStart + response.ProducerIdLen);
-            await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, cancellation).ConfigureAwait(false);
+            await RetryWaitAsync(target, started, cancellation).ConfigureAwait(false);
         }
         throw new TimeoutException("No active controller allocated producer ids.");
     }
@@ -98,12 +104,13 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
         bool catchUp, CancellationToken cancellation)
         where TResponse : class, IKafkaMessage, new()
     {
-        var started = TimeProvider.System.GetTimestamp();
+        var started = Time.GetTimestamp();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellation);
         try
         {
-            while (TimeProvider.System.GetElapsedTime(started) < ForwardTimeout)
+            while (Time.GetElapsedTime(started) < ForwardTimeout)
             {
+                var target = channel.Target;
                 var response = await channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, linked.Token).ConfigureAwait(false);
                 if (response is not null && topLevel(response) != ErrorCode.NotController)
                 {
@@ -111,7 +118,7 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
                         await CatchUpAsync().ConfigureAwait(false);
                     return response;
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, linked.Token).ConfigureAwait(false);
+                await RetryWaitAsync(target, started, linked.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
@@ -124,11 +131,12 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
     private async Task<TopicResult> ForwardAsync<TResponse>(ApiKey api, short version, IKafkaMessage request, Func<TResponse, (short Error, string? Message)?> outcome)
         where TResponse : class, IKafkaMessage, new()
     {
-        var started = TimeProvider.System.GetTimestamp();
+        var started = Time.GetTimestamp();
         try
         {
-            while (TimeProvider.System.GetElapsedTime(started) < ForwardTimeout)
+            while (Time.GetElapsedTime(started) < ForwardTimeout)
             {
+                var target = channel.Target;
                 var response = await channel.TrySendAsync<TResponse>(api, version, request, RequestTimeout, stopping).ConfigureAwait(false);
                 if (response is not null && outcome(response) is { } answer && (ErrorCode)answer.Error != ErrorCode.NotController)
                 {
@@ -136,7 +144,7 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
                         await CatchUpAsync().ConfigureAwait(false);
                     return new TopicResult((ErrorCode)answer.Error, answer.Message);
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System, stopping).ConfigureAwait(false);
+                await RetryWaitAsync(target, started, stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -144,6 +152,18 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
             return new TopicResult(ErrorCode.RequestTimedOut, "The broker is shutting down.");
         }
         return new TopicResult(ErrorCode.RequestTimedOut, $"No active controller took the {api} request within {ForwardTimeout.TotalSeconds} s.");
+    }
+
+    /// <summary>
+    /// The wait before another attempt, after <paramref name="tried"/> (the controller then named, null: none) did not
+    /// answer: until the quorum names another controller (a leader change), for the rest of the forward timeout when
+    /// none was named, else at most the retry backoff.
+    /// </summary>
+    private Task RetryWaitAsync(int? tried, long started, CancellationToken cancellation)
+    {
+        var left = ForwardTimeout - Time.GetElapsedTime(started);
+        return left <= TimeSpan.Zero ? Task.CompletedTask
+            : quorum.WaitForControllerChangeAsync(tried, tried is null ? left : TimeSpan.FromTicks(Math.Min(left.Ticks, RetryBackoff.Ticks)), cancellation);
     }
 
     /// <summary>Waits until this node's image reaches the controller's high watermark as of now (best effort, bounded).</summary>
@@ -155,7 +175,7 @@ internal sealed class ControllerForwarder(MetadataQuorum quorum, ControllerChann
             return;
         // Not through the loader's commit waiters: those are failed by every leader change.
         var target = partition.HighWatermark - 1;
-        if (!await quorum.Loader.WaitUntilAsync(image => image.Offset >= target, CatchUpTimeout, TimeProvider.System, stopping).ConfigureAwait(false))
+        if (!await quorum.Loader.WaitUntilAsync(image => image.Offset >= target, CatchUpTimeout, Time, stopping).ConfigureAwait(false))
             logger.LogWarning("The metadata image did not reach offset {Offset} within {Timeout} s of a forwarded change", target, CatchUpTimeout.TotalSeconds);
     }
 }

@@ -26,8 +26,10 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     private Task _fencing = Task.CompletedTask;
     private Task _rebalancing = Task.CompletedTask;
 
-    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters, int nodeId, ILogger logger)
+    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters, int nodeId, ILogger logger,
+        TimeProvider time)
     {
+        Time = time;
         _log = log;
         Driver = driver;
         Transport = transport;
@@ -37,12 +39,22 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         Controller = new QuorumController(driver, loader);
         if (!IsLoneVoter)
         {
-            _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, logger);
+            _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, logger, time);
             Forwarder = new ControllerForwarder(this, _forwarding, logger, _stopping.Token);
         }
     }
 
     public int NodeId { get; }
+
+    /// <summary>The clock of this node's quorum parts (the one the broker's services use).</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>
+    /// Waits until the quorum names a controller other than <paramref name="tried"/> (null: any), re-checked at every
+    /// leader change and new image; false when none is named within <paramref name="wait"/>.
+    /// </summary>
+    public Task<bool> WaitForControllerChangeAsync(int? tried, TimeSpan wait, CancellationToken cancellation)
+        => Loader.WaitUntilAsync(_ => Loader.LeaderId is { } id && Voters.Contains(id) && id != tried, wait, Time, cancellation);
 
     /// <summary>A voter of the quorum (a controller); otherwise an observer that follows it (a broker-only node).</summary>
     public bool IsVoter => Voters.Contains(NodeId);
@@ -69,7 +81,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
 
     public QuorumVoters Voters { get; }
 
-    public static MetadataQuorum Start(BrokerConfig config, ILoggerFactory loggers)
+    public static MetadataQuorum Start(BrokerConfig config, ILoggerFactory loggers, TimeProvider time)
     {
         var logger = loggers.CreateLogger("Runnel.Quorum");
         var storageLogger = loggers.CreateLogger("Runnel.Storage");
@@ -94,7 +106,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
                 PublishFailed = e => logger.LogError(e, "Applying a metadata image failed"),
             };
             var transport = new RaftTransport(nodeId, voters, logger);
-            var driver = new RaftDriver(now => new RaftNode(nodeId, voters, raftConfig, log, store, transport, loader, now, new Random(), logger), TimeProvider.System, logger);
+            var driver = new RaftDriver(now => new RaftNode(nodeId, voters, raftConfig, log, store, transport, loader, now, new Random(), logger), time, logger);
             transport.Attach(driver);
             MetadataQuorum? quorum = null;
             driver.AfterStep = node =>
@@ -104,7 +116,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             };
             driver.Start();
             logger.LogInformation("Metadata quorum member {Id} of {Voters} started from {Directory}", nodeId, voters, directory);
-            quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger);
+            quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger, time);
             quorum.Policy = PolicyFor(config);
             if (config.IsController)
                 quorum.StartLifecycle(config, logger);
@@ -128,7 +140,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         var sessions = new BrokerHeartbeatManager(config.GetInt("broker.session.timeout.ms"), id => IsLoneVoter && id == self,
             config.GetLong("runnel.broker.connection.loss.grace.ms"));
         var clusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id") : null;
-        var time = TimeProvider.System;
+        var time = Time;
         Lifecycle = new BrokerLifecycleController(Controller, sessions, clusterId, () => (long)time.GetElapsedTime(0).TotalMilliseconds, logger,
             Policy, time, Transport.IsRefusing,
             (broker, cancellation) => AddressProbe.RefusesConnectionsAsync(broker, TimeSpan.FromMilliseconds(sessions.ConnectionLossGraceMs), time, cancellation));
@@ -168,7 +180,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     /// </summary>
     public async Task<bool> WaitForCatchUpAsync(TimeSpan timeout)
     {
-        var published = Loader.WaitUntilAsync(_ => CheckCaughtUp(), timeout, TimeProvider.System);
+        var published = Loader.WaitUntilAsync(_ => CheckCaughtUp(), timeout, Time);
         await Task.WhenAny(_caughtUp.Task, published).ConfigureAwait(false);
         return CheckCaughtUp();
     }

@@ -64,7 +64,7 @@ internal static class ConfigDescriber
             var source = dynamic ? ConfigSource.DynamicDefaultBrokerConfig
                 : broker.IsSet(definition.Name) ? ConfigSource.StaticBrokerConfig : ConfigSource.DefaultConfig;
             yield return new ConfigEntry(definition.Name, sensitive ? null : dynamic ? changed : broker.GetString(definition.Name), source,
-                ReadOnly: !TopicManager.IsDynamicBrokerConfig(definition.Name), sensitive, definition.Documentation, definition.Type);
+                ReadOnly: !DynamicBrokerConfig.IsDynamic(definition.Name), sensitive, definition.Documentation, definition.Type);
         }
     }
 }

@@ -105,29 +105,5 @@ internal sealed partial class TopicManager
     private static TopicResult Result(ApiError error) => new(error.Error, error.Message);
 
     private TopicResult? ValidateConfigs(IReadOnlyDictionary<string, string> configs)
-    {
-        foreach (var (key, value) in configs)
-        {
-            if (!TopicConfigs.TryGet(key, out var definition, out _))
-                return new(ErrorCode.InvalidConfig, $"Unknown topic config name: {key}");
-            if (definition.Validate(value) is { } problem)
-                return new(ErrorCode.InvalidConfig, $"Invalid value {value} for configuration {key}: {problem}");
-        }
-        // A valid value the broker still refuses: no request carrying such a batch could ever reach it.
-        if (configs.TryGetValue(TopicConfigs.MaxMessageBytes, out var maxMessage)
-            && long.Parse(maxMessage, System.Globalization.CultureInfo.InvariantCulture) > _config.SocketRequestMaxBytes)
-        {
-            return new(ErrorCode.PolicyViolation,
-                $"max.message.bytes {maxMessage} exceeds socket.request.max.bytes {_config.SocketRequestMaxBytes}; no such batch could be received.");
-        }
-        try
-        {
-            Resolve(configs);
-            return null;
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
-        {
-            return new(ErrorCode.InvalidConfig, e.Message);
-        }
-    }
+        => Schema.ValidateTopic(configs, DynamicBrokerConfigs) is { Succeeded: false } error ? Result(error) : null;
 }

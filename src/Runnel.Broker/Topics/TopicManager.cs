@@ -45,6 +45,7 @@ internal sealed partial class TopicManager
     public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory, MetadataQuorum quorum, ReplicaManager replicas, TimeProvider time, MetadataImage image)
     {
         _config = config;
+        Schema = new ConfigSchema(config);
         _quorum = quorum;
         _replicas = replicas;
         _time = time;
@@ -96,18 +97,11 @@ internal sealed partial class TopicManager
     /// <summary>Broker configs changed at runtime (IncrementalAlterConfigs on the broker resource).</summary>
     public IReadOnlyDictionary<string, string> DynamicBrokerConfigs => Volatile.Read(ref _dynamicBrokerConfigs);
 
+    /// <summary>The config definitions config changes are validated with, here and on the controller.</summary>
+    public ConfigSchema Schema { get; }
+
     /// <summary>Each topic config's broker-level default: server.properties, then runtime changes to its synonym.</summary>
-    private Dictionary<string, string> TopicDefaults()
-    {
-        var defaults = new Dictionary<string, string>(_config.TopicDefaults(), StringComparer.Ordinal);
-        var dynamic = DynamicBrokerConfigs;
-        foreach (var (definition, synonym) in TopicConfigs.All)
-        {
-            if (dynamic.TryGetValue(synonym, out var value))
-                defaults[definition.Name] = value;
-        }
-        return defaults;
-    }
+    private Dictionary<string, string> TopicDefaults() => Schema.TopicDefaults(DynamicBrokerConfigs);
 
     private LogConfig EffectiveLogConfig(IReadOnlyDictionary<string, string> overrides) => Resolve(overrides).Log;
 
