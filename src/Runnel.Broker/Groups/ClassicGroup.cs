@@ -79,8 +79,12 @@ internal sealed partial class ClassicGroup
 
     public bool CanRebalance => GroupState.PreparingRebalance.CanEnter(State);
 
-    /// <summary>The longest rebalance timeout of any member: how long a join phase may wait.</summary>
-    public int RebalanceTimeoutMs => _members.Values.Select(m => m.RebalanceTimeoutMs).DefaultIfEmpty(0).Max();
+    /// <summary>
+    /// The longest rebalance timeout of any member, at least 0 (Kafka's ClassicGroup.rebalanceTimeoutMs): how long a join
+    /// phase, and the sync phase after it, may wait. At 0 both end at once: a join phase completes without the members
+    /// that have not rejoined, and members that have not sent SyncGroup by then are removed.
+    /// </summary>
+    public int RebalanceTimeoutMs => _members.Values.Select(m => m.RebalanceTimeoutMs).Append(0).Max();
 
     public IEnumerable<GroupMember> NotYetRejoinedMembers => _members.Values.Where(m => !m.IsAwaitingJoin);
 

@@ -53,8 +53,11 @@ internal sealed partial class GroupCoordinator
         public IReadOnlyList<MemberProtocol> Protocols { get; } =
             [.. Request.Protocols.DistinctBy(p => p.Name, StringComparer.Ordinal).Select(p => new MemberProtocol(p.Name, p.Metadata))];
 
-        /// <summary>v0 has no rebalance timeout: the session timeout serves as both.</summary>
-        public int RebalanceTimeoutMs => Client.ApiVersion == 0 || Request.RebalanceTimeoutMs < 0 ? Request.SessionTimeoutMs : Request.RebalanceTimeoutMs;
+        /// <summary>
+        /// v0 has no rebalance timeout: the session timeout serves as both (Kafka's JoinGroupRequest). From v1 the value
+        /// is taken as sent, 0 and below included, as Kafka takes it.
+        /// </summary>
+        public int RebalanceTimeoutMs => Client.ApiVersion == 0 ? Request.SessionTimeoutMs : Request.RebalanceTimeoutMs;
 
         public string? InstanceId => Request.GroupInstanceId;
     }
