@@ -6,12 +6,14 @@ namespace Runnel.Broker.Topics;
 
 /// <summary>
 /// Broker configs changed at runtime. As in Kafka, only the topic defaults (log.retention.ms and the other
-/// synonyms of topic configs) can change without a restart; a change applies to every topic that does not
+/// synonyms of topic configs but log.message.format.version) can change without a restart; a change applies to every topic that does not
 /// override it. They are stored as the cluster-wide broker resource ("").
 /// </summary>
 internal sealed partial class TopicManager
 {
-    public static bool IsDynamicBrokerConfig(string key) => TopicConfigs.All.Any(t => t.BrokerSynonym == key);
+    /// <summary>The broker keys of topic configs, except log.message.format.version, which Kafka never let change at runtime.</summary>
+    public static bool IsDynamicBrokerConfig(string key)
+        => key != "log.message.format.version" && TopicConfigs.All.Any(t => t.BrokerSynonym == key);
 
     /// <summary>Replaces the runtime broker configs and re-resolves every topic (when published).</summary>
     public Task<TopicResult> SetBrokerConfigsAsync(IReadOnlyDictionary<string, string> configs, bool validateOnly)

@@ -37,6 +37,7 @@ internal sealed partial class TopicManager
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private IReadOnlyDictionary<string, string> _dynamicBrokerConfigs;
+    private int _warnedMessageFormatVersion;
 
     /// <summary>
     /// Opens (recovering as needed) the partition logs of the topics in <paramref name="image"/>. acks=all waits for
@@ -96,6 +97,12 @@ internal sealed partial class TopicManager
     /// <summary>Broker configs changed at runtime (IncrementalAlterConfigs on the broker resource).</summary>
     public IReadOnlyDictionary<string, string> DynamicBrokerConfigs => Volatile.Read(ref _dynamicBrokerConfigs);
 
+    private static readonly (string Topic, string Broker)[] TimestampBounds =
+    [
+        (TopicConfigs.MessageTimestampBeforeMaxMs, "log.message.timestamp.before.max.ms"),
+        (TopicConfigs.MessageTimestampAfterMaxMs, "log.message.timestamp.after.max.ms"),
+    ];
+
     /// <summary>Each topic config's broker-level default: server.properties, then runtime changes to its synonym.</summary>
     private Dictionary<string, string> TopicDefaults()
     {
@@ -106,6 +113,9 @@ internal sealed partial class TopicManager
             if (dynamic.TryGetValue(synonym, out var value))
                 defaults[definition.Name] = value;
         }
+        string? Broker(string key) => dynamic.GetValueOrDefault(key) ?? _config.GetString(key);
+        foreach (var (topicKey, brokerKey) in TimestampBounds)
+            defaults[topicKey] = TopicConfigs.TimestampBound(brokerKey, "log.message.timestamp.difference.max.ms", Broker)!;
         return defaults;
     }
 
