@@ -89,6 +89,8 @@ public sealed partial class BrokerConfig
             {
                 "log.retention.ms" => RetentionMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "log.roll.ms" => RollMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "log.message.timestamp.before.max.ms" or "log.message.timestamp.after.max.ms"
+                    => TopicConfigs.TimestampBound(synonym, "log.message.timestamp.difference.max.ms", GetString),
                 _ => GetString(synonym) ?? definition.Default,
             };
             if (value is not null)

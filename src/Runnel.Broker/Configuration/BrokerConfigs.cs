@@ -61,6 +61,8 @@ public static class BrokerConfigs
         new("log.cleaner.threads", ConfigType.Int, "1", "compaction threads (Runnel compacts on one background task)") { Min = 0, Ignored = true },
         new("log.segment.delete.delay.ms", ConfigType.Long, "60000", "default file.delete.delay.ms") { Min = 0 },
         new("log.message.timestamp.type", ConfigType.String, "CreateTime", "default message.timestamp.type") { Allowed = ["CreateTime", "LogAppendTime"] },
+        new("log.message.format.version", ConfigType.String, MessageFormatVersions.Default, "[DEPRECATED] default message.format.version; record format v2 is always written") { Ignored = true, Rule = MessageFormatVersions.Check },
+        new("log.message.timestamp.difference.max.ms", ConfigType.Long, LongMax, "[DEPRECATED] default message.timestamp.difference.max.ms") { Min = 0 },
         new("log.message.timestamp.after.max.ms", ConfigType.Long, LongMax, "default message.timestamp.after.max.ms") { Min = 0 },
         new("log.message.timestamp.before.max.ms", ConfigType.Long, LongMax, "default message.timestamp.before.max.ms") { Min = 0 },
         new("log.preallocate", ConfigType.Boolean, "false", "default preallocate") { Ignored = true },

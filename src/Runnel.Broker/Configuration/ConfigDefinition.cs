@@ -25,6 +25,9 @@ public sealed record ConfigDefinition(string Name, ConfigType Type, string? Defa
     /// <summary>Allowed values for an enumerated string or each item of a list (case-insensitive).</summary>
     public IReadOnlyList<string>? Allowed { get; init; }
 
+    /// <summary>A further rule on the value (after the type and range checks): null when valid, else why not.</summary>
+    public Func<string, string?>? Rule { get; init; }
+
     /// <summary>Accepted for compatibility but with no effect here; start-up says so once.</summary>
     public bool Ignored { get; init; }
 
@@ -32,7 +35,9 @@ public sealed record ConfigDefinition(string Name, ConfigType Type, string? Defa
     public bool Nullable => Default is null;
 
     /// <summary>Returns null when <paramref name="value"/> is valid, else why not.</summary>
-    public string? Validate(string value)
+    public string? Validate(string value) => ValidateType(value) ?? Rule?.Invoke(value);
+
+    private string? ValidateType(string value)
     {
         switch (Type)
         {

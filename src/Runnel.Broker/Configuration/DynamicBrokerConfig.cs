@@ -3,7 +3,8 @@ namespace Runnel.Broker.Configuration;
 /// <summary>
 /// The broker keys that can change at runtime (as the cluster-wide broker resource), from Kafka's
 /// DynamicBrokerConfig.AllDynamicConfigs for the keys Runnel defines: the topic defaults (DynamicLogConfig: the first
-/// broker synonym of each topic config, e.g. log.retention.ms but not log.retention.hours), LogCleaner's
+/// broker synonym of each topic config, e.g. log.retention.ms but not log.retention.hours, nor log.message.format.version,
+/// which Kafka never let change at runtime), LogCleaner's
 /// message.max.bytes, log.cleaner.backoff.ms and log.cleaner.threads, and the thread pools of DynamicThreadPool.
 /// Kafka's listener configs are per-broker only; Runnel cannot rebind listeners, so it refuses them.
 /// </summary>
@@ -22,7 +23,7 @@ public static class DynamicBrokerConfig
     };
 
     private static readonly HashSet<string> All = new(
-        TopicConfigs.All.Select(t => t.BrokerSynonym).Concat(["message.max.bytes", "log.cleaner.backoff.ms"]).Concat(ThreadCounts), StringComparer.Ordinal);
+        TopicConfigs.All.Select(t => t.BrokerSynonym).Where(k => k != "log.message.format.version").Concat(["message.max.bytes", "log.cleaner.backoff.ms"]).Concat(ThreadCounts), StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="key"/> may be set on the cluster-wide broker resource.</summary>
     public static bool IsDynamic(string key) => All.Contains(key);

@@ -13,6 +13,10 @@ public static class TopicConfigs
     public const string FlushMs = "flush.ms";
     public const string IndexIntervalBytes = "index.interval.bytes";
     public const string MaxMessageBytes = "max.message.bytes";
+    public const string MessageFormatVersion = "message.format.version";
+    public const string MessageTimestampAfterMaxMs = "message.timestamp.after.max.ms";
+    public const string MessageTimestampBeforeMaxMs = "message.timestamp.before.max.ms";
+    public const string MessageTimestampDifferenceMaxMs = "message.timestamp.difference.max.ms";
     public const string MessageTimestampType = "message.timestamp.type";
     public const string MinCompactionLagMs = "min.compaction.lag.ms";
     public const string MinInsyncReplicas = "min.insync.replicas";
@@ -36,8 +40,10 @@ public static class TopicConfigs
         (new(IndexIntervalBytes, ConfigType.Int, "4096", "bytes between offset index entries") { Min = 0 }, "log.index.interval.bytes"),
         (new(MaxMessageBytes, ConfigType.Int, "1048588", "largest record batch the topic accepts") { Min = 0 }, "message.max.bytes"),
         (new("max.compaction.lag.ms", ConfigType.Long, LongMax, "longest a record may stay uncompacted") { Min = 1 }, "log.cleaner.max.compaction.lag.ms"),
-        (new("message.timestamp.after.max.ms", ConfigType.Long, LongMax, "how far in the future a CreateTime may be") { Min = 0 }, "log.message.timestamp.after.max.ms"),
-        (new("message.timestamp.before.max.ms", ConfigType.Long, LongMax, "how far in the past a CreateTime may be") { Min = 0 }, "log.message.timestamp.before.max.ms"),
+        (new(MessageFormatVersion, ConfigType.String, MessageFormatVersions.Default, "[DEPRECATED] record format version; record format v2 is always written") { Ignored = true, Rule = MessageFormatVersions.Check }, "log.message.format.version"),
+        (new(MessageTimestampAfterMaxMs, ConfigType.Long, LongMax, "how far in the future a CreateTime may be") { Min = 0 }, "log.message.timestamp.after.max.ms"),
+        (new(MessageTimestampBeforeMaxMs, ConfigType.Long, LongMax, "how far in the past a CreateTime may be") { Min = 0 }, "log.message.timestamp.before.max.ms"),
+        (new(MessageTimestampDifferenceMaxMs, ConfigType.Long, LongMax, "[DEPRECATED] how far from now a CreateTime may be; the before/after bound left at its default takes this value") { Min = 0 }, "log.message.timestamp.difference.max.ms"),
         (new(MessageTimestampType, ConfigType.String, "CreateTime", "keep the producer's timestamp or stamp the append time") { Allowed = ["CreateTime", "LogAppendTime"] }, "log.message.timestamp.type"),
         (new("min.cleanable.dirty.ratio", ConfigType.Double, "0.5", "share of the log that must be uncompacted before compaction runs"), "log.cleaner.min.cleanable.ratio"),
         (new(MinCompactionLagMs, ConfigType.Long, "0", "youngest a record may be to be compacted") { Min = 0 }, "log.cleaner.min.compaction.lag.ms"),
@@ -54,6 +60,14 @@ public static class TopicConfigs
 
     private static readonly Dictionary<string, (ConfigDefinition Definition, string BrokerSynonym)> ByName
         = All.ToDictionary(c => c.Definition.Name, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The value in force for message.timestamp.before.max.ms or message.timestamp.after.max.ms (or their broker keys),
+    /// as Kafka 3.6+ resolves them (KIP-937): the key's own value unless it is the default (Long.MaxValue), in which case
+    /// the deprecated difference key's value. <paramref name="get"/> reads a key's value (null when unset).
+    /// </summary>
+    public static string? TimestampBound(string key, string differenceKey, Func<string, string?> get)
+        => get(key) is { } value && value != LongMax ? value : get(differenceKey) ?? get(key);
 
     public static bool TryGet(string name, out ConfigDefinition definition, out string brokerSynonym)
     {

@@ -40,6 +40,7 @@ internal static class BrokerHandlers
         new DeleteTopicsHandler(),
         new DeleteRecordsHandler(),
         new DescribeConfigsHandler(),
+        new ListConfigResourcesHandler(),
         new AlterConfigsHandler(),
         new DescribeLogDirsHandler(),
         new CreatePartitionsHandler(),

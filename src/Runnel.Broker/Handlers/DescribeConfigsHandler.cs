@@ -1,3 +1,4 @@
+using System.Globalization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
 using Runnel.Protocol;
@@ -6,9 +7,10 @@ using Runnel.Protocol.Messages;
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// DescribeConfigs v0-4 for topics and this broker: every config with its value in force, its source (v1+), its
-/// synonyms when asked (the topic override, the broker key behind it, the default), and its type and documentation
-/// (v3+). A null key list means all configs. BROKER_LOGGER resources have no configs here.
+/// DescribeConfigs v0-4 for topics, this broker (its id) and the cluster-wide default (""): every config with its value
+/// in force, its source (v1+), its synonyms when asked (as Kafka's ConfigHelper lists them, see
+/// <see cref="ConfigDescriber"/>), and its type and documentation (v3+). A null or empty key list means all configs.
+/// BROKER_LOGGER resources have no configs here.
 /// </summary>
 internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
 {
@@ -28,37 +30,59 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
             var entries = Entries(context, resource, result);
             if (entries is null)
                 continue;
-            var wanted = resource.ConfigurationKeys?.ToHashSet(StringComparer.Ordinal);
+            var wanted = resource.ConfigurationKeys is { Count: > 0 } keys ? keys.ToHashSet(StringComparer.Ordinal) : null;
             foreach (var entry in entries.Where(e => wanted is null || wanted.Contains(e.Name)))
-                result.Configs.Add(Describe(context, entry, request));
+                result.Configs.Add(Describe(entry, request));
         }
         return new(response);
     }
 
+    /// <summary>
+    /// The resource's configs, or null with the result's error set as Kafka sets it: an unknown topic is
+    /// UNKNOWN_TOPIC_OR_PARTITION with no message (as in Kafka's ConfigHelper), a bad broker name INVALID_REQUEST
+    /// with Kafka's message. A successful result keeps the empty error message Kafka writes.
+    /// </summary>
     private static IEnumerable<ConfigEntry>? Entries(RequestContext context, DescribeConfigsRequest.DescribeConfigsResource resource,
         DescribeConfigsResponse.DescribeConfigsResult result)
     {
         var broker = context.Broker;
+        var name = resource.ResourceName;
+        var nodeId = broker.NodeId;
+        string? problem;
         switch (resource.ResourceType)
         {
             case ConfigResources.Topic:
-                if (broker.Topics.Find(resource.ResourceName) is { } topic)
+                if (TopicNames.Problem(name) is { } invalid)
+                    return Fail(result, ErrorCode.InvalidTopicException, invalid);
+                if (broker.Topics.Find(name) is { } topic)
                     return ConfigDescriber.Topic(topic, broker.Config, broker.Topics.DynamicBrokerConfigs);
-                result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
-                result.ErrorMessage = $"Topic '{resource.ResourceName}' does not exist.";
-                return null;
-            case ConfigResources.Broker when ConfigResources.IsThisBroker(context, resource.ResourceName):
-                return ConfigDescriber.Broker(broker.Config, broker.Topics.DynamicBrokerConfigs);
-            case ConfigResources.BrokerLogger when ConfigResources.IsThisBroker(context, resource.ResourceName):
-                return [];
+                return Fail(result, ErrorCode.UnknownTopicOrPartition, "");
+            case ConfigResources.Broker when name.Length == 0:
+                return ConfigDescriber.ClusterDefault(broker.Config, broker.Topics.DynamicBrokerConfigs);
+            case ConfigResources.Broker:
+                problem = BrokerIdProblem(name) ?? (int.Parse(name, CultureInfo.InvariantCulture) == nodeId ? null
+                    : $"Unexpected broker id, expected {nodeId} or empty string, but received {name}");
+                return problem is null ? ConfigDescriber.Broker(broker.Config, broker.Topics.DynamicBrokerConfigs) : Fail(result, ErrorCode.InvalidRequest, problem);
+            case ConfigResources.BrokerLogger:
+                problem = name.Length == 0 ? "Broker id must not be empty" : BrokerIdProblem(name)
+                    ?? (int.Parse(name, CultureInfo.InvariantCulture) == nodeId ? null : $"Unexpected broker id, expected {nodeId} but received {name}");
+                return problem is null ? [] : Fail(result, ErrorCode.InvalidRequest, problem);
             default:
-                result.ErrorCode = (short)ErrorCode.InvalidRequest;
-                result.ErrorMessage = $"Unknown resource {resource.ResourceType}/{resource.ResourceName}.";
-                return null;
+                return Fail(result, ErrorCode.InvalidRequest, $"Unsupported resource type: {resource.ResourceType}");
         }
     }
 
-    private static DescribeConfigsResponse.DescribeConfigsResourceResult Describe(RequestContext context, ConfigEntry entry, DescribeConfigsRequest request)
+    private static string? BrokerIdProblem(string name)
+        => int.TryParse(name, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : $"Broker id must be an integer, but it is: {name}";
+
+    private static IEnumerable<ConfigEntry>? Fail(DescribeConfigsResponse.DescribeConfigsResult result, ErrorCode error, string message)
+    {
+        result.ErrorCode = (short)error;
+        result.ErrorMessage = message;
+        return null;
+    }
+
+    private static DescribeConfigsResponse.DescribeConfigsResourceResult Describe(ConfigEntry entry, DescribeConfigsRequest request)
     {
         var described = new DescribeConfigsResponse.DescribeConfigsResourceResult
         {
@@ -72,25 +96,14 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
             Documentation = request.IncludeDocumentation ? entry.Documentation : null,
         };
         if (request.IncludeSynonyms)
-            described.Synonyms = Synonyms(context, entry);
+        {
+            described.Synonyms = [.. entry.Synonyms.Select(s => new DescribeConfigsResponse.DescribeConfigsSynonym
+            {
+                Name = s.Name,
+                Value = s.Value,
+                Source = (sbyte)s.Source,
+            })];
+        }
         return described;
-    }
-
-    /// <summary>Where the value could come from, strongest first, as Kafka lists them.</summary>
-    private static List<DescribeConfigsResponse.DescribeConfigsSynonym> Synonyms(RequestContext context, ConfigEntry entry)
-    {
-        var synonyms = new List<DescribeConfigsResponse.DescribeConfigsSynonym>();
-        void Add(string name, string? value, ConfigSource source)
-            => synonyms.Add(new DescribeConfigsResponse.DescribeConfigsSynonym { Name = name, Value = value, Source = (sbyte)source });
-        if (entry.Source == ConfigSource.DynamicTopicConfig)
-            Add(entry.Name, entry.Value, ConfigSource.DynamicTopicConfig);
-        var brokerKey = entry.BrokerSynonym ?? entry.Name;
-        if (context.Broker.Topics.DynamicBrokerConfigs.TryGetValue(brokerKey, out var dynamic))
-            Add(brokerKey, dynamic, ConfigSource.DynamicDefaultBrokerConfig);
-        if (context.Broker.Config.IsSet(brokerKey))
-            Add(brokerKey, context.Broker.Config.GetString(brokerKey), ConfigSource.StaticBrokerConfig);
-        if (Configuration.TopicConfigs.TryGet(entry.Name, out var definition, out _))
-            Add(brokerKey, definition.Default, ConfigSource.DefaultConfig);
-        return synonyms;
     }
 }

@@ -13,8 +13,15 @@ internal enum ConfigSource : sbyte
     DefaultConfig = 5,
 }
 
-internal sealed record ConfigEntry(string Name, string? Value, ConfigSource Source, bool ReadOnly, bool Sensitive, string Documentation, ConfigType Type)
+/// <summary>One place a config's value could come from, strongest first in <see cref="ConfigEntry.Synonyms"/>.</summary>
+internal sealed record ConfigSynonym(string Name, string? Value, ConfigSource Source);
+
+/// <summary>A described config; its source is that of its first synonym, or DEFAULT_CONFIG when it has none (as in Kafka).</summary>
+internal sealed record ConfigEntry(string Name, string? Value, bool ReadOnly, bool Sensitive, string Documentation, ConfigType Type,
+    IReadOnlyList<ConfigSynonym> Synonyms)
 {
+    public ConfigSource Source => Synonyms.Count == 0 ? ConfigSource.DefaultConfig : Synonyms[0].Source;
+
     /// <summary>DescribeConfigs v3+ type codes: BOOLEAN 1, STRING 2, INT 3, SHORT 4, LONG 5, DOUBLE 6, LIST 7, CLASS 8, PASSWORD 9.</summary>
     public sbyte WireType => Type switch
     {
@@ -27,44 +34,93 @@ internal sealed record ConfigEntry(string Name, string? Value, ConfigSource Sour
         ConfigType.Password => 9,
         _ => 0,
     };
-
-    /// <summary>The broker key a topic config falls back to, for DescribeConfigs synonyms.</summary>
-    public string? BrokerSynonym { get; init; }
 }
 
-/// <summary>Describes topic and broker configs: value in force, where it came from, whether it can change.</summary>
+/// <summary>
+/// Describes topic and broker configs: value in force, where it came from, whether it can change. Synonyms follow
+/// Kafka's ConfigHelper: a topic's own value (DYNAMIC_TOPIC_CONFIG), then for the broker key behind it and that key's
+/// own synonyms (log.retention.ms, log.retention.minutes, log.retention.hours; log.roll.ms, log.roll.hours;
+/// log.flush.interval.ms, log.flush.scheduler.interval.ms) each runtime value (DYNAMIC_DEFAULT_BROKER_CONFIG), each
+/// value from server.properties or --override (STATIC_BROKER_CONFIG) and each non-null default (DEFAULT_CONFIG), with
+/// leading entries of other names dropped until the described broker key's own: so retention.ms with only
+/// log.retention.hours set lists no broker synonym at all, exactly as Kafka does.
+/// </summary>
 internal static class ConfigDescriber
 {
+    private static readonly Dictionary<string, ConfigDefinition> BrokerDefinitions = BrokerConfigs.All.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
     public static IEnumerable<ConfigEntry> Topic(TopicState topic, BrokerConfig broker, IReadOnlyDictionary<string, string> dynamicBroker)
     {
         foreach (var (definition, synonym) in TopicConfigs.All)
         {
             var name = definition.Name;
-            var source = topic.Configs.ContainsKey(name) ? ConfigSource.DynamicTopicConfig
-                : dynamicBroker.ContainsKey(synonym) ? ConfigSource.DynamicDefaultBrokerConfig
-                : broker.IsSet(synonym) ? ConfigSource.StaticBrokerConfig
-                : ConfigSource.DefaultConfig;
-            yield return new ConfigEntry(name, topic.Settings.Get(name), source, false, false, definition.Documentation, definition.Type)
-            {
-                BrokerSynonym = synonym,
-            };
+            var value = topic.Settings.Get(name);
+            var synonyms = BrokerSynonyms(synonym, broker, dynamicBroker, dynamicOnly: false, sensitive: false);
+            if (topic.Configs.ContainsKey(name))
+                synonyms.Insert(0, new ConfigSynonym(name, value, ConfigSource.DynamicTopicConfig));
+            yield return new ConfigEntry(name, value, false, false, definition.Documentation, definition.Type, synonyms);
         }
     }
 
     /// <summary>
-    /// Broker configs: from server.properties and --override (read-only), or changed at runtime for the topic
-    /// defaults that allow it.
+    /// This broker's configs (resource named by its id): from server.properties and --override (read-only), or changed
+    /// at runtime for the topic defaults that allow it.
     /// </summary>
     public static IEnumerable<ConfigEntry> Broker(BrokerConfig broker, IReadOnlyDictionary<string, string> dynamicBroker)
     {
         foreach (var definition in BrokerConfigs.All)
         {
             var sensitive = definition.Type == ConfigType.Password;
-            var dynamic = dynamicBroker.TryGetValue(definition.Name, out var changed);
-            var source = dynamic ? ConfigSource.DynamicDefaultBrokerConfig
-                : broker.IsSet(definition.Name) ? ConfigSource.StaticBrokerConfig : ConfigSource.DefaultConfig;
-            yield return new ConfigEntry(definition.Name, sensitive ? null : dynamic ? changed : broker.GetString(definition.Name), source,
-                ReadOnly: !DynamicBrokerConfig.IsDynamic(definition.Name), sensitive, definition.Documentation, definition.Type);
+            var value = dynamicBroker.TryGetValue(definition.Name, out var changed) ? changed : broker.GetString(definition.Name);
+            yield return new ConfigEntry(definition.Name, sensitive ? null : value, ReadOnly: !DynamicBrokerConfig.IsDynamic(definition.Name),
+                sensitive, definition.Documentation, definition.Type, BrokerSynonyms(definition.Name, broker, dynamicBroker, dynamicOnly: false, sensitive));
         }
+    }
+
+    /// <summary>
+    /// The cluster-wide default resource (broker ""): only the configs changed at runtime, each with its runtime value
+    /// as its one synonym, as Kafka describes it.
+    /// </summary>
+    public static IEnumerable<ConfigEntry> ClusterDefault(BrokerConfig broker, IReadOnlyDictionary<string, string> dynamicBroker)
+    {
+        foreach (var (name, value) in dynamicBroker.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var definition = BrokerDefinitions.GetValueOrDefault(name);
+            var sensitive = definition?.Type == ConfigType.Password;
+            yield return new ConfigEntry(name, sensitive ? null : value, ReadOnly: !DynamicBrokerConfig.IsDynamic(name), sensitive,
+                definition?.Documentation ?? "", definition?.Type ?? ConfigType.String, BrokerSynonyms(name, broker, dynamicBroker, dynamicOnly: true, sensitive));
+        }
+    }
+
+    /// <summary>Kafka's DynamicBrokerConfig.brokerConfigSynonyms: the keys that set the same thing, strongest first.</summary>
+    public static IReadOnlyList<string> SynonymKeys(string brokerKey) => brokerKey switch
+    {
+        "log.roll.ms" or "log.roll.hours" => ["log.roll.ms", "log.roll.hours"],
+        "log.flush.interval.ms" => ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"],
+        "log.retention.ms" or "log.retention.minutes" or "log.retention.hours" => ["log.retention.ms", "log.retention.minutes", "log.retention.hours"],
+        _ => [brokerKey],
+    };
+
+    private static List<ConfigSynonym> BrokerSynonyms(string brokerKey, BrokerConfig broker, IReadOnlyDictionary<string, string> dynamicBroker,
+        bool dynamicOnly, bool sensitive)
+    {
+        var keys = SynonymKeys(brokerKey);
+        var found = new List<ConfigSynonym>();
+        void Add(ConfigSource source, Func<string, string?> lookup)
+        {
+            foreach (var key in keys)
+            {
+                if (lookup(key) is { } value)
+                    found.Add(new ConfigSynonym(key, sensitive ? null : value, source));
+            }
+        }
+        Add(ConfigSource.DynamicDefaultBrokerConfig, dynamicBroker.GetValueOrDefault);
+        if (!dynamicOnly)
+        {
+            Add(ConfigSource.StaticBrokerConfig, key => broker.ExplicitValues.GetValueOrDefault(key));
+            Add(ConfigSource.DefaultConfig, key => BrokerDefinitions.GetValueOrDefault(key)?.Default);
+        }
+        var own = found.FindIndex(s => s.Name == brokerKey);
+        return own < 0 ? [] : found[own..];
     }
 }

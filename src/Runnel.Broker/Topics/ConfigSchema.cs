@@ -82,8 +82,18 @@ internal sealed class ConfigSchema(BrokerConfig config) : IConfigSchema
             if (dynamicBroker.TryGetValue(synonym, out var value))
                 defaults[definition.Name] = value;
         }
+        // Kafka 3.6+ (KIP-937): log.message.timestamp.difference.max.ms bounds whichever of before/after is left at its default.
+        string? Broker(string key) => dynamicBroker.GetValueOrDefault(key) ?? config.GetString(key);
+        foreach (var (topicKey, brokerKey) in TimestampBounds)
+            defaults[topicKey] = TopicConfigs.TimestampBound(brokerKey, "log.message.timestamp.difference.max.ms", Broker)!;
         return defaults;
     }
+
+    private static readonly (string Topic, string Broker)[] TimestampBounds =
+    [
+        (TopicConfigs.MessageTimestampBeforeMaxMs, "log.message.timestamp.before.max.ms"),
+        (TopicConfigs.MessageTimestampAfterMaxMs, "log.message.timestamp.after.max.ms"),
+    ];
 
     private static string? Resolves(IReadOnlyDictionary<string, string> defaults, IEnumerable<IReadOnlyDictionary<string, string>> topics)
     {

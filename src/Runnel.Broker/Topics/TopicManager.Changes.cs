@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Quorum;
 using Runnel.Metadata.Control;
@@ -31,6 +32,7 @@ internal sealed partial class TopicManager
         replicationFactor = replicationFactor == -1 ? (short)_config.GetInt("default.replication.factor") : replicationFactor;
         if (ValidateConfigs(configs) is { } invalid)
             return invalid;
+        WarnIfDeprecated(name, configs);
         var topic = new NewTopic(name, partitions, replicationFactor, configs, assignments);
         if (validateOnly)
             return Result(ReplicationControlManager.CreateTopic(_quorum.Loader.Image, topic, Guid.NewGuid).Response.Error);
@@ -67,6 +69,7 @@ internal sealed partial class TopicManager
     {
         if (ValidateConfigs(configs) is { } invalid)
             return Task.FromResult(invalid);
+        WarnIfDeprecated(name, configs);
         return AlterAsync(ConfigResource.Topic(name), configs, validateOnly);
     }
 
@@ -103,6 +106,19 @@ internal sealed partial class TopicManager
     }
 
     private static TopicResult Result(ApiError error) => new(error.Error, error.Message);
+
+    /// <summary>
+    /// message.format.version is accepted (Kafka 3.x clients and tools still send it) and stored, but has no effect; the
+    /// first request of this broker that sets it logs a warning, later ones do not.
+    /// </summary>
+    private void WarnIfDeprecated(string topic, IReadOnlyDictionary<string, string> configs)
+    {
+        if (configs.TryGetValue(TopicConfigs.MessageFormatVersion, out var version) && Interlocked.Exchange(ref _warnedMessageFormatVersion, 1) == 0)
+        {
+            _logger.LogWarning("Topic config {Key}={Value} (topic {Topic}) is deprecated and ignored: record format v2 is always written. Further uses are not logged",
+                TopicConfigs.MessageFormatVersion, version, topic);
+        }
+    }
 
     private TopicResult? ValidateConfigs(IReadOnlyDictionary<string, string> configs)
         => Schema.ValidateTopic(configs, DynamicBrokerConfigs) is { Succeeded: false } error ? Result(error) : null;

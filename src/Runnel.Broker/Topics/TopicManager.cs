@@ -37,6 +37,7 @@ internal sealed partial class TopicManager
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private IReadOnlyDictionary<string, string> _dynamicBrokerConfigs;
+    private int _warnedMessageFormatVersion;
 
     /// <summary>
     /// Opens (recovering as needed) the partition logs of the topics in <paramref name="image"/>. acks=all waits for

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runnel.Broker.Configuration;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Topics;
@@ -9,9 +10,11 @@ namespace Runnel.Broker.Topics;
 /// </summary>
 internal sealed record TopicSettings(IReadOnlyDictionary<string, string> Values, LogConfig Log)
 {
-    public long TimestampBeforeMaxMs { get; } = ParseLong(Values, "message.timestamp.before.max.ms");
+    /// <summary>message.timestamp.before.max.ms, or the deprecated message.timestamp.difference.max.ms when it is at its default (KIP-937).</summary>
+    public long TimestampBeforeMaxMs { get; } = Bound(Values, TopicConfigs.MessageTimestampBeforeMaxMs);
 
-    public long TimestampAfterMaxMs { get; } = ParseLong(Values, "message.timestamp.after.max.ms");
+    /// <summary>message.timestamp.after.max.ms, or the deprecated message.timestamp.difference.max.ms when it is at its default (KIP-937).</summary>
+    public long TimestampAfterMaxMs { get; } = Bound(Values, TopicConfigs.MessageTimestampAfterMaxMs);
 
     public static TopicSettings Resolve(IReadOnlyDictionary<string, string> brokerDefaults, IReadOnlyDictionary<string, string> overrides)
     {
@@ -21,8 +24,9 @@ internal sealed record TopicSettings(IReadOnlyDictionary<string, string> Values,
         return new TopicSettings(effective, LogConfig.Default.With(effective));
     }
 
-    private static long ParseLong(IReadOnlyDictionary<string, string> values, string key)
-        => values.TryGetValue(key, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : long.MaxValue;
+    private static long Bound(IReadOnlyDictionary<string, string> values, string key)
+        => TopicConfigs.TimestampBound(key, TopicConfigs.MessageTimestampDifferenceMaxMs, values.GetValueOrDefault) is { } value
+            ? long.Parse(value, CultureInfo.InvariantCulture) : long.MaxValue;
 
     /// <summary>The value in force for <paramref name="key"/>, if it is a topic config.</summary>
     public string? Get(string key) => Values.GetValueOrDefault(key);

@@ -69,6 +69,7 @@ public enum ApiKey : short
     AllocateProducerIds = 67,
     ConsumerGroupHeartbeat = 68,
     ConsumerGroupDescribe = 69,
+    ListConfigResources = 74,
     DescribeTopicPartitions = 75,
 }
 
@@ -138,6 +139,7 @@ public static partial class ApiCatalog
         new(ApiKey.AllocateProducerIds, "AllocateProducerIds", 0, 0, 0, 0, static () => new AllocateProducerIdsRequest(), static () => new AllocateProducerIdsResponse()),
         new(ApiKey.ConsumerGroupHeartbeat, "ConsumerGroupHeartbeat", 0, 1, 0, 0, static () => new ConsumerGroupHeartbeatRequest(), static () => new ConsumerGroupHeartbeatResponse()),
         new(ApiKey.ConsumerGroupDescribe, "ConsumerGroupDescribe", 0, 0, 0, 0, static () => new ConsumerGroupDescribeRequest(), static () => new ConsumerGroupDescribeResponse()),
+        new(ApiKey.ListConfigResources, "ListConfigResources", 0, 1, 0, 0, static () => new ListConfigResourcesRequest(), static () => new ListConfigResourcesResponse()),
         new(ApiKey.DescribeTopicPartitions, "DescribeTopicPartitions", 0, 0, 0, 0, static () => new DescribeTopicPartitionsRequest(), static () => new DescribeTopicPartitionsResponse()),
     ];
 }

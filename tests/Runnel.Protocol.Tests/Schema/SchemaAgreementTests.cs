@@ -10,6 +10,10 @@ namespace Runnel.Protocol.Tests.Schema;
 /// </summary>
 public sealed class SchemaAgreementTests
 {
+    // KIP-1142 (Kafka 4.1) renamed ListClientMetricsResources (key 74) to ListConfigResources and added v1; the reference
+    // predates the rename, so these two are compared with Kafka's own 4.1 spec by hand, not here.
+    private static readonly HashSet<string> NewerThanTheReference = ["ListConfigResourcesRequest", "ListConfigResourcesResponse"];
+
     [ReferenceSpecsFact]
     public void Every_message_matches_the_reference_specification()
     {
@@ -20,6 +24,8 @@ public sealed class SchemaAgreementTests
         foreach (var message in schemas.SelectMany(f => f.Value))
         {
             var path = Path.Combine(ReferenceSpecs.Directory!, message.Name + ".json");
+            if (!File.Exists(path) && NewerThanTheReference.Contains(message.Name))
+                continue;
             if (!File.Exists(path))
             {
                 problems.Add($"{message.Name}: no reference specification");
