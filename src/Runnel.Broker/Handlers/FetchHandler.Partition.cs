@@ -45,11 +45,13 @@ internal sealed partial class FetchHandler
                     topic = key.Topic is { } byName ? context.Broker.Topics.Find(byName) : context.Broker.Topics.Find(key.TopicId);
                 var reply = new FetchResponse.PartitionData { PartitionIndex = key.Partition, Records = ReadOnlyMemory<byte>.Empty };
                 pass.Answers.Add((target, reply));
+                // read_committed lists aborted transactions (none here yet); an errored partition has none at all (null), as in Kafka.
                 reply.AbortedTransactions = request.IsolationLevel == ReadCommitted ? [] : null;
                 if (topic is null || !topic.Exists(key.Partition))
                 {
                     reply.ErrorCode = (short)(topic is null && key.Topic is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
                     reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
+                    reply.AbortedTransactions = null;
                     immediate = true;
                     continue;
                 }
@@ -64,6 +66,7 @@ internal sealed partial class FetchHandler
                 total += read;
                 if (reply.ErrorCode != 0)
                 {
+                    reply.AbortedTransactions = null;
                     if (reply.ErrorCode is (short)ErrorCode.NotLeaderOrFollower or (short)ErrorCode.FencedLeaderEpoch)
                         Refuse(pass.Nodes, reply, topic, key.Partition, (ErrorCode)reply.ErrorCode);
                     immediate = true;
@@ -139,6 +142,7 @@ internal sealed partial class FetchHandler
             reply.ErrorCode = (short)error;
             reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
             reply.Records = ReadOnlyMemory<byte>.Empty;
+            reply.AbortedTransactions = null;
             if (context.Version < 16)
                 return;
             var hint = LeaderHints.For(context.Broker, topic.Id, partition, context.Connection.ListenerName);

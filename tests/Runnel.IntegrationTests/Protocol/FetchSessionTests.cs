@@ -68,13 +68,22 @@ public sealed class FetchSessionTests(ITestOutputHelper output)
         Assert.Equal(0, missing.Records.Value.Length);
         var unknown = await FetchAsync(connection, 0, -1, [0], topic: "never-made");
         Assert.NotNull(Assert.Single(unknown.Responses.Single().Partitions).Records);
+
+        // read_committed: a healthy partition lists its aborted transactions (none), an errored one has none at all (null), as Kafka writes them.
+        var committed = await FetchAsync(connection, 0, -1, [0, 42], topic: "small", isolation: 1);
+        var partitions = committed.Responses.Single().Partitions;
+        var healthy = partitions.Single(p => p.PartitionIndex == 0).AbortedTransactions;
+        Assert.NotNull(healthy);
+        Assert.Empty(healthy);
+        Assert.Null(partitions.Single(p => p.PartitionIndex == 42).AbortedTransactions);
     }
 
     private static Task<FetchResponse> FetchAsync(RawKafkaConnection connection, int sessionId, int epoch, int[] partitions, long offset = 0,
-        int[]? forget = null, string topic = "wide")
+        int[]? forget = null, string topic = "wide", sbyte isolation = 0)
         => connection.RequestAsync<FetchResponse>(ApiKey.Fetch, 12, new FetchRequest
         {
             ReplicaId = -1,
+            IsolationLevel = isolation,
             MaxWaitMs = 0,
             MaxBytes = 50 << 20,
             SessionId = sessionId,
