@@ -18,9 +18,6 @@ public sealed class FetchSessionHandler
     private int _epoch;
     private bool _lastWasFull;
 
-    /// <summary>The session id the next request carries (0 before the broker opened one).</summary>
-    public int SessionId => _sessionId;
-
     /// <summary>Whether the next request is incremental.</summary>
     public bool IsIncremental => _sessionId != 0 && _epoch > 0;
 

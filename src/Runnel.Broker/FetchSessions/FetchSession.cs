@@ -32,8 +32,6 @@ internal sealed class FetchSession(int id, bool privileged, bool usesTopicIds, l
 
     public void Add(FetchTarget target) => _byKey[target.Key] = _order.AddLast(target);
 
-    public FetchTarget? Find(FetchKey key) => _byKey.TryGetValue(key, out var node) ? node.Value : null;
-
     /// <summary>
     /// Applies an incremental request: listed partitions are added or take the request's new fields, forgotten
     /// ones leave the session.
