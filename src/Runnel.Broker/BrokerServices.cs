@@ -71,6 +71,9 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     /// <summary>The group coordinator; set at start-up once the broker is registered (an error-only one before, and on controllers).</summary>
     public GroupCoordinator Groups { get; set; } = groups;
 
+    /// <summary>The transaction coordinator; set at start-up on nodes with the broker role (null on controllers).</summary>
+    public Transactions.TransactionCoordinator? Transactions { get; set; }
+
     public BrokerConfig Config { get; } = config;
 
     public int NodeId { get; } = config.NodeId;

@@ -6,6 +6,7 @@ using Runnel.Broker.Handlers;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Quorum;
 using Runnel.Broker.Topics;
+using Runnel.Broker.Transactions;
 using Runnel.Broker.Transport;
 
 namespace Runnel.Broker;
@@ -16,7 +17,7 @@ public sealed partial class RunnelBroker
     /// <summary>
     /// Starts a node with the roles process.roles gives it, composed here in order: the metadata quorum, the partitions
     /// the metadata says this node hosts (logs opened and recovered, leading or following), the listeners, quorum traffic
-    /// on the controller listeners, the broker's registration with the controller, the group coordinator, and finally
+    /// on the controller listeners, the broker's registration with the controller, the group and transaction coordinators, and finally
     /// the client listeners. Throws <see cref="ConfigException"/> for a config it cannot run with, and SocketException
     /// when a port is taken.
     /// </summary>
@@ -93,7 +94,13 @@ public sealed partial class RunnelBroker
                 broker._lifecycle = await JoinClusterAsync(config, quorum, meta.ClusterId, advertised, logger, cancellationToken).ConfigureAwait(false);
             // Groups live on brokers; a controller-only node answers group requests with an error.
             if (config.IsBroker)
+            {
                 services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, time).ConfigureAwait(false);
+                broker._markers = new TransactionMarkerSender(quorum, replicas.FetcherSettings.ListenerName, config.NodeId, time,
+                    loggerFactory.CreateLogger("Runnel.Transactions"));
+                services.Transactions = TransactionCoordinator.Start(config, topics, quorum, broker._markers, services.ProducerIds.NextAsync, loggerFactory, time);
+                broker._background.Add(services.Transactions.RunAsync(broker._stopping.Token));
+            }
 
             foreach (var listener in clientListeners)
                 broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
@@ -190,6 +197,9 @@ public sealed partial class RunnelBroker
             await connection.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_background).ConfigureAwait(false);
         _services.Groups.Dispose();
+        _services.Transactions?.Dispose();
+        if (_markers is not null)
+            await _markers.DisposeAsync().ConfigureAwait(false);
         // Fetchers first (nothing appends as a follower any more), then the quorum (a leader resigns, and nothing
         // publishes into the logs any more), then the logs: closing them flushes them and leaves the clean-shutdown
         // marker that makes the next start fast.

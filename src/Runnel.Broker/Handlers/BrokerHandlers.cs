@@ -61,5 +61,10 @@ internal static class BrokerHandlers
         new ListGroupsHandler(),
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
+        new AddPartitionsToTxnHandler(),
+        new AddOffsetsToTxnHandler(),
+        new EndTxnHandler(),
+        new ListTransactionsHandler(),
+        new DescribeTransactionsHandler(),
     ];
 }

@@ -1,5 +1,6 @@
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Transactions;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
@@ -11,9 +12,10 @@ namespace Runnel.Broker.Handlers;
 /// in the metadata image, at its endpoint for the client's listener, as Kafka's getCoordinator does:
 /// COORDINATOR_NOT_AVAILABLE while the topic does not exist (its creation is requested), the partition has no leader,
 /// or the leader is not a registered, unfenced broker with that listener. v0 only knows groups (librdkafka needs v0 in
-/// range to use groups at all); v1+ add the key type, v4+ ask for several keys at once. There is no transaction
-/// coordinator yet, so transaction keys (type 1) answer COORDINATOR_NOT_AVAILABLE; share-group keys (type 2, v6) and
-/// unknown types are INVALID_REQUEST, as in a Kafka without share groups.
+/// range to use groups at all); v1+ add the key type, v4+ ask for several keys at once. A transactional id (key type
+/// 1) finds the leader of its __transaction_state partition the same way, the topic being created on the first such
+/// request, as Kafka creates it; share-group keys (type 2, v6) and unknown types are INVALID_REQUEST, as in a Kafka
+/// without share groups.
 /// </summary>
 internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
 {
@@ -37,10 +39,14 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
         var listener = context.Connection.ListenerName;
         if (request.KeyType == GroupKey && image.Topics.Find(OffsetsTopicStore.TopicName) is null)
             context.Broker.Groups.RequestOffsetsTopic();
+        if (request.KeyType == TransactionKey && image.Topics.Find(TransactionCoordinator.TopicName) is null)
+            context.Broker.Transactions?.RequestStateTopic();
         Found Lookup(string key) => request.KeyType switch
         {
             GroupKey => GroupCoordinatorIn(image, key, listener),
-            TransactionKey => Found.None(ErrorCode.CoordinatorNotAvailable, "This broker has no transaction coordinator."),
+            TransactionKey when key.Length == 0 => Found.None(ErrorCode.InvalidRequest, "An empty transactional id has no coordinator."),
+            TransactionKey when context.Broker.Transactions is null => Found.None(ErrorCode.CoordinatorNotAvailable, "This node has no transaction coordinator."),
+            TransactionKey => CoordinatorIn(image, TransactionCoordinator.TopicName, key, listener),
             _ => Found.None(ErrorCode.InvalidRequest, $"Unsupported key type {request.KeyType}."),
         };
         if (context.Version >= 4)
@@ -68,18 +74,25 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
 
     /// <summary>The coordinator of group <paramref name="groupId"/> as <paramref name="image"/> places it.</summary>
     internal static Found GroupCoordinatorIn(MetadataImage image, string groupId, string listenerName)
+        => CoordinatorIn(image, OffsetsTopicStore.TopicName, groupId, listenerName);
+
+    /// <summary>
+    /// The leader of the partition of <paramref name="topicName"/> that <paramref name="key"/> hashes to (groups and
+    /// transactional ids are placed alike), at its endpoint for <paramref name="listenerName"/>.
+    /// </summary>
+    internal static Found CoordinatorIn(MetadataImage image, string topicName, string key, string listenerName)
     {
-        if (image.Topics.Find(OffsetsTopicStore.TopicName) is not { PartitionCount: > 0 } topic)
-            return Found.None(ErrorCode.CoordinatorNotAvailable, $"{OffsetsTopicStore.TopicName} does not exist yet.");
-        var partition = GroupCoordinator.PartitionFor(groupId, topic.PartitionCount);
+        if (image.Topics.Find(topicName) is not { PartitionCount: > 0 } topic)
+            return Found.None(ErrorCode.CoordinatorNotAvailable, $"{topicName} does not exist yet.");
+        var partition = GroupCoordinator.PartitionFor(key, topic.PartitionCount);
         var leader = topic.Partitions.GetValueOrDefault(partition)?.Leader ?? -1;
         if (leader < 0)
-            return Found.None(ErrorCode.CoordinatorNotAvailable, $"{OffsetsTopicStore.TopicName}-{partition} has no leader.");
+            return Found.None(ErrorCode.CoordinatorNotAvailable, $"{topicName}-{partition} has no leader.");
         var endpoint = image.Cluster.Brokers.GetValueOrDefault(leader) is { Fenced: false } broker
             ? broker.Endpoints.FirstOrDefault(e => e.Name.Equals(listenerName, StringComparison.OrdinalIgnoreCase))
             : null;
         return endpoint is null
-            ? Found.None(ErrorCode.CoordinatorNotAvailable, $"The leader of {OffsetsTopicStore.TopicName}-{partition}, broker {leader}, is not available.")
+            ? Found.None(ErrorCode.CoordinatorNotAvailable, $"The leader of {topicName}-{partition}, broker {leader}, is not available.")
             : new Found(ErrorCode.None, null, leader, endpoint.Host, endpoint.Port);
     }
 }

@@ -9,8 +9,8 @@ namespace Runnel.Broker.Handlers;
 /// InitProducerId v0-5 for idempotent producers: a new producer id (from a block committed through the metadata
 /// quorum) at epoch 0, as Kafka answers a producer without a transactional id — also when it passes its old id and
 /// epoch (v3+), since an idempotent producer's bump is a fresh id. Advertising this is what lets the Java client's
-/// default (enable.idempotence=true) and franz-go's default work. An empty transactional id is INVALID_REQUEST, as in Kafka; others get COORDINATOR_NOT_AVAILABLE:
-/// there is no transaction coordinator yet.
+/// default (enable.idempotence=true) and franz-go's default work. With a transactional id the transaction coordinator
+/// answers (an empty one is INVALID_REQUEST, as in Kafka); a node without one (controller-only) is COORDINATOR_NOT_AVAILABLE.
 /// </summary>
 internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
 {
@@ -24,8 +24,19 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest, 
     {
         if (request.TransactionalId is { Length: 0 })
             return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.InvalidRequest, ProducerEpoch = -1 };
-        if (request.TransactionalId is not null)
-            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.CoordinatorNotAvailable, ProducerEpoch = -1 };
+        if (request.TransactionalId is { } transactionalId)
+        {
+            if (context.Broker.Transactions is not { } coordinator)
+                return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.CoordinatorNotAvailable, ProducerEpoch = -1 };
+            var result = await coordinator.InitProducerIdAsync(transactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch,
+                context.Cancellation).ConfigureAwait(false);
+            return new InitProducerIdResponse
+            {
+                ErrorCode = TransactionErrors.ForVersion(result.Error, context.Version, fencedSince: 4),
+                ProducerId = result.ProducerId,
+                ProducerEpoch = result.ProducerEpoch,
+            };
+        }
         try
         {
             var producerId = await context.Broker.ProducerIds.NextAsync(context.Cancellation).ConfigureAwait(false);
