@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs,
+# Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs, python3-confluent-kafka,
 # python3-websocket, node/npm, and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
 # KafkaJS) and then runs every test in the solution. The cluster tests need root (CI runs as root); without it they
 # fail with a message saying so.
@@ -14,6 +14,7 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
 /usr/bin/python3 -c 'import snappy' 2>/dev/null || missing+=(python3-snappy)
 /usr/bin/python3 -c 'import lz4.frame' 2>/dev/null || missing+=(python3-lz4)

@@ -91,6 +91,10 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     public IReadOnlyDictionary<string, (string Host, int Port)> AdvertisedEndpoints { get; set; }
         = new Dictionary<string, (string Host, int Port)>();
 
+    /// <summary>Where this node's listeners are bound, per listener name (ports resolved, wildcard hosts as configured).</summary>
+    public IReadOnlyDictionary<string, (string Host, int Port)> BoundEndpoints { get; set; }
+        = new Dictionary<string, (string Host, int Port)>();
+
     /// <summary>The endpoint to tell a client that came in on <paramref name="listenerName"/>.</summary>
     public (string Host, int Port) AdvertisedFor(string listenerName)
         => AdvertisedEndpoints.TryGetValue(listenerName, out var endpoint) ? endpoint : AdvertisedEndpoints.Values.First();

@@ -73,6 +73,7 @@ public sealed partial class RunnelBroker
             var services = new BrokerServices(config, meta.ClusterId, topics, NoGroups(config, logger, time), quorum, loggerFactory, time)
             {
                 AdvertisedEndpoints = advertised,
+                BoundEndpoints = listeners.ToDictionary(l => l.Address.Name, l => (l.Address.Host, l.BoundPort)),
             };
             services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.ProducerIds(),
                 .. config.IsController ? BrokerHandlers.Quorum() : BrokerHandlers.Observer()]);

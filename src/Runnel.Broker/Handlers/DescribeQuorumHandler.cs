@@ -57,8 +57,25 @@ internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, 
             Nodes = [.. quorum.Voters.Endpoints.Select(v => new DescribeQuorumResponse.Node
             {
                 NodeId = v.Id,
-                Listeners = [new() { Name = context.Broker.ControllerListenerName, Host = v.Host, Port = (ushort)v.Port }],
+                Listeners = [VoterListener(context.Broker, v.Id, v.Host, v.Port)],
             })],
         };
     }
+
+    /// <summary>
+    /// A voter's endpoint as controller.quorum.voters names it. This node's own entry without a port (a lone voter
+    /// whose quorum needs no address: zero config) is where it is reachable: its controller listener, else the
+    /// listener the client came in on, with the bound port.
+    /// </summary>
+    private static DescribeQuorumResponse.Listener VoterListener(BrokerServices broker, int id, string host, int port)
+    {
+        if (id != broker.NodeId || port != 0)
+            return new() { Name = broker.ControllerListenerName, Host = host, Port = (ushort)port };
+        if (broker.BoundEndpoints.TryGetValue(broker.ControllerListenerName, out var controller))
+            return new() { Name = broker.ControllerListenerName, Host = Reachable(controller.Host), Port = (ushort)controller.Port };
+        var (name, (advertisedHost, advertisedPort)) = broker.AdvertisedEndpoints.First();
+        return new() { Name = name, Host = advertisedHost, Port = (ushort)advertisedPort };
+    }
+
+    private static string Reachable(string host) => host is "" or "0.0.0.0" or "::" or "[::]" ? System.Net.Dns.GetHostName() : host;
 }

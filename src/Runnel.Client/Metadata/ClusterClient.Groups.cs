@@ -4,42 +4,52 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Client.Metadata;
 
+/// <summary>FindCoordinator's key types.</summary>
+internal enum CoordinatorType : sbyte
+{
+    Group = 0,
+    Transaction = 1,
+}
+
 /// <summary>Group coordinators and committed offsets, shared by the group consumer and the admin client.</summary>
 internal sealed partial class ClusterClient
 {
-    private readonly Dictionary<string, int> _coordinators = new(StringComparer.Ordinal);
+    private readonly Dictionary<(CoordinatorType, string), int> _coordinators = [];
 
-    /// <summary>The connection to <paramref name="groupId"/>'s coordinator, found with FindCoordinator and remembered.</summary>
-    public async Task<BrokerConnection> CoordinatorAsync(string groupId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The connection to the coordinator of <paramref name="key"/> (a group id, or a transactional id with
+    /// <see cref="CoordinatorType.Transaction"/>), found with FindCoordinator and remembered.
+    /// </summary>
+    public async Task<BrokerConnection> CoordinatorAsync(string key, CancellationToken cancellationToken, CoordinatorType type = CoordinatorType.Group)
     {
         int nodeId;
         lock (_coordinators)
         {
-            if (!_coordinators.TryGetValue(groupId, out nodeId))
+            if (!_coordinators.TryGetValue((type, key), out nodeId))
                 nodeId = -1;
         }
         if (nodeId < 0)
         {
             var any = await AnyAsync(cancellationToken).ConfigureAwait(false);
             var version = any.Versions.Negotiate(ApiKey.FindCoordinator);
-            var request = new FindCoordinatorRequest { Key = groupId, KeyType = 0, CoordinatorKeys = [groupId] };
+            var request = new FindCoordinatorRequest { Key = key, KeyType = (sbyte)type, CoordinatorKeys = [key] };
             var response = await any.SendAsync<FindCoordinatorResponse>(ApiKey.FindCoordinator, request, cancellationToken, version).ConfigureAwait(false);
             var (error, message, node) = version >= 4 && response.Coordinators.Count > 0
                 ? (response.Coordinators[0].ErrorCode, response.Coordinators[0].ErrorMessage, response.Coordinators[0].NodeId)
                 : (response.ErrorCode, response.ErrorMessage, response.NodeId);
-            RunnelException.ThrowIfError(error, $"Finding the coordinator of group '{groupId}'", message);
+            RunnelException.ThrowIfError(error, $"Finding the coordinator of {(type == CoordinatorType.Group ? "group" : "transactional id")} '{key}'", message);
             nodeId = node;
             lock (_coordinators)
-                _coordinators[groupId] = nodeId;
+                _coordinators[(type, key)] = nodeId;
         }
         return await NodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Forgets the group's coordinator after NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE, so the next call looks again.</summary>
-    public void ForgetCoordinator(string groupId)
+    /// <summary>Forgets a coordinator after NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE, so the next call looks again.</summary>
+    public void ForgetCoordinator(string key, CoordinatorType type = CoordinatorType.Group)
     {
         lock (_coordinators)
-            _coordinators.Remove(groupId);
+            _coordinators.Remove((type, key));
     }
 
     /// <summary>
@@ -50,7 +60,8 @@ internal sealed partial class ClusterClient
     /// timeout in all. <paramref name="send"/> returns the response with its coordinator-level error; the last response
     /// is returned, for the caller to judge.
     /// </summary>
-    public async Task<T> WithCoordinatorAsync<T>(string groupId, Func<BrokerConnection, Task<(ErrorCode Error, T Response)>> send, CancellationToken cancellationToken)
+    public async Task<T> WithCoordinatorAsync<T>(string groupId, Func<BrokerConnection, Task<(ErrorCode Error, T Response)>> send, CancellationToken cancellationToken,
+        CoordinatorType type = CoordinatorType.Group)
     {
         var deadline = _time.GetTimestamp() + (long)(_options.RequestTimeout.TotalSeconds * _time.TimestampFrequency);
         while (true)
@@ -58,15 +69,15 @@ internal sealed partial class ClusterClient
             var last = _time.GetTimestamp() >= deadline;
             try
             {
-                var (error, response) = await send(await CoordinatorAsync(groupId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                var (error, response) = await send(await CoordinatorAsync(groupId, cancellationToken, type).ConfigureAwait(false)).ConfigureAwait(false);
                 if (!IsCoordinatorError(error) || last)
                     return response;
                 if (error != ErrorCode.CoordinatorLoadInProgress)
-                    ForgetCoordinator(groupId);
+                    ForgetCoordinator(groupId, type);
             }
             catch (RunnelException e) when (IsCoordinatorError(e.ErrorCode) && !last)
             {
-                ForgetCoordinator(groupId);
+                ForgetCoordinator(groupId, type);
             }
             await Task.Delay(_options.RetryBackoff, _time, cancellationToken).ConfigureAwait(false);
         }

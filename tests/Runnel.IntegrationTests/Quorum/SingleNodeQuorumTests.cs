@@ -55,4 +55,19 @@ public sealed class SingleNodeQuorumTests
         Assert.Equal(0, (await QuorumRequests.CreateTopicAsync(broker.Bootstrap, "after", 2)).ErrorCode);
         Assert.Equal(2, (await QuorumRequests.TopicsAsync(broker.Bootstrap))["after"].Partitions);
     }
+
+    [Fact]
+    public async Task DescribeQuorum_names_the_lone_voter_where_it_listens_not_port_0()
+    {
+        await using var broker = await BrokerFixture.StartAsync();
+        await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
+        var response = await connection.RequestAsync<DescribeQuorumResponse>(ApiKey.DescribeQuorum, 2, new DescribeQuorumRequest
+        {
+            Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0 }] }],
+        });
+        var node = Assert.Single(response.Nodes);
+        var listener = Assert.Single(node.Listeners);
+        Assert.Equal(broker.Bootstrap, $"{listener.Host}:{listener.Port}");
+        Assert.Equal(node.NodeId, response.Topics.Single().Partitions.Single().LeaderId);
+    }
 }

@@ -1,0 +1,73 @@
+using System.Globalization;
+using Runnel.Cli.Output;
+using Runnel.Cli.Parsing;
+using Runnel.Client;
+using Runnel.Client.Admin;
+
+namespace Runnel.Cli.Commands;
+
+/// <summary>
+/// <c>runnel txn list|describe</c>, as kafka-transactions.sh lists and describes: list shows every transactional id
+/// with its coordinator's state and producer id (optionally filtered by state, producer id, or the time a
+/// transaction has been open); describe shows one id's producer, epoch, state, timeout, start and partitions.
+/// </summary>
+internal sealed class TransactionCommand : CliCommand
+{
+    private static readonly string[] Actions = ["list", "describe"];
+    private static readonly OptionSpec TransactionalId = OptionSpec.Value("transactional-id", "id", "the transactional id to describe");
+    private static readonly OptionSpec StateFilter = OptionSpec.Value("state", "name", "list: only ids in this state (Empty, Ongoing, PrepareCommit, ...); repeatable");
+    private static readonly OptionSpec ProducerFilter = OptionSpec.Value("producer-id", "n", "list: only ids of this producer id; repeatable");
+    private static readonly OptionSpec Duration = OptionSpec.Value("duration-filter", "ms", "list: only transactions open longer than this");
+
+    public override string Name => "txn";
+
+    public override string Summary => "list and describe transactional ids";
+
+    public override string Synopsis =>
+        "Usage: runnel txn list [--state s]... [--producer-id n]... [--duration-filter ms]\n"
+        + "       runnel txn describe <transactional-id>\n"
+        + "The action may also be written --list or --describe, and the id as --transactional-id.";
+
+    public override IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        BootstrapServer, TransactionalId, StateFilter, ProducerFilter, Duration,
+        .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
+    ];
+
+    public override int MaxPositionals => 2;
+
+    public override async Task<int> RunAsync(ParsedArguments args, CliConsole console, CancellationToken cancellationToken)
+    {
+        var given = Actions.Where(a => args.Has(a) || args.Positionals.Contains(a)).ToList();
+        var action = given.Count switch
+        {
+            1 => given[0],
+            0 => throw new UsageException("Say what to do: list or describe."),
+            _ => throw new UsageException($"Choose one action, not {string.Join(" and ", given)}."),
+        };
+        var transactionalId = args.Get(TransactionalId.Name) ?? args.Positionals.FirstOrDefault(p => !Actions.Contains(p));
+        if (action == "describe" && transactionalId is null)
+            throw new UsageException("describe needs a transactional id: runnel txn describe <transactional-id>.");
+        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        if (action == "list")
+        {
+            var producerIds = args.GetAll(ProducerFilter.Name).Select(p => long.TryParse(p, CultureInfo.InvariantCulture, out var id) ? id
+                : throw new UsageException($"--producer-id needs a number, not '{p}'.")).ToList();
+            var listed = await admin.ListTransactionsAsync(args.GetAll(StateFilter.Name), producerIds, args.GetLong(Duration.Name) ?? -1, cancellationToken)
+                .ConfigureAwait(false);
+            await Table.WriteAsync(console.Out, ["TRANSACTIONAL-ID", "PRODUCER-ID", "STATE"],
+                listed.Select(t => new[] { t.TransactionalId, Text(t.ProducerId), t.State })).ConfigureAwait(false);
+            return CliApp.Ok;
+        }
+        var described = await admin.DescribeTransactionAsync(transactionalId!, cancellationToken).ConfigureAwait(false);
+        var partitions = string.Join(",", described.Partitions.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).Select(p => $"{p.Topic}-{p.Partition}"));
+        var started = described.StartTimeMs < 0 ? "None" : DateTimeOffset.FromUnixTimeMilliseconds(described.StartTimeMs).ToString("u", CultureInfo.InvariantCulture);
+        await Table.WriteAsync(console.Out, ["COORDINATOR-ID", "TRANSACTIONAL-ID", "PRODUCER-ID", "PRODUCER-EPOCH", "TRANSACTION-STATE", "TRANSACTION-TIMEOUT-MS",
+            "TRANSACTION-START-TIME", "TOPIC-PARTITIONS"],
+            [[Text(described.CoordinatorId), described.TransactionalId, Text(described.ProducerId), Text(described.ProducerEpoch), described.State,
+                Text(described.TimeoutMs), started, partitions.Length == 0 ? "None" : partitions]]).ConfigureAwait(false);
+        return CliApp.Ok;
+    }
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
