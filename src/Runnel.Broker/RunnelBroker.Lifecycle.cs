@@ -97,9 +97,11 @@ public sealed partial class RunnelBroker
             if (config.IsBroker)
             {
                 services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, time).ConfigureAwait(false);
-                broker._markers = new TransactionMarkerSender(quorum, replicas.FetcherSettings.ListenerName, config.NodeId, time,
-                    loggerFactory.CreateLogger("Runnel.Transactions"));
-                services.Transactions = TransactionCoordinator.Start(config, topics, quorum, broker._markers, services.ProducerIds.NextAsync, loggerFactory, time);
+                broker._interBroker = new InterBrokerConnections(replicas.FetcherSettings.ListenerName, $"runnel-broker-{config.NodeId}", time);
+                var markers = new TransactionMarkerSender(quorum, broker._interBroker, time, loggerFactory.CreateLogger("Runnel.Transactions"));
+                services.Transactions = TransactionCoordinator.Start(config, topics, quorum, markers, services.ProducerIds.NextAsync, loggerFactory, time);
+                services.TransactionVerifier = new TransactionVerifier(quorum, broker._interBroker, () => services.Transactions, config.NodeId,
+                    replicas.FetcherSettings.ListenerName);
                 broker._background.Add(services.Transactions.RunAsync(broker._stopping.Token));
             }
 
@@ -199,8 +201,8 @@ public sealed partial class RunnelBroker
         await Task.WhenAll(_background).ConfigureAwait(false);
         _services.Groups.Dispose();
         _services.Transactions?.Dispose();
-        if (_markers is not null)
-            await _markers.DisposeAsync().ConfigureAwait(false);
+        if (_interBroker is not null)
+            await _interBroker.DisposeAsync().ConfigureAwait(false);
         // Fetchers first (nothing appends as a follower any more), then the quorum (a leader resigns, and nothing
         // publishes into the logs any more), then the logs: closing them flushes them and leaves the clean-shutdown
         // marker that makes the next start fast.

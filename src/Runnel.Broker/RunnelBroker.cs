@@ -24,7 +24,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private readonly List<Task> _background = [];
     private DataDirectoryLock? _directoryLock;
     private Quorum.BrokerLifecycleManager? _lifecycle;
-    private Transactions.TransactionMarkerSender? _markers;
+    private Transactions.InterBrokerConnections? _interBroker;
     private long _nextConnectionId;
     private int _stopRequested;
 

@@ -10,18 +10,15 @@ namespace Runnel.Broker.Transactions;
 
 /// <summary>
 /// Writes transaction markers with WriteTxnMarkers v1 to the current leader of each partition (this node included,
-/// over its own listener, so every marker takes the one path a leader checks), one connection per broker on the
-/// inter-broker listener, as Kafka's TransactionMarkerChannelManager does. Partitions whose leader is unknown, moved,
+/// over its own listener, so every marker takes the one path a leader checks), over one connection per broker on the
+/// inter-broker listener (<see cref="InterBrokerConnections"/>), as Kafka's TransactionMarkerChannelManager does. Partitions whose leader is unknown, moved,
 /// or unreachable are retried when the metadata changes or after 100 ms, whichever is first.
 /// </summary>
-internal sealed class TransactionMarkerSender(MetadataQuorum quorum, string listenerName, int localId, TimeProvider time, ILogger logger)
-    : ITransactionMarkerWriter, IAsyncDisposable
+internal sealed class TransactionMarkerSender(MetadataQuorum quorum, InterBrokerConnections connections, TimeProvider time, ILogger logger)
+    : ITransactionMarkerWriter
 {
     private const short Version = 1;
     private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(100);
-
-    private readonly Dictionary<int, (SemaphoreSlim Gate, KafkaConnection? Connection)> _connections = [];
-    private bool _disposed;
 
     public async Task<bool> WriteAsync(TransactionMarker marker, CancellationToken stop)
     {
@@ -74,7 +71,7 @@ internal sealed class TransactionMarkerSender(MetadataQuorum quorum, string list
         WriteTxnMarkersResponse response;
         try
         {
-            if (await ConnectionAsync(image, leader, stop).ConfigureAwait(false) is not { } connection)
+            if (await connections.ToAsync(image, leader, stop).ConfigureAwait(false) is not { } connection)
                 return (written, false);
             response = await connection.SendAsync<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, request, Version, cancellationToken: stop).ConfigureAwait(false);
         }
@@ -112,59 +109,5 @@ internal sealed class TransactionMarkerSender(MetadataQuorum quorum, string list
             }
         }
         return (written, fenced);
-    }
-
-    private async Task<KafkaConnection?> ConnectionAsync(MetadataImage image, int brokerId, CancellationToken stop)
-    {
-        (SemaphoreSlim Gate, KafkaConnection? Connection) entry;
-        lock (_connections)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_connections.TryGetValue(brokerId, out entry))
-                _connections[brokerId] = entry = (new SemaphoreSlim(1, 1), null);
-        }
-        await entry.Gate.WaitAsync(stop).ConfigureAwait(false);
-        try
-        {
-            lock (_connections)
-                entry = _connections[brokerId];
-            if (entry.Connection is { IsAlive: true } alive)
-                return alive;
-            if (entry.Connection is { } dead)
-                await dead.DisposeAsync().ConfigureAwait(false);
-            var broker = image.Cluster.Brokers.GetValueOrDefault(brokerId);
-            var endpoint = broker?.Endpoints.FirstOrDefault(e => e.Name.Equals(listenerName, StringComparison.OrdinalIgnoreCase)) ?? broker?.Endpoints.FirstOrDefault();
-            KafkaConnection? connection = null;
-            if (endpoint is not null)
-            {
-                connection = await KafkaConnection.ConnectAsync(endpoint.Host, endpoint.Port, new KafkaConnectionOptions
-                {
-                    ClientId = $"runnel-txn-markers-{localId}",
-                    ConnectTimeout = TimeSpan.FromSeconds(5),
-                    NegotiateApiVersions = false,
-                    Time = time,
-                }, stop).ConfigureAwait(false);
-            }
-            lock (_connections)
-                _connections[brokerId] = (entry.Gate, connection);
-            return connection;
-        }
-        finally
-        {
-            entry.Gate.Release();
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        List<KafkaConnection> open;
-        lock (_connections)
-        {
-            _disposed = true;
-            open = [.. _connections.Values.Select(e => e.Connection).OfType<KafkaConnection>()];
-            _connections.Clear();
-        }
-        foreach (var connection in open)
-            await connection.DisposeAsync().ConfigureAwait(false);
     }
 }
