@@ -92,7 +92,7 @@ internal sealed class OffsetsTopicStore : IGroupStore
         return created.Succeeded || created.Error == ErrorCode.TopicAlreadyExists ? (ErrorCode.None, null) : (created.Error, created.Message);
     }
 
-    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records)
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records, long producerId = -1, short producerEpoch = -1)
     {
         if (_topics.Find(TopicName) is not { } topic || !topic.Exists(partition))
             return GroupAppend.Refused(ErrorCode.UnknownTopicOrPartition);
@@ -100,7 +100,13 @@ internal sealed class OffsetsTopicStore : IGroupStore
             return GroupAppend.Refused(ErrorCode.NotLeaderOrFollower);
         using var writer = new KafkaWriter(256);
         using var builder = new RecordBatchBuilder();
-        builder.Begin(writer, new RecordBatchSettings { PartitionLeaderEpoch = hosted.LeaderEpoch });
+        builder.Begin(writer, new RecordBatchSettings
+        {
+            PartitionLeaderEpoch = hosted.LeaderEpoch,
+            ProducerId = producerId,
+            ProducerEpoch = producerId >= 0 ? producerEpoch : (short)-1,
+            IsTransactional = producerId >= 0,
+        });
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var record in records)
             builder.Append(now, record.Key, record.Value);
@@ -114,7 +120,9 @@ internal sealed class OffsetsTopicStore : IGroupStore
         {
             return GroupAppend.Refused(ErrorCode.KafkaStorageError);
         }
-        return appended.Succeeded ? new GroupAppend(ErrorCode.None, WaitForReplicasAsync(hosted, appended.LastOffset)) : GroupAppend.Refused(appended.Error);
+        return appended.Succeeded
+            ? new GroupAppend(ErrorCode.None, WaitForReplicasAsync(hosted, appended.LastOffset), appended.FirstOffset)
+            : GroupAppend.Refused(appended.Error);
     }
 
     /// <summary>
@@ -154,7 +162,11 @@ internal sealed class OffsetsTopicStore : IGroupStore
         }
     }
 
-    /// <summary>Decodes whole batches of <paramref name="chunk"/>; returns the offset after the last one read.</summary>
+    /// <summary>
+    /// Decodes whole batches of <paramref name="chunk"/>: the keyed records of data batches, and the commit and abort
+    /// markers of control batches (other control records are skipped), each with its offset and its batch's producer.
+    /// Returns the offset after the last batch read.
+    /// </summary>
     private static long ReadBatches(byte[] chunk, long offset, KafkaWriter scratch, List<StoredRecord> records)
     {
         var position = 0;
@@ -165,12 +177,25 @@ internal sealed class OffsetsTopicStore : IGroupStore
             if (header.LastOffset < offset)
                 continue;
             offset = header.LastOffset + 1;
-            if (header.IsControl)
-                continue;
             foreach (var record in RecordBatch.ReadRecords(batch, scratch, MaxUncompressedBytes))
             {
-                if (!record.IsKeyNull)
-                    records.Add(new StoredRecord(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray()));
+                ControlRecordType? control = null;
+                if (header.IsControl)
+                {
+                    if (!ControlRecord.TryReadEndTransactionMarker(record, out var commit, out _))
+                        continue;
+                    control = commit ? ControlRecordType.Commit : ControlRecordType.Abort;
+                }
+                else if (record.IsKeyNull)
+                {
+                    continue;
+                }
+                records.Add(new StoredRecord(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray())
+                {
+                    Offset = record.Offset,
+                    ProducerId = header.ProducerId,
+                    Control = control,
+                });
             }
         }
         if (position == 0)
