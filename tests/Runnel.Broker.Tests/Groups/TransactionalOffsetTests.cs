@@ -248,6 +248,12 @@ public sealed class TransactionalOffsetTests
         Assert.Equal(5, h.Committed(partition: 0));
         Assert.NotNull(h.Coordinator.Find(GroupHarness.Group));
 
+        // A group with only a transaction's offsets stays while the transaction is open.
+        Assert.Equal(ErrorCode.None, await h.TxnCommit(OtherProducer, 1, group: "only-pending"));
+        h.Time.Advance(60_000);
+        h.Coordinator.ExpireOffsets();
+        Assert.Equal(GroupState.Empty, h.Coordinator.Find("only-pending")?.State);
+
         // Committed now, the offset counts from its TxnOffsetCommit, as in Kafka: it is due already, and the group goes with it.
         End(h, Producer, commit: true);
         Assert.Equal(10, h.Committed(partition: 0));
