@@ -54,6 +54,9 @@ internal sealed partial class ClassicGroup
 
     public GroupOffsets Offsets { get; } = new();
 
+    /// <summary>Offsets of producers' transactions not yet ended (TxnOffsetCommit), kept apart from <see cref="Offsets"/>.</summary>
+    public PendingTransactionalOffsets PendingOffsets { get; } = new();
+
     public IEnumerable<GroupMember> Members => _members.Values;
 
     public int MemberCount => _members.Count;

@@ -78,7 +78,9 @@ internal sealed partial class GroupCoordinator
     }
 
     /// <summary>
-    /// Deletes groups without members, with their offsets (tombstones for both); active groups are NON_EMPTY_GROUP. As in
+    /// Deletes groups without members, with their offsets (tombstones for both, and, as Kafka's deleteAllOffsets, for the
+    /// partitions only an open transaction holds an offset for, whose pending offsets go too); active groups are
+    /// NON_EMPTY_GROUP. As in
     /// Kafka, the reply does not wait for the tombstones to be replicated; tombstones that could not be appended at all
     /// leave the group as it was and answer <see cref="GroupWriteErrors.ForCommit"/> of the partition's error.
     /// </summary>
@@ -96,11 +98,14 @@ internal sealed partial class GroupCoordinator
             if (!group.Is(GroupState.Empty))
                 return ErrorCode.NonEmptyGroup;
             List<StoredRecord> tombstones = [.. group.Offsets.All.Select(o => GroupRecords.OffsetCommit(groupId, o.Topic, o.Partition, null)),
+                .. group.PendingOffsets.Partitions.Where(p => group.Offsets.Get(p.Topic, p.Partition) is null)
+                    .Select(p => GroupRecords.OffsetCommit(groupId, p.Topic, p.Partition, null)),
                 GroupRecords.GroupMetadata(groupId, null)];
             var append = Append(group, tombstones);
             if (!append.Appended)
                 return GroupWriteErrors.ForCommit(append.Error);
             group.Offsets.Clear();
+            group.PendingOffsets.Clear();
             group.TransitionTo(GroupState.Dead);
             Forget(group);
             _logger.LogInformation("Deleted group {Group}", groupId);

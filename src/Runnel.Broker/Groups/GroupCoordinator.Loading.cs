@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Records;
 
 namespace Runnel.Broker.Groups;
 
@@ -8,9 +9,12 @@ namespace Runnel.Broker.Groups;
 internal sealed partial class GroupCoordinator
 {
     /// <summary>
-    /// Replays the partition from its log start to its log end, in log order: the last record per key wins and tombstones
-    /// delete. Groups with members come back Stable with their generation, so members that heartbeat again in time carry
-    /// on without a rebalance; offsets without group metadata make a simple (member-less) group. The groups are installed
+    /// Replays the partition from its log start to its log end, in log order, as Kafka's loader does: the last record per
+    /// key wins and tombstones delete. An offset written by a producer's transaction (its batch has a producer id) stays
+    /// pending until that producer's commit marker makes it committed (<see cref="GroupOffsets.Commit"/>) or its abort
+    /// marker drops it; an offset tombstone removes the partition's committed and pending offsets. Groups with members
+    /// come back Stable with their generation, so members that heartbeat again in time carry on without a rebalance;
+    /// offsets (committed or pending) without group metadata make a simple (member-less) group. The groups are installed
     /// and the partition becomes Active only if it is still loading; a failed replay leaves it Failed.
     /// </summary>
     private async Task LoadAsync(OffsetsPartition partition)
@@ -19,6 +23,7 @@ internal sealed partial class GroupCoordinator
         {
             var metadata = new Dictionary<string, StoredGroup?>(StringComparer.Ordinal);
             var offsets = new Dictionary<string, GroupOffsets>(StringComparer.Ordinal);
+            var pending = new Dictionary<string, PendingTransactionalOffsets>(StringComparer.Ordinal);
             var skipped = 0;
             await foreach (var record in _store.ReadAsync(partition.Index).ConfigureAwait(false))
             {
@@ -27,13 +32,28 @@ internal sealed partial class GroupCoordinator
                     _logger.LogInformation("Stopped loading {Topic}-{Partition}: it was unloaded", OffsetsTopicStore.TopicName, partition.Index);
                     return;
                 }
+                if (record.Control is { } marker)
+                {
+                    foreach (var (groupId, open) in pending)
+                    {
+                        if (open.End(record.ProducerId) is { } ended && marker == ControlRecordType.Commit)
+                            (offsets.TryGetValue(groupId, out var o) ? o : offsets[groupId] = new GroupOffsets()).Commit(ended);
+                    }
+                    continue;
+                }
                 switch (GroupRecords.Read(record.Key, record.Value, out var failure))
                 {
+                    case OffsetCommitEntry { Offset: { } offset } commit when record.ProducerId != -1:
+                        (pending.TryGetValue(commit.Group, out var p) ? p : pending[commit.Group] = new PendingTransactionalOffsets())
+                            .Add(record.ProducerId, commit.Topic, commit.Partition, offset with { RecordOffset = record.Offset });
+                        break;
                     case OffsetCommitEntry { Offset: { } offset } commit:
-                        (offsets.TryGetValue(commit.Group, out var o) ? o : offsets[commit.Group] = new GroupOffsets()).Set(commit.Topic, commit.Partition, offset);
+                        (offsets.TryGetValue(commit.Group, out var o) ? o : offsets[commit.Group] = new GroupOffsets())
+                            .Set(commit.Topic, commit.Partition, offset with { RecordOffset = record.Offset });
                         break;
                     case OffsetCommitEntry deletion:
                         offsets.GetValueOrDefault(deletion.Group)?.Remove(deletion.Topic, deletion.Partition);
+                        pending.GetValueOrDefault(deletion.Group)?.Remove(deletion.Topic, deletion.Partition);
                         break;
                     case GroupMetadataEntry entry:
                         metadata[entry.Group] = entry.Value;
@@ -44,7 +64,7 @@ internal sealed partial class GroupCoordinator
                         break;
                 }
             }
-            var groups = Restore(metadata, offsets);
+            var groups = Restore(metadata, offsets, pending);
             if (Install(partition, groups))
             {
                 _logger.LogInformation("Loaded {Groups} groups from {Topic}-{Partition} ({Skipped} unreadable records skipped)", groups.Count,
@@ -73,14 +93,16 @@ internal sealed partial class GroupCoordinator
     }
 
     /// <summary>The groups the replayed records describe, not yet visible to requests and without timers.</summary>
-    private List<ClassicGroup> Restore(Dictionary<string, StoredGroup?> metadata, Dictionary<string, GroupOffsets> offsets)
+    private List<ClassicGroup> Restore(Dictionary<string, StoredGroup?> metadata, Dictionary<string, GroupOffsets> offsets,
+        Dictionary<string, PendingTransactionalOffsets> pending)
     {
         var groups = new List<ClassicGroup>();
-        foreach (var groupId in metadata.Keys.Union(offsets.Keys))
+        foreach (var groupId in metadata.Keys.Union(offsets.Keys).Union(pending.Keys))
         {
             var stored = metadata.GetValueOrDefault(groupId);
             var groupOffsets = offsets.GetValueOrDefault(groupId);
-            if (stored is null && (groupOffsets is null || groupOffsets.Count == 0))
+            var open = pending.GetValueOrDefault(groupId);
+            if (stored is null && (groupOffsets is null || groupOffsets.Count == 0) && open is not { HasOffsets: true })
                 continue;
             var group = new ClassicGroup(groupId, _time);
             lock (group)
@@ -89,6 +111,8 @@ internal sealed partial class GroupCoordinator
                     group.Restore(stored);
                 foreach (var (topic, partition, offset) in groupOffsets?.All ?? [])
                     group.Offsets.Set(topic, partition, offset);
+                if (open is not null)
+                    group.PendingOffsets.TakeOver(open);
             }
             groups.Add(group);
         }
@@ -97,7 +121,8 @@ internal sealed partial class GroupCoordinator
 
     /// <summary>
     /// Makes the groups visible and the partition Active, under the partition's lock so an unload either comes first (and
-    /// the load is discarded: false) or finds every group. Each restored member's session starts now.
+    /// the load is discarded: false) or finds every group. Each restored member's session starts now, and the transaction
+    /// ends heard during the load (see <see cref="CompleteTransaction"/>) are applied in the order heard.
     /// </summary>
     private bool Install(OffsetsPartition partition, List<ClassicGroup> groups)
     {
@@ -113,6 +138,14 @@ internal sealed partial class GroupCoordinator
                         ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
                 }
                 partition.Groups[group.GroupId] = group;
+            }
+            foreach (var completion in partition.TakeDeferredCompletions())
+            {
+                foreach (var group in groups)
+                {
+                    lock (group)
+                        EndTransaction(group, completion.ProducerId, completion.Commit);
+                }
             }
             return partition.FinishLoading(OffsetsPartitionState.Active);
         }

@@ -32,7 +32,7 @@ internal sealed partial class GroupCoordinator
         var durable = Task.FromResult(ErrorCode.None);
         lock (group)
         {
-            var invalid = ValidateOffsetCommit(group, request);
+            var invalid = ValidateOffsetCommit(group, request.MemberId, request.GroupInstanceId, request.GenerationIdOrMemberEpoch, transactional: false);
             if (invalid != ErrorCode.None)
                 return Task.FromResult(CommitError(request, invalid));
             if ((group.Is(GroupState.Stable) || group.Is(GroupState.PreparingRebalance)) && group.HasMember(request.MemberId))
@@ -68,8 +68,11 @@ internal sealed partial class GroupCoordinator
                 // The cache follows the log's order (we hold the lock); only the reply waits for durability.
                 if (append.Appended)
                 {
-                    foreach (var (topic, partition, offset) in commits)
-                        group.Offsets.Set(topic, partition, offset);
+                    for (var i = 0; i < commits.Count; i++)
+                    {
+                        var (topic, partition, offset) = commits[i];
+                        group.Offsets.Set(topic, partition, offset with { RecordOffset = append.BaseOffset + i });
+                    }
                 }
             }
         }
@@ -93,35 +96,43 @@ internal sealed partial class GroupCoordinator
         })],
     };
 
-    private static ErrorCode ValidateOffsetCommit(ClassicGroup group, OffsetCommitRequest request)
+    /// <summary>
+    /// Kafka's ClassicGroup.validateOffsetCommit. A commit without generation, member id and instance id is accepted
+    /// while the group is Empty, and for a transaction (whose v0-2 requests carry none of them) in any state; otherwise
+    /// the member must be in the group (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID) in its generation (ILLEGAL_GENERATION).
+    /// A plain commit is REBALANCE_IN_PROGRESS while the group completes a rebalance; a transactional one is not.
+    /// </summary>
+    private static ErrorCode ValidateOffsetCommit(ClassicGroup group, string memberId, string? groupInstanceId, int generation, bool transactional)
     {
         if (group.Is(GroupState.Dead))
             return ErrorCode.CoordinatorNotAvailable;
-        var generation = request.GenerationIdOrMemberEpoch;
         if (generation < 0 && group.Is(GroupState.Empty))
             return ErrorCode.None;
-        if (generation >= 0 || request.MemberId.Length > 0 || request.GroupInstanceId is not null)
+        if (generation >= 0 || memberId.Length > 0 || groupInstanceId is not null)
         {
-            var invalid = group.ValidateMember(request.MemberId, request.GroupInstanceId);
+            var invalid = group.ValidateMember(memberId, groupInstanceId);
             if (invalid != ErrorCode.None)
                 return invalid;
             if (generation != group.GenerationId)
                 return ErrorCode.IllegalGeneration;
         }
-        else if (!group.Is(GroupState.Empty))
+        else if (!transactional && !group.Is(GroupState.Empty))
         {
             return ErrorCode.UnknownMemberId;
         }
         // The member has the new generation from its JoinGroup reply but not yet its assignment.
-        return group.Is(GroupState.CompletingRebalance) ? ErrorCode.RebalanceInProgress : ErrorCode.None;
+        return !transactional && group.Is(GroupState.CompletingRebalance) ? ErrorCode.RebalanceInProgress : ErrorCode.None;
     }
 
     /// <summary>
     /// A group's committed offsets in the v8 shape: the partitions asked for (-1 with empty metadata when none
-    /// was committed), or every committed partition when <paramref name="topics"/> is null. When this node does not
+    /// was committed), or every committed partition when <paramref name="topics"/> is null. Offsets of open transactions
+    /// are never given; with <paramref name="requireStable"/> a partition one of them holds an offset for answers
+    /// UNSTABLE_OFFSET_COMMIT (and -1) instead, as Kafka's fetchOffsets and fetchAllOffsets do. When this node does not
     /// serve the group now, the group's error (see <see cref="Locate"/>) and no topics.
     /// </summary>
-    public OffsetFetchResponse.OffsetFetchResponseGroup FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics)
+    public OffsetFetchResponse.OffsetFetchResponseGroup FetchOffsets(string groupId, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? topics,
+        bool requireStable = false)
     {
         var result = new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId };
         var status = Locate(groupId, out var owner);
@@ -140,25 +151,40 @@ internal sealed partial class GroupCoordinator
         lock (group)
         {
             var dead = group.Is(GroupState.Dead);
+            bool Unstable(string topic, int partition) => requireStable && !dead && group.PendingOffsets.Has(topic, partition);
             if (topics is null)
             {
                 foreach (var byTopic in dead ? [] : group.Offsets.All.GroupBy(o => o.Topic))
-                    result.Topics.Add(new() { Name = byTopic.Key, Partitions = [.. byTopic.Select(o => FetchedOffset(o.Partition, o.Offset))] });
+                {
+                    result.Topics.Add(new()
+                    {
+                        Name = byTopic.Key,
+                        Partitions = [.. byTopic.Select(o => FetchedOffset(o.Partition, o.Offset, Unstable(o.Topic, o.Partition)))],
+                    });
+                }
                 return result;
             }
             foreach (var (topic, partitions) in topics)
-                result.Topics.Add(new() { Name = topic, Partitions = [.. partitions.Select(p => FetchedOffset(p, dead ? null : group.Offsets.Get(topic, p)))] });
+            {
+                result.Topics.Add(new()
+                {
+                    Name = topic,
+                    Partitions = [.. partitions.Select(p => FetchedOffset(p, dead ? null : group.Offsets.Get(topic, p), Unstable(topic, p)))],
+                });
+            }
             return result;
         }
     }
 
-    private static OffsetFetchResponse.OffsetFetchResponsePartitions FetchedOffset(int partition, CommittedOffset? offset) => new()
-    {
-        PartitionIndex = partition,
-        CommittedOffset = offset?.Offset ?? -1,
-        CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
-        Metadata = offset?.Metadata ?? "",
-    };
+    private static OffsetFetchResponse.OffsetFetchResponsePartitions FetchedOffset(int partition, CommittedOffset? offset, bool unstable = false) => unstable
+        ? new() { PartitionIndex = partition, CommittedOffset = -1, CommittedLeaderEpoch = -1, Metadata = "", ErrorCode = (short)ErrorCode.UnstableOffsetCommit }
+        : new()
+        {
+            PartitionIndex = partition,
+            CommittedOffset = offset?.Offset ?? -1,
+            CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
+            Metadata = offset?.Metadata ?? "",
+        };
 
     /// <summary>
     /// Deletes committed offsets of topics the group does not consume: refused per partition with
@@ -190,7 +216,9 @@ internal sealed partial class GroupCoordinator
                     var error = subscribed ? ErrorCode.GroupSubscribedToTopic
                         : !_partitionExists(topic.Name, partition.PartitionIndex) ? ErrorCode.UnknownTopicOrPartition
                         : ErrorCode.None;
-                    if (error == ErrorCode.None && group.Offsets.Get(topic.Name, partition.PartitionIndex) is not null)
+                    // As in Kafka, a tombstone goes for a committed offset and for one an open transaction holds.
+                    if (error == ErrorCode.None && (group.Offsets.Get(topic.Name, partition.PartitionIndex) is not null
+                        || group.PendingOffsets.Has(topic.Name, partition.PartitionIndex)))
                         deleted.Add((topic.Name, partition.PartitionIndex));
                     topicReply.Partitions.Add(new() { PartitionIndex = partition.PartitionIndex, ErrorCode = (short)error });
                 }
@@ -202,7 +230,13 @@ internal sealed partial class GroupCoordinator
                 if (!append.Appended)
                     response.ErrorCode = (short)GroupWriteErrors.ForCommit(append.Error);
                 else
-                    deleted.ForEach(d => group.Offsets.Remove(d.Topic, d.Partition));
+                {
+                    foreach (var (topic, partition) in deleted)
+                    {
+                        group.Offsets.Remove(topic, partition);
+                        group.PendingOffsets.Remove(topic, partition);
+                    }
+                }
             }
         }
         return response;

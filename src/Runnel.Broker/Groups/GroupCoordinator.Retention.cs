@@ -9,9 +9,12 @@ internal sealed partial class GroupCoordinator
     /// <summary>
     /// Kafka's offset expiry: offsets of a group without members expire offsets.retention.minutes after the group
     /// emptied; a Stable consumer group's offsets of topics it no longer subscribes to, that long after their commit;
-    /// a simple group's, after their commit; an explicit v2-4 retention wins. An empty group left without offsets
-    /// is deleted. Only groups of partitions loaded here expire (another node may coordinate the rest). Returns how many
-    /// offsets expired.
+    /// a simple group's, after their commit; an explicit v2-4 retention wins. An offset does not expire while an open
+    /// transaction holds an offset for its partition. An empty group is deleted once all its committed offsets expired
+    /// (or it has none) and no transaction with offsets for it is open; Kafka's cleanupExpiredOffsets skips the open
+    /// transaction check for a group without committed offsets, whose pending offsets then outlive the group, while here
+    /// they live on the group, so it stays until they are committed or aborted. Only groups of partitions loaded here
+    /// expire (another node may coordinate the rest). Returns how many offsets expired.
     /// </summary>
     public int ExpireOffsets()
     {
@@ -30,9 +33,10 @@ internal sealed partial class GroupCoordinator
                 if (baseTimestamp is null)
                     continue;
                 var due = group.Offsets.All
-                    .Where(o => !group.IsSubscribedToTopic(o.Topic) && o.Offset.IsExpired(now, baseTimestamp(o.Offset), _config.OffsetsRetentionMs))
+                    .Where(o => !group.IsSubscribedToTopic(o.Topic) && o.Offset.IsExpired(now, baseTimestamp(o.Offset), _config.OffsetsRetentionMs)
+                        && !group.PendingOffsets.Has(o.Topic, o.Partition))
                     .Select(o => (o.Topic, o.Partition)).ToList();
-                var allExpired = due.Count == group.Offsets.Count;
+                var allExpired = due.Count == group.Offsets.Count && !group.PendingOffsets.HasOpenTransactions;
                 var deleteGroup = allExpired && group.Is(GroupState.Empty);
                 List<StoredRecord> tombstones = [.. due.Select(d => GroupRecords.OffsetCommit(group.GroupId, d.Topic, d.Partition, null))];
                 if (deleteGroup)

@@ -82,11 +82,12 @@ internal sealed partial class GroupCoordinator : IDisposable
 
     /// <summary>
     /// Appends records for <paramref name="group"/> (under its lock, so the log holds them in the group's order) to the
-    /// group's partition; a failure is logged here, and callers map its error to their own.
+    /// group's partition, as a transactional batch of <paramref name="producerId"/> when one is given; a failure is
+    /// logged here, and callers map its error to their own.
     /// </summary>
-    private GroupAppend Append(ClassicGroup group, IReadOnlyList<StoredRecord> records)
+    private GroupAppend Append(ClassicGroup group, IReadOnlyList<StoredRecord> records, long producerId = -1, short producerEpoch = -1)
     {
-        var append = _store.Append(PartitionFor(group.GroupId), records);
+        var append = _store.Append(PartitionFor(group.GroupId), records, producerId, producerEpoch);
         if (!append.Appended)
             _logger.LogWarning("Could not write to {Topic} for group {Group}: {Error}", OffsetsTopicStore.TopicName, group.GroupId, append.Error);
         return append;

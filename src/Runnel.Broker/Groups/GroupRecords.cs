@@ -1,9 +1,25 @@
 using Runnel.Protocol.Primitives;
+using Runnel.Protocol.Records;
 
 namespace Runnel.Broker.Groups;
 
-/// <summary>One record of __consumer_offsets: a versioned key and a versioned value, or a null value (tombstone).</summary>
-internal readonly record struct StoredRecord(byte[] Key, byte[]? Value);
+/// <summary>
+/// One record of __consumer_offsets: a versioned key and a versioned value, or a null value (tombstone). Read back from
+/// the log, it also carries where it is and which batch held it: its <see cref="Offset"/>, the batch's
+/// <see cref="ProducerId"/> (-1 unless a producer's transaction wrote it), and, for a transaction marker of a control
+/// batch, <see cref="Control"/> (Commit or Abort) with the marker's key and value.
+/// </summary>
+internal readonly record struct StoredRecord(byte[] Key, byte[]? Value)
+{
+    /// <summary>The record's offset in the log; -1 for a record not read from the log.</summary>
+    public long Offset { get; init; } = -1;
+
+    /// <summary>The producer id of the record's batch; -1 when no producer wrote it.</summary>
+    public long ProducerId { get; init; } = -1;
+
+    /// <summary>Commit or Abort for an end-transaction marker (a control record); null for the coordinator's own records.</summary>
+    public ControlRecordType? Control { get; init; }
+}
 
 /// <summary>A group member as the group metadata record keeps it.</summary>
 internal sealed record StoredMember(string MemberId, string? GroupInstanceId, string ClientId, string ClientHost,

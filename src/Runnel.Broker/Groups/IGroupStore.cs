@@ -5,9 +5,10 @@ namespace Runnel.Broker.Groups;
 /// <summary>
 /// What an append to the store did. <see cref="Error"/> is NONE when the records were appended; <see cref="Durable"/>
 /// then completes with NONE once they count (replicated to the in-sync replicas, and on disk where acks=all waits for an
-/// fsync), or with the error that kept them from counting. Any other <see cref="Error"/> means nothing was written.
+/// fsync), or with the error that kept them from counting, and <see cref="BaseOffset"/> is the log offset of the first
+/// record (the others follow it one by one). Any other <see cref="Error"/> means nothing was written.
 /// </summary>
-internal readonly record struct GroupAppend(ErrorCode Error, Task<ErrorCode> Durable)
+internal readonly record struct GroupAppend(ErrorCode Error, Task<ErrorCode> Durable, long BaseOffset = -1)
 {
     public bool Appended => Error == ErrorCode.None;
 
@@ -27,12 +28,18 @@ internal interface IGroupStore
     /// <summary>How many partitions the groups are spread over; 0 where this node keeps no group state at all.</summary>
     int PartitionCount { get; }
 
-    /// <summary>Appends <paramref name="records"/> to <paramref name="partition"/> as one batch, before returning.</summary>
-    GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records);
+    /// <summary>
+    /// Appends <paramref name="records"/> to <paramref name="partition"/> as one batch, before returning: a plain batch, or
+    /// with a <paramref name="producerId"/> (not -1) a transactional batch of that producer and
+    /// <paramref name="producerEpoch"/> without a sequence, as Kafka writes a TxnOffsetCommit's offsets.
+    /// </summary>
+    GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records, long producerId = -1, short producerEpoch = -1);
 
     /// <summary>
     /// Every record of <paramref name="partition"/> in log order, from the log start to the log end as it is when the
-    /// read begins; the reading stops when the caller stops enumerating. Throws when the partition cannot be read here.
+    /// read begins, with its offset and its batch's producer (see <see cref="StoredRecord"/>); of control batches only the
+    /// commit and abort markers. The reading stops when the caller stops enumerating. Throws when the partition cannot be
+    /// read here.
     /// </summary>
     IAsyncEnumerable<StoredRecord> ReadAsync(int partition);
 

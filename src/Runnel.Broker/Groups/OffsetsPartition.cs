@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 
 namespace Runnel.Broker.Groups;
 
+/// <summary>A producer's transaction ended with a commit or abort marker in a __consumer_offsets partition.</summary>
+internal readonly record struct TransactionCompletion(long ProducerId, short ProducerEpoch, bool Commit);
+
 /// <summary>What the coordinator can do with the groups of one __consumer_offsets partition it leads.</summary>
 internal enum OffsetsPartitionState
 {
@@ -27,6 +30,7 @@ internal enum OffsetsPartitionState
 internal sealed class OffsetsPartition(int index)
 {
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<TransactionCompletion> _deferredCompletions = [];
     private volatile OffsetsPartitionState _state = OffsetsPartitionState.Loading;
 
     public int Index { get; } = index;
@@ -39,6 +43,17 @@ internal sealed class OffsetsPartition(int index)
     public Task Loaded => _loaded.Task;
 
     public void MarkLoaded() => _loaded.TrySetResult();
+
+    /// <summary>Keeps a transaction's end heard while the partition loads, for the end of the load. Call under the lock.</summary>
+    public void DeferCompletion(TransactionCompletion completion) => _deferredCompletions.Add(completion);
+
+    /// <summary>The transaction ends heard while loading, in the order heard, and forgets them. Call under the lock.</summary>
+    public List<TransactionCompletion> TakeDeferredCompletions()
+    {
+        List<TransactionCompletion> taken = [.. _deferredCompletions];
+        _deferredCompletions.Clear();
+        return taken;
+    }
 
     /// <summary>Moves Loading to <paramref name="next"/>; false when the partition left Loading meanwhile. Call under the lock.</summary>
     public bool FinishLoading(OffsetsPartitionState next)

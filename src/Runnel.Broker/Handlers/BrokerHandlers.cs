@@ -66,5 +66,6 @@ internal static class BrokerHandlers
         new EndTxnHandler(),
         new ListTransactionsHandler(),
         new DescribeTransactionsHandler(),
+        new TxnOffsetCommitHandler(),
     ];
 }

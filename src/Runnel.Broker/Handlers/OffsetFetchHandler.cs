@@ -8,8 +8,8 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// OffsetFetch v0-9 (see <see cref="GroupCoordinator.FetchOffsets"/>). Partitions without a committed offset
 /// answer -1. v2+ a null topic list means every committed partition, and a group-level error; v5+ the leader
-/// epoch; v6+ flexible; v7 RequireStable (there are no transactions, so offsets are always stable); v8+ several
-/// groups per request; v9's member id and epoch belong to KIP-848 groups and are not checked for classic ones. A group
+/// epoch; v6+ flexible; v7+ RequireStable: a partition with an offset of an open transaction answers
+/// UNSTABLE_OFFSET_COMMIT, so the consumer retries until the transaction ended; v8+ several groups per request; v9's member id and epoch belong to KIP-848 groups and are not checked for classic ones. A group
 /// this node does not coordinate now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) gets the error and no offsets: per
 /// partition asked for in v0-1, at the top in v2-7, per group in v8+.
 /// </summary>
@@ -28,10 +28,12 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, Offset
         if (context.Version >= 8)
         {
             foreach (var requested in request.Groups)
-                response.Groups.Add(groups.FetchOffsets(requested.GroupId, requested.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList()));
+                response.Groups.Add(groups.FetchOffsets(requested.GroupId, requested.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
+                    request.RequireStable));
             return new(response);
         }
-        var group = groups.FetchOffsets(request.GroupId, request.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList());
+        var group = groups.FetchOffsets(request.GroupId, request.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
+            request.RequireStable);
         if (group.ErrorCode != 0 && context.Version < 2)
         {
             // No top-level error before v2: each partition asked for carries it, as Kafka's error response does.

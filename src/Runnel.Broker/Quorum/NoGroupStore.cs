@@ -14,7 +14,7 @@ internal sealed class NoGroupStore : IGroupStore
 
     public int PartitionCount => 0;
 
-    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records) => GroupAppend.Refused(ErrorCode.UnknownTopicOrPartition);
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records, long producerId = -1, short producerEpoch = -1) => GroupAppend.Refused(ErrorCode.UnknownTopicOrPartition);
 
     public IAsyncEnumerable<StoredRecord> ReadAsync(int partition) => throw new InvalidOperationException(Reason);
 

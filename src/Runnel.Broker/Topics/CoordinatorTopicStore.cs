@@ -12,21 +12,29 @@ namespace Runnel.Broker.Topics;
 /// <summary>
 /// An internal, compacted topic a coordinator keeps its state in, and the broker configs that shape it: its partition
 /// count, replication factor (capped by the registered brokers), segment size, min.insync.replicas (null: the broker
-/// default), and how long an append waits for the in-sync replicas.
+/// default), compression, and how long an append waits for the in-sync replicas (a config, else 30 s, Kafka's
+/// request.timeout.ms default).
 /// </summary>
 internal sealed record CoordinatorTopic(string Name, string PartitionsKey, string ReplicationKey, string SegmentBytesKey, string? MinIsrKey,
-    TimeSpan AppendTimeout)
+    string Compression, string? AppendTimeoutKey)
 {
-    /// <summary>__transaction_state as Kafka's TransactionStateManager creates it; appends wait up to request.timeout.ms (30 s).</summary>
-    public static readonly CoordinatorTopic TransactionState = new("__transaction_state", "transaction.state.log.num.partitions",
-        "transaction.state.log.replication.factor", "transaction.state.log.segment.bytes", "transaction.state.log.min.isr", TimeSpan.FromSeconds(30));
+    /// <summary>__consumer_offsets as Kafka's group coordinator creates it; commits wait up to offsets.commit.timeout.ms.</summary>
+    public static readonly CoordinatorTopic Offsets = new(OffsetsTopicStore.TopicName, "offsets.topic.num.partitions", "offsets.topic.replication.factor",
+        "offsets.topic.segment.bytes", null, "producer", "offsets.commit.timeout.ms");
+
+    /// <summary>__transaction_state as Kafka's TransactionStateManager creates it.</summary>
+    public static readonly CoordinatorTopic TransactionState = new(Transactions.TransactionCoordinator.TopicName, "transaction.state.log.num.partitions",
+        "transaction.state.log.replication.factor", "transaction.state.log.segment.bytes", "transaction.state.log.min.isr", "uncompressed", null);
+
+    public TimeSpan AppendTimeout(BrokerConfig config)
+        => AppendTimeoutKey is { } key ? TimeSpan.FromMilliseconds(config.GetInt(key)) : TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
-/// A coordinator's records as record batches in an internal topic (<see cref="CoordinatorTopic"/>), appended through
-/// the hosted partition that leads them and read back partition by partition when this node starts leading one. The
-/// topic is looked up on every use, so it may be created after the store (on first use, as Kafka creates
-/// __transaction_state) and a re-created topic is served too.
+/// A coordinator's records as record batches in an internal topic (<see cref="CoordinatorTopic"/>: __consumer_offsets,
+/// __transaction_state), appended through the hosted partition that leads them (clients may not produce to it) and read
+/// back partition by partition when this node starts leading one. The topic is looked up on every use, so it may be
+/// created after the store (on first use, as Kafka creates __transaction_state) and a re-created topic is served too.
 /// </summary>
 internal sealed class CoordinatorTopicStore : IGroupStore
 {
@@ -37,6 +45,7 @@ internal sealed class CoordinatorTopicStore : IGroupStore
     private readonly TopicManager _topics;
     private readonly MetadataQuorum _quorum;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _appendTimeout;
     private readonly object _creationLock = new();
     private Task<(ErrorCode, string?)>? _creation;
 
@@ -51,6 +60,7 @@ internal sealed class CoordinatorTopicStore : IGroupStore
         _topics = topics;
         _quorum = quorum;
         _time = time;
+        _appendTimeout = topic.AppendTimeout(config);
         PartitionCount = topics.Find(topic.Name)?.PartitionCount ?? config.GetInt(topic.PartitionsKey);
     }
 
@@ -62,8 +72,10 @@ internal sealed class CoordinatorTopicStore : IGroupStore
     public bool Exists => _topics.Find(Topic.Name) is not null;
 
     /// <summary>
-    /// Creates the topic unless it exists; concurrent callers share one creation. TOPIC_ALREADY_EXISTS (another broker
-    /// was first) counts as success.
+    /// Creates the topic unless it exists; concurrent callers share one creation. Its replication factor is the
+    /// configured one capped by the brokers registered now (at least one), so a single node needs no configuration;
+    /// Kafka does not cap it and refuses the creation instead. TOPIC_ALREADY_EXISTS (another broker was first) counts
+    /// as success.
     /// </summary>
     public Task<(ErrorCode Error, string? Message)> CreateIfMissingAsync()
     {
@@ -83,7 +95,7 @@ internal sealed class CoordinatorTopicStore : IGroupStore
         {
             [TopicConfigs.CleanupPolicy] = "compact",
             [TopicConfigs.SegmentBytes] = _config.GetInt(Topic.SegmentBytesKey).ToString(CultureInfo.InvariantCulture),
-            [TopicConfigs.CompressionType] = "uncompressed",
+            [TopicConfigs.CompressionType] = Topic.Compression,
         };
         if (Topic.MinIsrKey is { } minIsr)
             configs[TopicConfigs.MinInsyncReplicas] = _config.GetInt(minIsr).ToString(CultureInfo.InvariantCulture);
@@ -93,7 +105,11 @@ internal sealed class CoordinatorTopicStore : IGroupStore
         return created.Succeeded || created.Error == ErrorCode.TopicAlreadyExists ? (ErrorCode.None, null) : (created.Error, created.Message);
     }
 
-    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records)
+    /// <summary>
+    /// Appends <paramref name="records"/> as one batch: a plain one, or with a <paramref name="producerId"/> (not -1) a
+    /// transactional batch of that producer and epoch without a sequence, as Kafka writes a TxnOffsetCommit's offsets.
+    /// </summary>
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records, long producerId = -1, short producerEpoch = -1)
     {
         if (_topics.Find(Topic.Name) is not { } topic || !topic.Exists(partition))
             return GroupAppend.Refused(ErrorCode.UnknownTopicOrPartition);
@@ -101,7 +117,13 @@ internal sealed class CoordinatorTopicStore : IGroupStore
             return GroupAppend.Refused(ErrorCode.NotLeaderOrFollower);
         using var writer = new KafkaWriter(256);
         using var builder = new RecordBatchBuilder();
-        builder.Begin(writer, new RecordBatchSettings { PartitionLeaderEpoch = hosted.LeaderEpoch });
+        builder.Begin(writer, new RecordBatchSettings
+        {
+            PartitionLeaderEpoch = hosted.LeaderEpoch,
+            ProducerId = producerId,
+            ProducerEpoch = producerId >= 0 ? producerEpoch : (short)-1,
+            IsTransactional = producerId >= 0,
+        });
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var record in records)
             builder.Append(now, record.Key, record.Value);
@@ -115,13 +137,15 @@ internal sealed class CoordinatorTopicStore : IGroupStore
         {
             return GroupAppend.Refused(ErrorCode.KafkaStorageError);
         }
-        return appended.Succeeded ? new GroupAppend(ErrorCode.None, WaitForReplicasAsync(hosted, appended.LastOffset)) : GroupAppend.Refused(appended.Error);
+        return appended.Succeeded
+            ? new GroupAppend(ErrorCode.None, WaitForReplicasAsync(hosted, appended.LastOffset), appended.FirstOffset)
+            : GroupAppend.Refused(appended.Error);
     }
 
     /// <summary>A write counts once the topic's in-sync replicas have it (and, with runnel.acks.all.fsync, the leader's disk).</summary>
     private async Task<ErrorCode> WaitForReplicasAsync(Partitions.Partition partition, long lastOffset)
     {
-        var (error, _) = await partition.WaitForAcksAsync(lastOffset, _topics.Logs.Durability == DurabilityMode.GroupCommit, Topic.AppendTimeout,
+        var (error, _) = await partition.WaitForAcksAsync(lastOffset, _topics.Logs.Durability == DurabilityMode.GroupCommit, _appendTimeout,
             CancellationToken.None).ConfigureAwait(false);
         return error;
     }
@@ -152,7 +176,11 @@ internal sealed class CoordinatorTopicStore : IGroupStore
         }
     }
 
-    /// <summary>Decodes whole batches of <paramref name="chunk"/>; returns the offset after the last one read.</summary>
+    /// <summary>
+    /// Decodes whole batches of <paramref name="chunk"/>: the keyed records of data batches, and the commit and abort
+    /// markers of control batches (other control records are skipped), each with its offset and its batch's producer.
+    /// Returns the offset after the last batch read.
+    /// </summary>
     private long ReadBatches(byte[] chunk, long offset, KafkaWriter scratch, List<StoredRecord> records)
     {
         var position = 0;
@@ -163,12 +191,25 @@ internal sealed class CoordinatorTopicStore : IGroupStore
             if (header.LastOffset < offset)
                 continue;
             offset = header.LastOffset + 1;
-            if (header.IsControl)
-                continue;
             foreach (var record in RecordBatch.ReadRecords(batch, scratch, MaxUncompressedBytes))
             {
-                if (!record.IsKeyNull)
-                    records.Add(new StoredRecord(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray()));
+                ControlRecordType? control = null;
+                if (header.IsControl)
+                {
+                    if (!ControlRecord.TryReadEndTransactionMarker(record, out var commit, out _))
+                        continue;
+                    control = commit ? ControlRecordType.Commit : ControlRecordType.Abort;
+                }
+                else if (record.IsKeyNull)
+                {
+                    continue;
+                }
+                records.Add(new StoredRecord(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray())
+                {
+                    Offset = record.Offset,
+                    ProducerId = header.ProducerId,
+                    Control = control,
+                });
             }
         }
         if (position == 0)

@@ -21,6 +21,8 @@ internal sealed partial class TransactionCoordinator
             {
                 if (partition.State == TransactionPartitionState.Closed)
                     return;
+                if (record.Control is not null)
+                    continue;
                 if (!TransactionLog.TryRead(record.Key, record.Value, out var transactionalId, out var snapshot, out var failure))
                 {
                     skipped++;

@@ -99,6 +99,31 @@ internal sealed class GroupHarness
         return (ErrorCode)response.Topics[0].Partitions[0].ErrorCode;
     }
 
+    /// <summary>A TxnOffsetCommit of one partition by <paramref name="producerId"/> (epoch 0); the partition's answer.</summary>
+    public async Task<ErrorCode> TxnCommit(long producerId, long offset, string memberId = "", int generation = -1, string? instanceId = null,
+        string topic = "t", int partition = 0, short version = 3, string group = Group)
+    {
+        var response = await Coordinator.CommitTransactionalOffsetsAsync(new TxnOffsetCommitRequest
+        {
+            TransactionalId = "txn",
+            GroupId = group,
+            ProducerId = producerId,
+            ProducerEpoch = 0,
+            GenerationId = generation,
+            MemberId = memberId,
+            GroupInstanceId = instanceId,
+            Topics = [new() { Name = topic, Partitions = [new() { PartitionIndex = partition, CommittedOffset = offset }] }],
+        }, version);
+        return (ErrorCode)response.Topics[0].Partitions[0].ErrorCode;
+    }
+
+    /// <summary>The partition's OffsetFetch answer with require_stable: the error and the offset.</summary>
+    public (ErrorCode Error, long Offset) FetchStable(string topic = "t", int partition = 0)
+    {
+        var fetched = Coordinator.FetchOffsets(Group, [(topic, [partition])], requireStable: true).Topics[0].Partitions[0];
+        return ((ErrorCode)fetched.ErrorCode, fetched.CommittedOffset);
+    }
+
     public long Committed(string topic = "t", int partition = 0)
         => Coordinator.FetchOffsets(Group, [(topic, [partition])]).Topics[0].Partitions[0].CommittedOffset;
 

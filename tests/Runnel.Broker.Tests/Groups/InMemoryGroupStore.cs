@@ -1,5 +1,6 @@
 using Runnel.Broker.Groups;
 using Runnel.Protocol;
+using Runnel.Protocol.Records;
 
 namespace Runnel.Broker.Tests.Groups;
 
@@ -25,13 +26,34 @@ internal sealed class InMemoryGroupStore(int partitions = 4) : IGroupStore
             return [.. _partitions[index]];
     }
 
-    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records)
+    /// <summary>Each record gets the next offset of its partition and, for a transactional batch, the producer id.</summary>
+    public GroupAppend Append(int partition, IReadOnlyList<StoredRecord> records, long producerId = -1, short producerEpoch = -1)
     {
         if (RefuseWith is { } refused)
             return GroupAppend.Refused(refused);
+        long baseOffset;
         lock (_partitions)
-            _partitions[partition].AddRange(records);
-        return new GroupAppend(ErrorCode.None, Task.FromResult(DurableWith ?? ErrorCode.None));
+        {
+            var log = _partitions[partition];
+            baseOffset = log.Count;
+            log.AddRange(records.Select((r, i) => r with { Offset = baseOffset + i, ProducerId = producerId }));
+        }
+        return new GroupAppend(ErrorCode.None, Task.FromResult(DurableWith ?? ErrorCode.None), baseOffset);
+    }
+
+    /// <summary>Appends a producer's commit or abort marker, as the partition does for WriteTxnMarkers.</summary>
+    public void AppendMarker(int partition, long producerId, bool commit)
+    {
+        lock (_partitions)
+        {
+            var log = _partitions[partition];
+            log.Add(new StoredRecord([0, 0, 0, (byte)(commit ? 1 : 0)], [0, 0, 0, 0, 0, 0])
+            {
+                Offset = log.Count,
+                ProducerId = producerId,
+                Control = commit ? ControlRecordType.Commit : ControlRecordType.Abort,
+            });
+        }
     }
 
     public async IAsyncEnumerable<StoredRecord> ReadAsync(int partition)
