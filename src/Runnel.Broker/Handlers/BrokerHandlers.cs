@@ -61,5 +61,6 @@ internal static class BrokerHandlers
         new ListGroupsHandler(),
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
+        new WriteTxnMarkersHandler(),
     ];
 }
