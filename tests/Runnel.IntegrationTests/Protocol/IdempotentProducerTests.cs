@@ -74,7 +74,7 @@ public sealed class IdempotentProducerTests
     }
 
     [Fact]
-    public async Task Transactional_ids_and_batches_are_refused_until_transactions_exist()
+    public async Task A_transactional_id_finds_no_coordinator_yet_and_a_transactional_batch_needs_one()
     {
         await using var broker = await BrokerFixture.StartAsync();
         await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
@@ -83,7 +83,8 @@ public sealed class IdempotentProducerTests
         var transactional = Idempotent(42, 0, 1);
         BinaryPrimitives.WriteInt16BigEndian(transactional.AsSpan(RecordBatchHeader.AttributesOffset), 0x10);
         BinaryPrimitives.WriteUInt32BigEndian(transactional.AsSpan(RecordBatchHeader.CrcOffset), RecordBatch.ComputeCrc(transactional));
-        Assert.Equal((short)ErrorCode.InvalidTxnState, (await BadBatchTests.ProduceAsync(connection, "tx", transactional)).ErrorCode);
+        // As Kafka: transactional records in a request without a transactional id are TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed, (await BadBatchTests.ProduceAsync(connection, "tx", transactional)).ErrorCode);
     }
 
     private static byte[] Idempotent(long producerId, int baseSequence, int records)
