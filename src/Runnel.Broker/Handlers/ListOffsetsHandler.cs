@@ -8,7 +8,8 @@ namespace Runnel.Broker.Handlers;
 
 /// <summary>
 /// ListOffsets v0-10. Special timestamps: -1 latest (the high watermark, or the last stable offset for
-/// read_committed), -2 earliest (log start), -3 the record with the largest timestamp (v7+), -4 earliest local
+/// read_committed), -2 earliest (log start), -3 the record with the largest timestamp (v7+; -1 when it is not below
+/// that bound, as Kafka's ReplicaManager answers), -4 earliest local
 /// (v8+; there is no tiered storage, so the log start), -5 earliest pending upload (v9+; nothing is ever pending,
 /// so -1). Any other timestamp finds the first record at or after it below the high watermark (the last stable offset for
 /// read_committed), or -1 when there is none. v0 answers in the
@@ -70,7 +71,7 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
             Latest => (-1, fetchable),
             Earliest or EarliestLocal => (-1, log.LogStartOffset),
             EarliestPendingUpload => (-1, -1),
-            MaxTimestamp => log.MaxTimestamp() is { } max ? (max.Timestamp, max.Offset) : null,
+            MaxTimestamp => log.MaxTimestamp() is { } max && max.Offset < fetchable ? (max.Timestamp, max.Offset) : null,
             _ when timestamp < 0 => null,
             _ => log.FindOffsetByTimestamp(timestamp) is { } at && at.Offset < fetchable ? (at.Timestamp, at.Offset) : null,
         };
