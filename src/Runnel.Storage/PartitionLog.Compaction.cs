@@ -56,6 +56,8 @@ public sealed partial class PartitionLog
                 var swapPath = SegmentFiles.LogPath(Directory, baseOffset, SegmentFiles.SwapSuffix);
                 try
                 {
+                    // The aborted transactions of the replaced segments stay indexed: their batches are kept whole.
+                    var aborted = group.SelectMany(s => s.TxnIndex.Entries).ToList();
                     fs.Rename(cleanedPath, swapPath);
                     fs.SyncDirectory(Directory);
                     foreach (var segment in group)
@@ -67,6 +69,9 @@ public sealed partial class PartitionLog
                     fs.SyncDirectory(Directory);
                     var replacement = LogSegment.Open(fs, Directory, baseOffset, Config, _env.NowMs);
                     replacement.Recover();
+                    replacement.TxnIndexNeedsRebuild = false;
+                    foreach (var entry in aborted)
+                        replacement.TxnIndex.Append(entry);
                     replacement.Flush(withIndexes: true);
                     Volatile.Write(ref _segments, [.. segments[..first], replacement, .. segments[(first + group.Count)..]]);
                 }

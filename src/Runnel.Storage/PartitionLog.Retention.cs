@@ -90,6 +90,7 @@ public sealed partial class PartitionLog
         }
         _epochs.TruncateFromStart(offset);
         Volatile.Write(ref _highWatermark, Math.Max(_highWatermark, offset));
+        _transactions.OnHighWatermark(_highWatermark);
     }
 
     /// <summary>
@@ -122,6 +123,7 @@ public sealed partial class PartitionLog
                 Volatile.Write(ref _logEndOffset, active.NextOffset);
                 _epochs.TruncateFromEnd(_logEndOffset);
                 Volatile.Write(ref _highWatermark, Math.Min(_highWatermark, _logEndOffset));
+                ReplayTransactionsLocked();
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, _logEndOffset));
                 if (_logStartOffset > _logEndOffset)
                     Volatile.Write(ref _logStartOffset, _logEndOffset);
@@ -148,6 +150,7 @@ public sealed partial class PartitionLog
         Volatile.Write(ref _logEndOffset, offset);
         Volatile.Write(ref _highWatermark, offset);
         _epochs.Clear();
+        _transactions.Clear();
         Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
         Volatile.Write(ref _logStartOffset, offset);
         FlushTruncation();

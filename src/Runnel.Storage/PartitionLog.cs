@@ -85,6 +85,7 @@ public sealed partial class PartitionLog : IDisposable
         {
             var value = Math.Clamp(offset, _logStartOffset, _logEndOffset);
             Volatile.Write(ref _highWatermark, value);
+            _transactions.OnHighWatermark(value);
             return value;
         }
     }
@@ -167,6 +168,16 @@ public sealed partial class PartitionLog : IDisposable
         }
         if (summary.NewEpoch >= 0)
             AssignEpochs(batches);
+        try
+        {
+            TrackTransactionsLocked(batches, segment);
+        }
+        catch (IOException e)
+        {
+            // The batches are in the segment but the aborted-transaction index missed one: only a reopen (which rebuilds it) is safe.
+            GoOffline("transaction index append failed", e);
+            throw StorageException.FromIo($"Transaction index of {TopicPartition}", e);
+        }
         Volatile.Write(ref _logEndOffset, summary.LastOffset + 1);
         var info = new LogAppendInfo(summary.FirstOffset, summary.LastOffset, summary.MaxTimestamp, summary.OffsetOfMaxTimestamp,
             _logStartOffset, segment.BaseOffset, position);

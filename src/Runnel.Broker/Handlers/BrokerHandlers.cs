@@ -67,5 +67,6 @@ internal static class BrokerHandlers
         new ListTransactionsHandler(),
         new DescribeTransactionsHandler(),
         new TxnOffsetCommitHandler(),
+        new WriteTxnMarkersHandler(),
     ];
 }

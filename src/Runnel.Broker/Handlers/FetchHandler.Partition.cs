@@ -45,7 +45,7 @@ internal sealed partial class FetchHandler
                     topic = key.Topic is { } byName ? context.Broker.Topics.Find(byName) : context.Broker.Topics.Find(key.TopicId);
                 var reply = new FetchResponse.PartitionData { PartitionIndex = key.Partition, Records = ReadOnlyMemory<byte>.Empty };
                 pass.Answers.Add((target, reply));
-                // read_committed lists aborted transactions (none here yet); an errored partition has none at all (null), as in Kafka.
+                // read_committed lists the aborted transactions its records overlap; an errored partition has none at all (null), as in Kafka.
                 reply.AbortedTransactions = request.IsolationLevel == ReadCommitted ? [] : null;
                 if (topic is null || !topic.Exists(key.Partition))
                 {
@@ -110,7 +110,9 @@ internal sealed partial class FetchHandler
                 : partition.ReadForConsumer(fetch.FetchOffset, maxBytes, request.IsolationLevel == ReadCommitted, firstInResponse, fetch.CurrentLeaderEpoch,
                     fetch.LastFetchedEpoch);
             reply.HighWatermark = read.HighWatermark;
-            reply.LastStableOffset = read.HighWatermark;
+            reply.LastStableOffset = read.LastStableOffset;
+            if (read.AbortedTransactions is { Count: > 0 } aborted)
+                reply.AbortedTransactions = [.. aborted.Select(a => new FetchResponse.AbortedTransaction { ProducerId = a.ProducerId, FirstOffset = a.FirstOffset })];
             reply.LogStartOffset = read.LogStartOffset;
             reply.ErrorCode = (short)read.Error;
             if (read.DivergingEpoch is var (epoch, endOffset))

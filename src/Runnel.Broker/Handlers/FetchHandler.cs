@@ -19,7 +19,8 @@ namespace Runnel.Broker.Handlers;
 /// (KIP-227, v7+) as Kafka keeps them: see <see cref="FetchSessionCache.NewContext"/> for what SessionId and
 /// SessionEpoch mean; an incremental fetch reads all its session's partitions and answers only those with news.
 /// v13+ name topics by id. zstd batches are refused below v10 with UNSUPPORTED_COMPRESSION_TYPE. Aborted
-/// transactions: null for read_uncommitted, empty for read_committed. A fetch of __cluster_metadata (by name or
+/// transactions: null for read_uncommitted; for read_committed those the records overlap (maybe none), and a
+/// read_committed fetch reads only below the last stable offset. A fetch of __cluster_metadata (by name or
 /// Kafka's fixed topic id) is a voter replicating the metadata log and goes to the quorum member.
 /// </summary>
 internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchResponse>

@@ -8,9 +8,11 @@ namespace Runnel.Broker.Handlers;
 
 /// <summary>
 /// ListOffsets v0-10. Special timestamps: -1 latest (the high watermark, or the last stable offset for
-/// read_committed), -2 earliest (log start), -3 the record with the largest timestamp (v7+), -4 earliest local
+/// read_committed), -2 earliest (log start), -3 the record with the largest timestamp (v7+; -1 when it is not below
+/// that bound, as Kafka's ReplicaManager answers), -4 earliest local
 /// (v8+; there is no tiered storage, so the log start), -5 earliest pending upload (v9+; nothing is ever pending,
-/// so -1). Any other timestamp finds the first record at or after it, or -1 when there is none. v0 answers in the
+/// so -1). Any other timestamp finds the first record at or after it below the high watermark (the last stable offset for
+/// read_committed), or -1 when there is none. v0 answers in the
 /// old list form with a single offset. Only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); a follower
 /// replica asking (ReplicaId at least 0) gets the log end for latest, which it needs to truncate. While a new leader's
 /// high watermark is still below where its epoch began, latest and timestamp look-ups are OFFSET_NOT_AVAILABLE, as in
@@ -62,14 +64,16 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
             reply.ErrorCode = (short)ErrorCode.OffsetNotAvailable;
             return;
         }
+        // Kafka's lastFetchableOffset: what a consumer of this isolation level may read.
+        var fetchable = readCommitted ? partition.LastStableOffset : partition.HighWatermark;
         (long Timestamp, long Offset)? found = timestamp switch
         {
-            Latest => (-1, readCommitted ? partition.LastStableOffset : partition.HighWatermark),
+            Latest => (-1, fetchable),
             Earliest or EarliestLocal => (-1, log.LogStartOffset),
             EarliestPendingUpload => (-1, -1),
-            MaxTimestamp => log.MaxTimestamp() is { } max ? (max.Timestamp, max.Offset) : null,
+            MaxTimestamp => log.MaxTimestamp() is { } max && max.Offset < fetchable ? (max.Timestamp, max.Offset) : null,
             _ when timestamp < 0 => null,
-            _ => log.FindOffsetByTimestamp(timestamp) is { } at && at.Offset < partition.HighWatermark ? (at.Timestamp, at.Offset) : null,
+            _ => log.FindOffsetByTimestamp(timestamp) is { } at && at.Offset < fetchable ? (at.Timestamp, at.Offset) : null,
         };
         if (found is null && timestamp < 0 && timestamp is not MaxTimestamp)
         {

@@ -20,7 +20,9 @@ namespace Runnel.Broker.Handlers;
 /// leader covers it (group commit), or after the request's timeout with REQUEST_TIMED_OUT; acks=0 gets no reply,
 /// and, as in Kafka, a failed acks=0 request closes the connection so the producer notices. A partition this node
 /// does not host is NOT_LEADER_OR_FOLLOWER, with the current leader from v10 (KIP-951). Only the group coordinator
-/// writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION.
+/// writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION. Transactional batches open their producer's
+/// transaction on the partition (ended by WriteTxnMarkers); a request with transactional batches but no
+/// transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, as Kafka answers it.
 /// </summary>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -44,6 +46,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
         var response = new ProduceResponse();
+        if (request.TransactionalId is null && HasTransactionalRecords(request))
+            return new(RefuseAll(request, ErrorCode.TransactionalIdAuthorizationFailed));
         List<(ProduceResponse.PartitionProduceResponse Reply, Partition Partition, long Offset)>? waiting = null;
         var validAcks = request.Acks is -1 or 0 or 1;
         var failed = false;
@@ -78,6 +82,24 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         return waiting is null ? new(response) : WaitForAcksAsync(context, request, response, waiting);
     }
 
+    /// <summary>Kafka's hasTransactionalRecords: whether any partition's first batch is transactional.</summary>
+    private static bool HasTransactionalRecords(ProduceRequest request)
+        => request.TopicData.Any(t => t.PartitionData.Any(p => p.Records is { } records && RecordBatchHeader.TryRead(records.Span, out var header) && header.IsTransactional));
+
+    /// <summary>Kafka's getErrorResponse: every partition answers <paramref name="error"/>, nothing is appended.</summary>
+    private static ProduceResponse RefuseAll(ProduceRequest request, ErrorCode error)
+    {
+        var response = new ProduceResponse();
+        foreach (var topicData in request.TopicData)
+        {
+            var topicReply = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
+            response.Responses.Add(topicReply);
+            foreach (var partitionData in topicData.PartitionData)
+                topicReply.PartitionResponses.Add(new ProduceResponse.PartitionProduceResponse { Index = partitionData.Index, ErrorCode = (short)error, BaseOffset = -1 });
+        }
+        return response;
+    }
+
     /// <summary>Validates, stamps and appends one partition's batch; returns its last offset, or null on error.</summary>
     private static long? Append(RequestContext context, TopicState topic, Partition partition, ReadOnlyMemory<byte>? records, short acks,
         ProduceResponse.PartitionProduceResponse reply, ProduceResponse response)
@@ -98,12 +120,6 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         {
             reply.ErrorCode = validation.Error.ToKafkaErrorCode();
             reply.ErrorMessage = validation.Message;
-            return null;
-        }
-        if (info.IsTransactional)
-        {
-            reply.ErrorCode = (short)ErrorCode.InvalidTxnState;
-            reply.ErrorMessage = "Transactional produce is not supported yet (there is no transaction coordinator).";
             return null;
         }
         // The frame is our own copy of the request bytes, so the batch can be stamped where it lies.

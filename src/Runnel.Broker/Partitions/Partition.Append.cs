@@ -1,5 +1,6 @@
 using Runnel.Broker.Producers;
 using Runnel.Protocol;
+using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
 using Runnel.Storage;
 
@@ -20,7 +21,9 @@ internal sealed partial class Partition
     /// Appends one batch the broker validated (<paramref name="info"/> is that validation's summary) as the leader, in
     /// one step under the partition's lock: leadership and min.insync.replicas are checked (acks=all with a committed
     /// ISR below it is NOT_ENOUGH_REPLICAS, nothing written), the current leader epoch is stamped, an idempotent producer's
-    /// sequence is checked (a retried batch answers with its original offsets), and the log assigns offsets.
+    /// sequence is checked (a retried batch answers with its original offsets), a non-transactional batch of a producer
+    /// with a transaction open here is INVALID_TXN_STATE (Kafka's appendDataBatch), and the log assigns offsets (a
+    /// transactional batch opens its producer's transaction, see <see cref="PartitionLog.LastStableOffset"/>).
     /// </summary>
     public AppendOutcome AppendAsLeader(Span<byte> batch, in RecordBatchInfo info, short requiredAcks)
     {
@@ -45,6 +48,8 @@ internal sealed partial class Partition
                     return new AppendOutcome(ErrorCode.None, null, check.DuplicateOfOffset, check.DuplicateOfOffset + info.LastOffsetDelta, Log.LogStartOffset);
                 if (check.Error != ErrorCode.None)
                     return AppendOutcome.Failed(check.Error, check.Message);
+                if (CheckTransactionState(info.ProducerId, info.IsTransactional) is { } refused)
+                    return refused;
             }
             var appended = Log.AppendAsLeader(batch, new ValidatedBatch(info.LastOffsetDelta, info.MaxTimestamp, assignment.LeaderEpoch));
             if (info.HasProducerId)
@@ -60,7 +65,9 @@ internal sealed partial class Partition
     /// <summary>
     /// Appends batches the broker built itself (the group coordinator's records) as the leader, as acks=all would: stamped
     /// with the current leader epoch, offsets assigned by the log. NOT_LEADER_OR_FOLLOWER when this node no longer
-    /// leads; NOT_ENOUGH_REPLICAS (nothing written) while the ISR is below min.insync.replicas.
+    /// leads; NOT_ENOUGH_REPLICAS (nothing written) while the ISR is below min.insync.replicas. A batch carrying a producer
+    /// (a transactional offset commit) gets Kafka's checks for the coordinator's appends: the producer epoch
+    /// (INVALID_PRODUCER_EPOCH) and the transaction state (INVALID_TXN_STATE); nothing is written when one fails.
     /// </summary>
     public AppendOutcome AppendInternal(Span<byte> batches)
     {
@@ -73,14 +80,81 @@ internal sealed partial class Partition
                 return AppendOutcome.Failed(ErrorCode.NotLeaderOrFollower, $"This broker does not lead {TopicPartition}.");
             if (assignment.Isr.Length < EffectiveMinIsr(assignment))
                 return AppendOutcome.Failed(ErrorCode.NotEnoughReplicas, $"The in-sync replicas of {TopicPartition} are fewer than min.insync.replicas.");
+            if (CheckInternalProducers(batches) is { } refused)
+                return refused;
             RecordBatch.SetPartitionLeaderEpoch(batches, assignment.LeaderEpoch);
             var appended = Log.Append(batches);
+            ProducerStateLoader.Replay(ProducersLocked, batches);
             _appended.Record(appended.LastOffset + 1, batches.Length);
             highWatermark = MaybeIncrementHighWatermarkLocked();
             outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
         }
         AfterAppend(highWatermark);
         return outcome;
+    }
+
+    /// <summary>
+    /// Writes the end of <paramref name="producerId"/>'s transaction on this partition as the leader (Kafka's
+    /// WriteTxnMarkers append, origin COORDINATOR): a control batch with a commit or abort marker carrying
+    /// <paramref name="coordinatorEpoch"/>, stamped with the leader epoch. The log closes the producer's transaction and
+    /// indexes it when aborted. NOT_LEADER_OR_FOLLOWER when this node does not lead; NOT_ENOUGH_REPLICAS while the ISR is
+    /// below min.insync.replicas; INVALID_PRODUCER_EPOCH for an epoch older than the producer's;
+    /// TRANSACTION_COORDINATOR_FENCED for a coordinator epoch older than the producer's last marker here. Nothing is
+    /// written on an error.
+    /// </summary>
+    public AppendOutcome AppendMarker(long producerId, short producerEpoch, int coordinatorEpoch, bool commit)
+    {
+        AppendOutcome outcome;
+        long? highWatermark;
+        lock (_lock)
+        {
+            var assignment = _assignment;
+            if (!assignment.IsLeader(_localId))
+                return AppendOutcome.Failed(ErrorCode.NotLeaderOrFollower, $"This broker does not lead {TopicPartition}.");
+            if (assignment.Isr.Length < EffectiveMinIsr(assignment))
+                return AppendOutcome.Failed(ErrorCode.NotEnoughReplicas, $"The in-sync replicas of {TopicPartition} are fewer than min.insync.replicas.");
+            var check = ProducersLocked.CheckMarker(producerId, producerEpoch, coordinatorEpoch);
+            if (check.Error != ErrorCode.None)
+                return AppendOutcome.Failed(check.Error, check.Message);
+            using var writer = new KafkaWriter(128);
+            var size = ControlRecord.WriteEndTransactionMarker(writer, commit, coordinatorEpoch, producerId, producerEpoch,
+                _time.GetUtcNow().ToUnixTimeMilliseconds(), partitionLeaderEpoch: assignment.LeaderEpoch);
+            var batch = writer.WrittenRegion(0, size);
+            var appended = Log.Append(batch);
+            ProducersLocked.RecordMarker(producerId, producerEpoch, coordinatorEpoch);
+            _appended.Record(appended.LastOffset + 1, size);
+            highWatermark = MaybeIncrementHighWatermarkLocked();
+            outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
+        }
+        AfterAppend(highWatermark);
+        return outcome;
+    }
+
+    /// <summary>Kafka's appendDataBatch rule: a producer with a transaction open here may only write transactional batches.</summary>
+    private AppendOutcome? CheckTransactionState(long producerId, bool transactional)
+    {
+        if (transactional || Log.OpenTransactionStart(producerId) < 0)
+            return null;
+        return AppendOutcome.Failed(ErrorCode.InvalidTxnState,
+            $"Expected a transactional write from producer {producerId} in {TopicPartition}: it has a transaction open since offset {Log.OpenTransactionStart(producerId)}.");
+    }
+
+    /// <summary>The coordinator-origin checks of every producer batch among <paramref name="batches"/> (see <see cref="AppendInternal"/>).</summary>
+    private AppendOutcome? CheckInternalProducers(ReadOnlySpan<byte> batches)
+    {
+        while (RecordBatchHeader.TryRead(batches, out var header) && header.TotalSize <= batches.Length && header.TotalSize > 0)
+        {
+            if (header.ProducerId >= 0 && !header.IsControl)
+            {
+                var check = ProducersLocked.CheckEpoch(header.ProducerId, header.ProducerEpoch);
+                if (check.Error != ErrorCode.None)
+                    return AppendOutcome.Failed(check.Error, check.Message);
+                if (CheckTransactionState(header.ProducerId, header.IsTransactional) is { } refused)
+                    return refused;
+            }
+            batches = batches[header.TotalSize..];
+        }
+        return null;
     }
 
     /// <summary>

@@ -75,8 +75,8 @@ internal sealed partial class Partition
     /// <summary>Every offset below it is on every in-sync replica; consumers read no further.</summary>
     public long HighWatermark => Log.HighWatermark;
 
-    /// <summary>Without transactions the last stable offset is the high watermark.</summary>
-    public long LastStableOffset => HighWatermark;
+    /// <summary>Below it every transaction is decided and its marker replicated (see <see cref="PartitionLog.LastStableOffset"/>).</summary>
+    public long LastStableOffset => Log.LastStableOffset;
 
     public long LogEndOffset => Log.LogEndOffset;
 

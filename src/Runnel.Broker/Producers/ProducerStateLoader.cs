@@ -4,7 +4,7 @@ using Runnel.Storage;
 namespace Runnel.Broker.Producers;
 
 /// <summary>
-/// Rebuilds a partition's producer state from the tail of its log, the first time an idempotent batch arrives after
+/// Rebuilds a partition's producer state (epochs, sequences, coordinator epochs) from the tail of its log, the first time an idempotent batch arrives after
 /// a start (or a truncation). Kafka keeps producer-state snapshots instead; replaying the newest records covers every
 /// producer that wrote recently, and a producer older than that is accepted as unknown (see
 /// <see cref="ProducerStateTable"/>).
@@ -32,16 +32,23 @@ internal static class ProducerStateLoader
         return table;
     }
 
-    /// <summary>Records every idempotent batch among whole <paramref name="batches"/>; returns the offset after the last batch.</summary>
+    /// <summary>
+    /// Records every producer batch among whole <paramref name="batches"/> (data batches' epochs and sequences, markers'
+    /// epochs and coordinator epochs); returns the offset after the last batch.
+    /// </summary>
     public static long Replay(ProducerStateTable table, ReadOnlySpan<byte> batches)
     {
         var next = -1L;
         while (RecordBatchHeader.TryRead(batches, out var header) && header.TotalSize <= batches.Length && header.TotalSize > 0)
         {
-            if (header.ProducerId >= 0 && !header.IsControl && header.BaseSequence >= 0)
+            if (header.ProducerId >= 0 && !header.IsControl)
             {
-                var last = (int)(((long)header.BaseSequence + header.LastOffsetDelta) % ((long)int.MaxValue + 1));
+                var last = header.BaseSequence < 0 ? -1 : (int)(((long)header.BaseSequence + header.LastOffsetDelta) % ((long)int.MaxValue + 1));
                 table.Record(new ProducerBatch(header.ProducerId, header.ProducerEpoch, header.BaseSequence, last), header.BaseOffset);
+            }
+            else if (header.ProducerId >= 0 && ControlRecord.TryReadBatchMarker(batches, out _, out var coordinatorEpoch))
+            {
+                table.RecordMarker(header.ProducerId, header.ProducerEpoch, coordinatorEpoch);
             }
             next = header.LastOffset + 1;
             batches = batches[header.TotalSize..];

@@ -50,6 +50,21 @@ public static class ControlRecord
     }
 
     /// <summary>
+    /// Reads the end-transaction marker of a whole control batch (its first record, as Kafka's ProducerAppendInfo
+    /// does); false when the batch is not a control batch, holds no record (compaction emptied it) or its first record
+    /// is not a commit or abort marker.
+    /// </summary>
+    public static bool TryReadBatchMarker(ReadOnlySpan<byte> batch, out bool commit, out int coordinatorEpoch)
+    {
+        commit = false;
+        coordinatorEpoch = 0;
+        if (!RecordBatchHeader.TryRead(batch, out var header) || !header.IsControl || header.TotalSize > batch.Length)
+            return false;
+        var records = RecordBatch.ReadRecords(batch[..header.TotalSize]);
+        return records.MoveNext() && TryReadEndTransactionMarker(records.Current, out commit, out coordinatorEpoch);
+    }
+
+    /// <summary>
     /// Writes a one-record control batch marking the end of a producer's transaction on this partition, as the
     /// transaction coordinator asks (WriteTxnMarkers). Kafka writes it transactional, without sequence, CreateTime.
     /// </summary>

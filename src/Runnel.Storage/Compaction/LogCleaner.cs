@@ -11,7 +11,10 @@ public readonly record struct CleanResult(int Groups, long BytesBefore, long Byt
 /// (null values) once their timestamp is older than delete.retention.ms, and never touches the active segment, the
 /// unflushed tail or segments younger than min.compaction.lag.ms. It reads only immutable segments and writes new
 /// files, so appends and reads run on meanwhile; only the swap takes the log's lock (see
-/// <see cref="PartitionLog"/>). Control and transactional batches are kept whole (no transaction index yet).
+/// <see cref="PartitionLog"/>). Control and transactional batches are kept whole, with the replaced segments' aborted
+/// transactions indexed in the output, and their keys do not count as newer values of a key (an aborted or still open
+/// transaction's record never makes a committed one obsolete); Kafka's cleaner, which removes aborted data and
+/// markers, compacts more.
 /// </summary>
 public sealed class LogCleaner
 {
@@ -82,6 +85,10 @@ public sealed class LogCleaner
         {
             foreach (var batch in SegmentBatches.Read(segment))
             {
+                // A transactional record may yet be aborted (or is aborted): it must not make an older value of its key
+                // obsolete. Transactional batches are kept whole, so nothing of theirs is lost either.
+                if (batch.IsControlOrTransactional)
+                    continue;
                 var enumerator = Protocol.Records.RecordBatch.ReadRecords(batch.Bytes.Span, scratch, SegmentFiles.MaxUncompressedBatchBytes);
                 while (enumerator.MoveNext())
                 {

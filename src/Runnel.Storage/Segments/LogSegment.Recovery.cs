@@ -9,7 +9,7 @@ internal sealed partial class LogSegment
 {
     /// <summary>Opens an existing segment; call <see cref="LoadTrusted"/> or <see cref="Recover"/> before use.</summary>
     public static LogSegment Open(IFileSystem fs, string dir, long baseOffset, LogConfig config, long nowMs) =>
-        new(fs, dir, baseOffset, config, nowMs);
+        new(fs, dir, baseOffset, config, nowMs, create: false);
 
     /// <summary>
     /// Loads a segment that a flush or a clean shutdown vouched for: its indexes are read from disk and rebuilt only
@@ -47,10 +47,13 @@ internal sealed partial class LogSegment
 
     /// <summary>
     /// Validates every batch (structure, CRC, increasing offsets from the segment's base), cuts the file at the first
-    /// invalid byte, and rebuilds both indexes from what remains.
+    /// invalid byte, and rebuilds both indexes from what remains; the transaction index is emptied for the log to refill
+    /// (it needs the transactions begun in earlier segments).
     /// </summary>
     public SegmentRecovery Recover()
     {
+        TxnIndex.Reset();
+        TxnIndexNeedsRebuild = true;
         var length = LogFile.Length;
         var result = Rescan(verify: true);
         if (result.ValidBytes < length)
@@ -127,6 +130,7 @@ internal sealed partial class LogSegment
         if (!TryFindBatch(offset, size, out var batch))
             return 0;
         LogFile.SetLength(batch.Position);
+        TxnIndex.TruncateTo(batch.BaseOffset);
         _flushedSize = -1; // the next flush must make the shorter length durable
         // Truncation is rare (replication, recovery); rebuilding the indexes from the kept bytes keeps the max
         // timestamp and index spacing exact without a second code path.

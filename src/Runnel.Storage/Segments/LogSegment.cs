@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Runnel.Protocol.Records;
 using Runnel.Storage.IO;
+using Runnel.Storage.Transactions;
 
 namespace Runnel.Storage.Segments;
 
@@ -20,7 +21,7 @@ internal sealed partial class LogSegment
     private int _leases = 1;
     private bool _indexesDirty;
 
-    private LogSegment(IFileSystem fs, string dir, long baseOffset, LogConfig config, long createdMs)
+    private LogSegment(IFileSystem fs, string dir, long baseOffset, LogConfig config, long createdMs, bool create)
     {
         _fs = fs;
         Config = config;
@@ -30,8 +31,24 @@ internal sealed partial class LogSegment
         LogFile = fs.Open(SegmentFiles.LogPath(dir, baseOffset), create: true);
         OffsetIndex = new OffsetIndex(fs.Open(SegmentFiles.IndexPath(dir, baseOffset), create: true), baseOffset, config.SegmentIndexBytes);
         TimeIndex = new TimeIndex(fs.Open(SegmentFiles.TimeIndexPath(dir, baseOffset), create: true), baseOffset, config.SegmentIndexBytes);
+        var txnIndexPath = SegmentFiles.TxnIndexPath(dir, baseOffset);
+        if (create)
+        {
+            TxnIndex = TransactionIndex.Create(fs, txnIndexPath, baseOffset);
+        }
+        else
+        {
+            TxnIndex = TransactionIndex.Open(fs, txnIndexPath, baseOffset, out var valid);
+            TxnIndexNeedsRebuild = !valid;
+        }
         _nextOffset = baseOffset;
     }
+
+    /// <summary>The aborted transactions whose abort markers are in this segment (Kafka's <c>.txnindex</c>).</summary>
+    public TransactionIndex TxnIndex { get; }
+
+    /// <summary>Set when the transaction index failed its checks at open or recovery rebuilt this segment: the log refills it.</summary>
+    public bool TxnIndexNeedsRebuild { get; set; }
 
     public string Directory { get; }
 
@@ -71,7 +88,7 @@ internal sealed partial class LogSegment
 
     public static LogSegment Create(IFileSystem fs, string dir, long baseOffset, LogConfig config, long nowMs)
     {
-        var segment = new LogSegment(fs, dir, baseOffset, config, nowMs);
+        var segment = new LogSegment(fs, dir, baseOffset, config, nowMs, create: true);
         // A recreated segment must not inherit bytes from a file that was left behind.
         segment.LogFile.SetLength(0);
         segment.OffsetIndex.Reset();
@@ -146,6 +163,7 @@ internal sealed partial class LogSegment
         if (_flushedSize != size)
         {
             LogFile.Flush();
+            TxnIndex.Flush();
             _flushedSize = size;
         }
         if (withIndexes && _indexesDirty)
@@ -184,6 +202,7 @@ internal sealed partial class LogSegment
             LogFile.Dispose();
             OffsetIndex.Dispose();
             TimeIndex.Dispose();
+            TxnIndex.Dispose();
         }
     }
 

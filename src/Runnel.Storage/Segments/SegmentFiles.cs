@@ -12,6 +12,7 @@ internal static class SegmentFiles
     public const string LogSuffix = ".log";
     public const string IndexSuffix = ".index";
     public const string TimeIndexSuffix = ".timeindex";
+    public const string TxnIndexSuffix = ".txnindex";
     public const string CleanedSuffix = ".cleaned";
     public const string SwapSuffix = ".swap";
     public const string DeletedSuffix = ".deleted";
@@ -31,12 +32,15 @@ internal static class SegmentFiles
 
     public static string TimeIndexPath(string dir, long baseOffset, string suffix = "") => Path.Combine(dir, Name(baseOffset) + TimeIndexSuffix + suffix);
 
+    public static string TxnIndexPath(string dir, long baseOffset, string suffix = "") => Path.Combine(dir, Name(baseOffset) + TxnIndexSuffix + suffix);
+
     /// <summary>Deletes a segment's log and index files (those that exist).</summary>
     public static void DeleteAll(IO.IFileSystem fs, string dir, long baseOffset)
     {
         fs.DeleteFile(LogPath(dir, baseOffset));
         fs.DeleteFile(IndexPath(dir, baseOffset));
         fs.DeleteFile(TimeIndexPath(dir, baseOffset));
+        fs.DeleteFile(TxnIndexPath(dir, baseOffset));
     }
 
     /// <summary>Parses "00000000000000000042.log" (after removing <paramref name="suffix"/>) into 42.</summary>

@@ -6,10 +6,12 @@ using Runnel.Storage.IO;
 namespace Runnel.Storage.Segments;
 
 /// <summary>One batch found by <see cref="SegmentScanner"/>: where it is and the header fields storage needs.</summary>
-internal readonly record struct BatchInfo(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp, int RecordCount = 1, int LeaderEpoch = -1)
+internal readonly record struct BatchInfo(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp, int RecordCount = 1, int LeaderEpoch = -1,
+    long ProducerId = -1, short Attributes = 0)
 {
     public BatchInfo(int position, RecordBatchHeader header)
-        : this(position, header.TotalSize, header.BaseOffset, header.LastOffset, header.MaxTimestamp, header.RecordCount, header.PartitionLeaderEpoch)
+        : this(position, header.TotalSize, header.BaseOffset, header.LastOffset, header.MaxTimestamp, header.RecordCount, header.PartitionLeaderEpoch,
+            header.ProducerId, header.Attributes)
     {
     }
 

@@ -74,14 +74,15 @@ public sealed class IdempotentProducerTests
     }
 
     [Fact]
-    public async Task Transactional_batches_are_refused_until_partitions_keep_transactions()
+    public async Task A_transactional_batch_without_a_transactional_id_is_refused_as_unauthorized()
     {
         await using var broker = await BrokerFixture.StartAsync();
         await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
         var transactional = Idempotent(42, 0, 1);
         BinaryPrimitives.WriteInt16BigEndian(transactional.AsSpan(RecordBatchHeader.AttributesOffset), 0x10);
         BinaryPrimitives.WriteUInt32BigEndian(transactional.AsSpan(RecordBatchHeader.CrcOffset), RecordBatch.ComputeCrc(transactional));
-        Assert.Equal((short)ErrorCode.InvalidTxnState, (await BadBatchTests.ProduceAsync(connection, "tx", transactional)).ErrorCode);
+        // As Kafka: transactional records in a request without a transactional id are TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed, (await BadBatchTests.ProduceAsync(connection, "tx", transactional)).ErrorCode);
     }
 
     private static byte[] Idempotent(long producerId, int baseSequence, int records)
