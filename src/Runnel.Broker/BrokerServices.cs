@@ -74,7 +74,10 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     /// <summary>The transaction coordinator; set at start-up on nodes with the broker role (null on controllers).</summary>
     public Transactions.TransactionCoordinator? Transactions { get; set; }
 
-    /// <summary>Checks with a transaction's coordinator that a partition is in it (KIP-890); set with <see cref="Transactions"/>.</summary>
+    /// <summary>
+    /// Checks with a transaction's coordinator that a partition is in it (KIP-890); set with <see cref="Transactions"/>
+    /// unless transaction.partition.verification.enable is false.
+    /// </summary>
     public Transactions.TransactionVerifier? TransactionVerifier { get; set; }
 
     public BrokerConfig Config { get; } = config;

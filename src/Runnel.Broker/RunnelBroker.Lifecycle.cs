@@ -100,8 +100,9 @@ public sealed partial class RunnelBroker
                 broker._interBroker = new InterBrokerConnections(replicas.FetcherSettings.ListenerName, $"runnel-broker-{config.NodeId}", time);
                 var markers = new TransactionMarkerSender(quorum, broker._interBroker, time, loggerFactory.CreateLogger("Runnel.Transactions"));
                 services.Transactions = TransactionCoordinator.Start(config, topics, quorum, markers, services.ProducerIds.NextAsync, loggerFactory, time);
-                services.TransactionVerifier = new TransactionVerifier(quorum, broker._interBroker, () => services.Transactions, config.NodeId,
-                    replicas.FetcherSettings.ListenerName);
+                if (config.GetBool("transaction.partition.verification.enable"))
+                    services.TransactionVerifier = new TransactionVerifier(quorum, broker._interBroker, () => services.Transactions, config.NodeId,
+                        replicas.FetcherSettings.ListenerName);
                 broker._background.Add(services.Transactions.RunAsync(broker._stopping.Token));
             }
 

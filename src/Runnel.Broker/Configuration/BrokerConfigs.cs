@@ -104,6 +104,7 @@ public static class BrokerConfigs
         new("transaction.max.timeout.ms", ConfigType.Int, "900000", "longest transaction.timeout.ms a producer may ask for") { Min = 1 },
         new("transactional.id.expiration.ms", ConfigType.Int, "604800000", "how long an idle transactional id is kept") { Min = 1 },
         new("transaction.abort.timed.out.transaction.cleanup.interval.ms", ConfigType.Int, "10000", "how often transactions past their timeout are aborted") { Min = 1 },
+        new("transaction.partition.verification.enable", ConfigType.Boolean, "true", "a partition leader checks with the coordinator that a transaction's first batch there was added to it (KIP-890)"),
         new("transaction.remove.expired.transaction.cleanup.interval.ms", ConfigType.Int, "3600000", "how often expired transactional ids are removed") { Min = 1 },
         new("num.network.threads", ConfigType.Int, "3", "network threads (Runnel uses async I/O)") { Ignored = true },
         new("num.io.threads", ConfigType.Int, "8", "request threads (Runnel uses async I/O)") { Ignored = true },

@@ -45,9 +45,57 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
 
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
-        var response = new ProduceResponse();
         if (request.TransactionalId is null && HasTransactionalRecords(request))
             return new(RefuseAll(request, ErrorCode.TransactionalIdAuthorizationFailed));
+        if (request.TransactionalId is { } transactionalId && Unverified(context, request) is { Count: > 0 } unverified)
+            return VerifyThenAppendAsync(context, request, transactionalId, unverified);
+        return AppendAll(context, request, refused: null);
+    }
+
+    /// <summary>
+    /// KIP-890 part 1: the partitions whose batch would open a transaction here (a transactional batch of a producer
+    /// with no transaction open on the partition), which the coordinator must confirm first.
+    /// </summary>
+    private static List<(TopicPartition Partition, long ProducerId, short ProducerEpoch)>? Unverified(RequestContext context, ProduceRequest request)
+    {
+        List<(TopicPartition, long, short)>? unverified = null;
+        foreach (var topicData in request.TopicData)
+        {
+            var topic = context.Broker.Topics.Find(topicData.Name);
+            foreach (var partitionData in topicData.PartitionData)
+            {
+                if (partitionData.Records is not { } records || !RecordBatchHeader.TryRead(records.Span, out var header) || !header.IsTransactional
+                    || topic?.Partition(partitionData.Index) is not { IsLeader: true } partition || partition.Log.OpenTransactionStart(header.ProducerId) >= 0)
+                {
+                    continue;
+                }
+                (unverified ??= []).Add((partition.TopicPartition, header.ProducerId, header.ProducerEpoch));
+            }
+        }
+        return unverified;
+    }
+
+    private static async ValueTask<ProduceResponse?> VerifyThenAppendAsync(RequestContext context, ProduceRequest request, string transactionalId,
+        List<(TopicPartition Partition, long ProducerId, short ProducerEpoch)> unverified)
+    {
+        var refused = new Dictionary<TopicPartition, ErrorCode>();
+        if (context.Broker.TransactionVerifier is { } verifier)
+        {
+            var answers = await Task.WhenAll(unverified.Select(u =>
+                verifier.VerifyAsync(transactionalId, u.ProducerId, u.ProducerEpoch, u.Partition, context.Version, context.Cancellation))).ConfigureAwait(false);
+            for (var i = 0; i < unverified.Count; i++)
+            {
+                if (answers[i] != ErrorCode.None)
+                    refused[unverified[i].Partition] = answers[i];
+            }
+        }
+        return await AppendAll(context, request, refused).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends every partition's batch but those in <paramref name="refused"/>, which answer their error.</summary>
+    private static ValueTask<ProduceResponse?> AppendAll(RequestContext context, ProduceRequest request, Dictionary<TopicPartition, ErrorCode>? refused)
+    {
+        var response = new ProduceResponse();
         List<(ProduceResponse.PartitionProduceResponse Reply, Partition Partition, long Offset)>? waiting = null;
         var validAcks = request.Acks is -1 or 0 or 1;
         var failed = false;
@@ -68,6 +116,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
                     (reply.ErrorCode, reply.ErrorMessage) = ((short)ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}");
                 else if (topic.Partition(partitionData.Index) is not { } partition)
                     NotLeader(context, response, topic, partitionData.Index, reply, $"This broker does not host {topic.Name}-{partitionData.Index}.");
+                else if (refused?.GetValueOrDefault(partition.TopicPartition) is { } verification and not ErrorCode.None)
+                    (reply.ErrorCode, reply.ErrorMessage) = ((short)verification, $"{partition.TopicPartition} was not verified to be in the transaction: {verification}.");
                 else if (Append(context, topic, partition, partitionData.Records, request.Acks, reply, response) is { } lastOffset && request.Acks == -1)
                     (waiting ??= []).Add((reply, partition, lastOffset));
                 failed |= reply.ErrorCode != 0;

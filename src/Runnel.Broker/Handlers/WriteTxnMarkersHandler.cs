@@ -15,7 +15,8 @@ namespace Runnel.Broker.Handlers;
 /// does not exist, NOT_LEADER_OR_FOLLOWER where this node does not lead it, otherwise the append's or the wait's
 /// (NOT_ENOUGH_REPLICAS, INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, REQUEST_TIMED_OUT,
 /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, KAFKA_STORAGE_ERROR). As Kafka builds the response from a map keyed by producer id,
-/// markers of the same producer answer as one entry, in the order the producer first appears.
+/// markers of the same producer answer as one entry, in the order the producer first appears. Once a marker on a
+/// __consumer_offsets partition counts, the group coordinator commits or drops the producer's pending offsets there.
 /// </summary>
 internal sealed class WriteTxnMarkersHandler : ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>
 {
@@ -64,6 +65,10 @@ internal sealed class WriteTxnMarkersHandler : ApiHandler<WriteTxnMarkersRequest
         {
             var (error, _) = await acks[i].ConfigureAwait(false);
             waits[i].Reply.ErrorCode = (short)error;
+            // A marker on __consumer_offsets ends the producer's transactional offset commits there, once it counts.
+            var (marker, _, partition, _) = waits[i];
+            if (error == ErrorCode.None && partition.TopicPartition.Topic == Groups.OffsetsTopicStore.TopicName)
+                context.Broker.Groups.CompleteTransaction(partition.TopicPartition.Partition, marker.ProducerId, marker.ProducerEpoch, marker.TransactionResult);
         }
         return response;
     }

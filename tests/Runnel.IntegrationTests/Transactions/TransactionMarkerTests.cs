@@ -24,7 +24,8 @@ public sealed class TransactionMarkerTests
     public async Task Read_committed_sees_committed_records_only_and_stops_at_an_open_transaction()
     {
         KafkaNative.EnsureLoaded();
-        await using var broker = await BrokerFixture.StartAsync();
+        // The raw batches here belong to no coordinator's transaction, so the leader must not ask one (KIP-890's check is off).
+        await using var broker = await BrokerFixture.StartAsync(new Dictionary<string, string> { ["transaction.partition.verification.enable"] = "false" });
         await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
         await connection.RequestAsync<MetadataResponse>(ApiKey.Metadata, 4, new MetadataRequest { Topics = [new() { Name = Topic }], AllowAutoTopicCreation = true });
         var committer = await ProducerIdAsync(connection);
@@ -65,7 +66,8 @@ public sealed class TransactionMarkerTests
     [Fact]
     public async Task Stale_markers_and_stale_transactional_batches_get_kafkas_errors_and_change_nothing()
     {
-        await using var broker = await BrokerFixture.StartAsync();
+        // The raw batches here belong to no coordinator's transaction, so the leader must not ask one (KIP-890's check is off).
+        await using var broker = await BrokerFixture.StartAsync(new Dictionary<string, string> { ["transaction.partition.verification.enable"] = "false" });
         await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
         await connection.RequestAsync<MetadataResponse>(ApiKey.Metadata, 4, new MetadataRequest { Topics = [new() { Name = Topic }], AllowAutoTopicCreation = true });
         var producer = await ProducerIdAsync(connection);
