@@ -6,7 +6,7 @@ namespace Runnel.Broker.Security;
 /// <summary>
 /// The server side of a SCRAM exchange (RFC 5802), following Kafka's ScramSaslServer: client-first
 /// (<c>n,[a=authzid],n=user,r=cnonce[,ext]</c>, only the "n" GS2 flag, no channel binding) is answered with
-/// <c>r=cnonce+snonce,s=salt,i=iterations</c>; client-final (<c>c=biws,r=nonce,p=proof</c>) must repeat that nonce and
+/// <c>r=cnonce+snonce,s=salt,i=iterations</c>; client-final (<c>c=biws,r=nonce,p=proof</c>) must end its nonce with that one and
 /// carry a proof whose StoredKey matches (compared in constant time), and is answered with <c>v=ServerSignature</c>.
 /// An unknown user and a wrong proof fail with the same message.
 /// </summary>
@@ -83,7 +83,7 @@ internal sealed class ScramServer(ScramMechanism mechanism, Func<string, ScramCr
         if (_credential.Iterations < ScramMechanism.MinIterations)
             throw new SaslAuthenticationException(InvalidCredentials);
         _username = username;
-        _nonce = attributes[1][2..] + (serverNonce?.Invoke() ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)));
+        _nonce = attributes[1][2..] + (serverNonce?.Invoke() ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20)));
         _serverFirst = $"r={_nonce},s={Convert.ToBase64String(_credential.Salt)},i={_credential.Iterations}";
         _state = State.ClientFinal;
         return Encoding.UTF8.GetBytes(_serverFirst);
@@ -100,7 +100,9 @@ internal sealed class ScramServer(ScramMechanism mechanism, Func<string, ScramCr
             throw new SaslAuthenticationException("Invalid SCRAM client final message format");
         if (attributes[0][2..] != Convert.ToBase64String(Encoding.UTF8.GetBytes(_gs2Header)))
             throw new SaslAuthenticationException(InvalidCredentials);
-        if (attributes[1][2..] != _nonce)
+        // Kafka checks that the nonce ends with the server-first one, not that it equals it: librdkafka sends its
+        // client nonce again in front of it.
+        if (!attributes[1][2..].EndsWith(_nonce, StringComparison.Ordinal))
             throw new SaslAuthenticationException("Invalid client nonce in the final client message.");
         byte[] proof;
         try
