@@ -72,10 +72,11 @@ public sealed class TestCertificates : IDisposable
     {
         get
         {
+            // The builder encodes the last name added first.
             var builder = new X500DistinguishedNameBuilder();
-            builder.AddOrganizationName("Runnel");
-            builder.AddOrganizationalUnitName("Tests");
             builder.AddCommonName("runnel-client");
+            builder.AddOrganizationalUnitName("Tests");
+            builder.AddOrganizationName("Runnel");
             return builder.Build();
         }
     }
