@@ -30,6 +30,8 @@ public sealed partial class RunnelBroker
             logger.LogWarning("{Warning}", warning);
         if (config.IsBroker && config.ClientListeners.Count == 0)
             throw new ConfigException("listeners", "no client listener (every listener is a controller listener)");
+        // TLS key stores and SASL users are read before anything opens, so a bad setting fails start-up at once.
+        var security = config.Listeners.ToDictionary(l => l.Name, l => Security.ListenerSecurity.Load(config, l.Name), StringComparer.Ordinal);
 
         var directoryLock = DataDirectoryLock.Acquire(config.LogDirs);
         MetaProperties meta;
@@ -77,7 +79,7 @@ public sealed partial class RunnelBroker
             };
             services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.ProducerIds(),
                 .. config.IsController ? BrokerHandlers.Quorum() : BrokerHandlers.Observer()]);
-            broker = new RunnelBroker(services, listeners, new RequestPipeline(services.Handlers, services, logger), logger) { _directoryLock = directoryLock };
+            broker = new RunnelBroker(services, listeners, new RequestPipeline(services.Handlers, services, logger), logger) { _directoryLock = directoryLock, _security = security };
 
             // The quorum's traffic first: a combined node cannot register before a quorum leader exists, and the leader
             // is elected over these listeners.

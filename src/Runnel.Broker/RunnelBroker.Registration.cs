@@ -46,7 +46,7 @@ public sealed partial class RunnelBroker
         var endpoints = config.ClientListeners.Select(l =>
         {
             var (host, port) = AdvertisedFor(advertised, l.Name);
-            return new BrokerEndpoint(l.Name, host, port, SecurityProtocol: 0);
+            return new BrokerEndpoint(l.Name, host, port, SecurityProtocol: (short)config.SecurityProtocolOf(l.Name));
         }).ToList();
         try
         {
@@ -71,7 +71,7 @@ public sealed partial class RunnelBroker
         var listeners = config.ClientListeners.Select(l =>
         {
             var (host, port) = AdvertisedFor(advertised, l.Name);
-            return new BrokerRegistrationRequest.Listener { Name = l.Name, Host = host, Port = (ushort)port, SecurityProtocol = 0 };
+            return new BrokerRegistrationRequest.Listener { Name = l.Name, Host = host, Port = (ushort)port, SecurityProtocol = (short)config.SecurityProtocolOf(l.Name) };
         });
         // An explicit cluster.id is what the controllers check; without one each node invented its own.
         var registeredClusterId = config.IsSet("cluster.id") ? config.GetString("cluster.id")! : clusterId;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Security;
 using Runnel.Broker.Transport;
 
 namespace Runnel.Broker;
@@ -23,6 +24,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _background = [];
     private DataDirectoryLock? _directoryLock;
+    private Dictionary<string, ListenerSecurity> _security = [];
     private Quorum.BrokerLifecycleManager? _lifecycle;
     private Transactions.InterBrokerConnections? _interBroker;
     private long _nextConnectionId;
@@ -61,6 +63,9 @@ public sealed partial class RunnelBroker : IAsyncDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>The open connections as the broker sees them (listener, remote end, principal), for tests in this repository.</summary>
+    internal IReadOnlyList<ConnectionInfo> Connections => [.. _connections.Values.Select(c => c.Info)];
+
     /// <summary>The broker's parts, for tests in this repository.</summary>
     internal BrokerServices Services => _services;
 
@@ -73,8 +78,8 @@ public sealed partial class RunnelBroker : IAsyncDisposable
         var info = new ConnectionInfo(id, socket.RemoteEndPoint, listenerName) { Close = reason => connection?.Close(reason) };
         var config = _services.Config;
         var queued = config.GetLong("queued.max.request.bytes");
-        connection = new ClientConnection(socket, info, _pipeline, config.SocketRequestMaxBytes,
-            queued > 0 ? queued : 2L * config.SocketRequestMaxBytes, _logger, _stopping.Token);
+        connection = new ClientConnection(socket, info, _security[listenerName], _pipeline, config.SocketRequestMaxBytes,
+            queued > 0 ? queued : 2L * config.SocketRequestMaxBytes, _logger, _services.Time, _stopping.Token);
         _connections[id] = connection;
         _ = RunConnectionAsync(connection);
     }

@@ -121,6 +121,7 @@ public sealed partial class BrokerConfig
             if (Listeners.All(l => !l.Name.Equals(advertised.Name, StringComparison.OrdinalIgnoreCase)))
                 throw new ConfigException("advertised.listeners", $"{advertised.Name} is not one of the listeners");
         }
+        ValidateSecurity();
     }
 
     /// <summary>Kafka's checks for a broker-only node: it reaches the voters through their controller listener and serves none itself.</summary>

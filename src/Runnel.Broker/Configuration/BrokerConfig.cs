@@ -38,7 +38,7 @@ public sealed partial class BrokerConfig
         {
             var key = rawKey.Trim();
             var value = rawValue.Trim();
-            if (Known.TryGetValue(key, out var definition))
+            if (Known.TryGetValue(key, out var definition) || (definition = PrefixedDefinition(key, warnings)) is not null)
             {
                 if (definition.Validate(value) is { } problem)
                     throw new ConfigException(key, $"'{value}' {problem}");
@@ -52,6 +52,15 @@ public sealed partial class BrokerConfig
             values[key] = value;
         }
         return new BrokerConfig(values, warnings);
+    }
+
+    /// <summary>The security key behind listener.name.&lt;name&gt;.&lt;key&gt;; Kafka reads the name only in lower case.</summary>
+    private static ConfigDefinition? PrefixedDefinition(string key, List<string> warnings)
+    {
+        var definition = SecurityConfigs.ForPrefixedKey(key, out var listener);
+        if (definition is not null && !listener.Equals(listener.ToLowerInvariant(), StringComparison.Ordinal))
+            warnings.Add($"{key} is ignored: Kafka reads listener settings as {SecurityConfigs.ListenerPrefix}{listener.ToLowerInvariant()}.*");
+        return definition;
     }
 
     /// <summary>Reads a Java-style properties file (if given) and then applies "key=value" overrides.</summary>

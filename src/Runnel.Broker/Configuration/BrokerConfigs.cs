@@ -13,7 +13,8 @@ public static class BrokerConfigs
         new("process.roles", ConfigType.List, "broker,controller", "broker, controller, or both (combined)") { Allowed = ["broker", "controller"] },
         new("listeners", ConfigType.List, "PLAINTEXT://localhost:9092", "where to listen: NAME://host:port, comma separated"),
         new("advertised.listeners", ConfigType.List, null, "addresses clients are told to use; defaults to listeners"),
-        new("listener.security.protocol.map", ConfigType.List, "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "listener name to security protocol"),
+        new("listener.security.protocol.map", ConfigType.List, "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+            "listener name to security protocol; when unset, controller listeners are PLAINTEXT unless a listener uses SSL or SASL"),
         new("controller.listener.names", ConfigType.List, "CONTROLLER", "listeners that serve the metadata quorum"),
         new("controller.quorum.voters", ConfigType.List, "", "metadata quorum voters: id@host:port, comma separated"),
         new("controller.quorum.bootstrap.servers", ConfigType.List, "", "controllers to contact when voters are dynamic"),
@@ -112,5 +113,6 @@ public static class BrokerConfigs
         new("socket.send.buffer.bytes", ConfigType.Int, "102400", "socket send buffer; -1 is the OS default"),
         new("socket.receive.buffer.bytes", ConfigType.Int, "102400", "socket receive buffer; -1 is the OS default"),
         new("zookeeper.connect", ConfigType.String, null, "not used: Runnel needs no ZooKeeper") { Ignored = true },
+        .. SecurityConfigs.All,
     ];
 }

@@ -31,6 +31,8 @@ internal static class BrokerHandlers
     public static IEnumerable<ApiHandler> Create() =>
     [
         new ApiVersionsHandler(),
+        new SaslHandshakeHandler(),
+        new SaslAuthenticateHandler(),
         new MetadataHandler(),
         new ProduceHandler(),
         new FetchHandler(),

@@ -48,5 +48,11 @@ internal sealed record ConnectionInfo(long Id, EndPoint? Remote, string Listener
     /// <summary>Closes the connection (logged with the reason); Kafka does this, e.g., after a failed acks=0 produce.</summary>
     public Action<string> Close { get; init; } = _ => { };
 
+    /// <summary>
+    /// Who is talking, as Kafka's DefaultKafkaPrincipalBuilder names it ("User:ANONYMOUS", "User:" and the SASL user
+    /// or the client certificate's distinguished name). Set by the connection before any request is served.
+    /// </summary>
+    public string Principal { get; set; } = "User:ANONYMOUS";
+
     public string ClientHost => Remote is IPEndPoint ip ? ip.Address.ToString() : Remote?.ToString() ?? "unknown";
 }

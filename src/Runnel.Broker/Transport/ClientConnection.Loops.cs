@@ -10,14 +10,15 @@ internal sealed partial class ClientConnection
     private async Task ReadLoopAsync()
     {
         var cancellation = _closing.Token;
+        var input = _input!;
         while (!cancellation.IsCancellationRequested)
         {
-            var result = await _input.ReadAsync(cancellation).ConfigureAwait(false);
+            var result = await input.ReadAsync(cancellation).ConfigureAwait(false);
             var buffer = result.Buffer;
             Touch();
             while (true)
             {
-                if (!TryReadFrameSize(buffer, out var size, out var closeReason))
+                if (!TryReadFrameSize(buffer, _maxFrameBytes, "socket.request.max.bytes", out var size, out var closeReason))
                 {
                     if (closeReason is not null)
                     {
@@ -36,7 +37,7 @@ internal sealed partial class ClientConnection
                 if (!await DispatchAsync(frame, size, cancellation).ConfigureAwait(false))
                     return;
             }
-            _input.AdvanceTo(buffer.Start, buffer.End);
+            input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
                 return;
         }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Pipeline;
+using Runnel.Broker.Security;
 using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Transport;
@@ -19,8 +20,9 @@ namespace Runnel.Broker.Transport;
 internal sealed partial class ClientConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly PipeReader _input;
+    private readonly ListenerSecurity _security;
+    private Stream _stream;
+    private PipeReader? _input;
     private readonly RequestPipeline _pipeline;
     private readonly ConnectionInfo _info;
     private readonly ILogger _logger;
@@ -35,12 +37,13 @@ internal sealed partial class ClientConnection : IAsyncDisposable
 
     private readonly record struct QueuedReply(PendingResponse Response, IKafkaMessage? CompletedBody, bool Completed, byte[] Frame, int FrameSize);
 
-    public ClientConnection(Socket socket, ConnectionInfo info, RequestPipeline pipeline, int maxFrameBytes, long maxQueuedBytes,
-        ILogger logger, CancellationToken brokerStopping)
+    public ClientConnection(Socket socket, ConnectionInfo info, ListenerSecurity security, RequestPipeline pipeline, int maxFrameBytes,
+        long maxQueuedBytes, ILogger logger, TimeProvider time, CancellationToken brokerStopping)
     {
         _socket = socket;
+        _security = security;
+        _time = time;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
         _info = info;
         _pipeline = pipeline;
         _maxFrameBytes = maxFrameBytes;
@@ -59,6 +62,20 @@ internal sealed partial class ClientConnection : IAsyncDisposable
 
     public async Task RunAsync()
     {
+        try
+        {
+            if (!await SecureAsync().ConfigureAwait(false))
+            {
+                await DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _logger.LogDebug("Connection {Id} from {Remote} ended before it was authenticated: {Reason}", _info.Id, _info.Remote, e.Message);
+            await DisposeAsync().ConfigureAwait(false);
+            return;
+        }
         var writer = WriteLoopAsync();
         try
         {
@@ -89,7 +106,8 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _closing.Cancel();
-        await _input.CompleteAsync().ConfigureAwait(false);
+        if (_input is not null)
+            await _input.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
     }
@@ -97,7 +115,8 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
 
     /// <summary>Reads the size prefix of the next frame, or says why the connection must close.</summary>
-    private bool TryReadFrameSize(in ReadOnlySequence<byte> buffer, out int size, out string? closeReason)
+    private static bool TryReadFrameSize(in ReadOnlySequence<byte> buffer, int maxFrameBytes, string limitKey, out int size,
+        out string? closeReason)
     {
         size = 0;
         closeReason = null;
@@ -106,11 +125,11 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         Span<byte> prefix = stackalloc byte[4];
         buffer.Slice(0, 4).CopyTo(prefix);
         size = BinaryPrimitives.ReadInt32BigEndian(prefix);
-        if (size < 0 || size > _maxFrameBytes)
+        if (size < 0 || size > maxFrameBytes)
         {
             // 0x16 0x03 is a TLS record header: a TLS client on a plaintext port shows up as a huge frame.
             var tls = prefix[0] == 0x16 && prefix[1] == 0x03 ? " (looks like a TLS handshake on a plaintext listener)" : "";
-            closeReason = $"frame size {size} outside 0..{_maxFrameBytes} (socket.request.max.bytes){tls}";
+            closeReason = $"frame size {size} outside 0..{maxFrameBytes} ({limitKey}){tls}";
             return false;
         }
         return true;

@@ -1,0 +1,21 @@
+using Runnel.Broker.Configuration;
+
+namespace Runnel.Broker.Security;
+
+/// <summary>
+/// What a listener asks of its connections: its security protocol, the TLS server settings for SSL and SASL_SSL,
+/// and the SASL mechanisms for SASL_PLAINTEXT and SASL_SSL. Built per listener at start-up; a bad setting fails
+/// start-up with a ConfigException.
+/// </summary>
+internal sealed record ListenerSecurity(string ListenerName, SecurityProtocol Protocol, TlsServerSettings? Tls, SaslSettings? Sasl)
+{
+    public static ListenerSecurity Load(BrokerConfig config, string listener)
+    {
+        var protocol = config.SecurityProtocolOf(listener);
+        if (!string.Equals(config.ListenerValue(listener, SecurityConfigs.PrincipalMappingRules), "DEFAULT", StringComparison.Ordinal))
+            throw new ConfigException(SecurityConfigs.PrincipalMappingRules, "only DEFAULT (the certificate's distinguished name) is supported");
+        return new ListenerSecurity(listener, protocol,
+            protocol.UsesTls() ? TlsServerSettings.Load(config, listener) : null,
+            protocol.UsesSasl() ? SaslSettings.Load(config, listener) : null);
+    }
+}
