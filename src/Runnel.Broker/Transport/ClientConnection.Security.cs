@@ -57,6 +57,9 @@ internal sealed partial class ClientConnection
             if (frame is null)
                 return false;
             var step = authenticator.Handle(frame);
+            // Known before the client hears it succeeded, so whatever it sends next is served as this principal.
+            if (authenticator.IsComplete)
+                _info.Principal = authenticator.Principal!;
             encoder.Reset();
             switch (step.Action)
             {
@@ -103,7 +106,6 @@ internal sealed partial class ClientConnection
                 return false;
             }
         }
-        _info.Principal = authenticator.Principal!;
         _logger.LogDebug("Connection {Id} from {Remote} authenticated as {Principal} with {Mechanism}", _info.Id, _info.Remote, _info.Principal,
             authenticator.Mechanism);
         return true;
