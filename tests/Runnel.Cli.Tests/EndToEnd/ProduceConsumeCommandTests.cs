@@ -121,7 +121,7 @@ public class ProduceFailureTests
         await using var broker = await TestBroker.StartAsync("auto.create.topics.enable=false");
 
         var result = await CliRun.RunWithInputAsync("a\nb\n", "produce", "--topic", "absent", "--bootstrap-server", broker.BootstrapServers,
-            "--producer-property", "request.timeout.ms=300");
+            "--producer-property", "request.timeout.ms=5000");
 
         Assert.Equal(CliApp.Failed, result.ExitCode);
         Assert.Equal("runnel produce: Topic 'absent' does not exist.\n", result.Error);
