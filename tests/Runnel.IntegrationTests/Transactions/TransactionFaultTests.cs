@@ -1,4 +1,3 @@
-using System.Globalization;
 using Confluent.Kafka;
 using Runnel.ClusterTests.Workload;
 using Runnel.IntegrationTests.Fixtures;
@@ -64,120 +63,16 @@ public sealed class TransactionFaultTests
         await using var broker = await BrokerProcess.StartAsync();
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.Bootstrap }).Build())
             await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = "stream", NumPartitions = 2, ReplicationFactor = 1 }]);
-
-        var committed = new HashSet<int>();
-        var aborted = new HashSet<int>();
-        var unknown = new HashSet<int>();
-        const int PerTransaction = 4, Transactions = 60, KillAfter = 20;
-        var producer = NewProducer(broker.Bootstrap);
-        for (var t = 0; t < Transactions; t++)
+        async Task KillAndRestartAsync()
         {
-            try
-            {
-                producer.BeginTransaction();
-                for (var i = 0; i < PerTransaction; i++)
-                    producer.Produce("stream", new Message<string, string> { Key = $"k{i}", Value = $"t{t}-{i}" });
-                if (t == KillAfter)
-                {
-                    // Killed with the transaction's records in the log and the transaction open.
-                    producer.Flush(Timeout);
-                    await broker.KillAsync();
-                    await broker.RestartAsync();
-                }
-                if (t % 5 == 4)
-                {
-                    producer.AbortTransaction(Timeout);
-                    aborted.Add(t);
-                }
-                else if (t == KillAfter + 11)
-                {
-                    // Killed while the commit is under way (before, during or after the markers: any is allowed).
-                    var commit = Task.Run(() => producer.CommitTransaction(Timeout));
-                    await broker.KillAsync();
-                    await broker.RestartAsync();
-                    await commit;
-                    committed.Add(t);
-                }
-                else
-                {
-                    producer.CommitTransaction(Timeout);
-                    committed.Add(t);
-                }
-            }
-            catch (KafkaException e)
-            {
-                // What happened to a transaction whose end failed is not known to the producer: the checker allows both.
-                unknown.Add(t);
-                if (e is KafkaTxnRequiresAbortException)
-                {
-                    TryAbort(producer);
-                }
-                else
-                {
-                    producer.Dispose();
-                    producer = NewProducer(broker.Bootstrap);
-                }
-            }
+            await broker.KillAsync();
+            await broker.RestartAsync();
         }
-        producer.Dispose();
 
-        var records = new List<string>();
-        using (var consumer = new ConsumerBuilder<Ignore, string>(new ConsumerConfig
-        {
-            BootstrapServers = broker.Bootstrap,
-            GroupId = "stream-checker",
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build())
-        {
-            consumer.Assign([new TopicPartitionOffset("stream", 0, Offset.Beginning), new TopicPartitionOffset("stream", 1, Offset.Beginning)]);
-            var ends = new HashSet<int>();
-            var deadline = DateTime.UtcNow + Timeout;
-            while (ends.Count < 2)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the stream was not read to its end");
-                if (consumer.Consume(TimeSpan.FromSeconds(1)) is not { } result)
-                    continue;
-                if (result.IsPartitionEOF)
-                    ends.Add(result.Partition.Value);
-                else
-                    records.Add(result.Message.Value);
-            }
-        }
-        var byTransaction = records.GroupBy(r => int.Parse(r[1..r.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture))
-            .ToDictionary(g => g.Key, g => g.ToList());
-        var abortedRead = aborted.Sum(t => byTransaction.GetValueOrDefault(t)?.Count ?? 0);
-        var torn = byTransaction.Count(t => t.Value.Distinct().Count() != PerTransaction);
-        var lost = committed.Count(t => !byTransaction.ContainsKey(t));
-        var duplicated = records.Count - records.Distinct().Count();
-        Assert.True((abortedRead, torn, lost, duplicated) == (0, 0, 0, 0),
-            $"aborted records read {abortedRead}, torn transactions {torn}, committed transactions lost {lost}, duplicated records {duplicated} "
-            + $"({committed.Count} committed, {aborted.Count} aborted, {unknown.Count} unknown)");
-        Assert.True(committed.Count >= Transactions - KillAfter, $"only {committed.Count} transactions committed");
-    }
+        var history = new TransactionHistory(broker.Bootstrap, "stream", "stream-writer");
+        await history.RunAsync(60, openFaultAt: new HashSet<int> { 20 }, KillAndRestartAsync, commitFaultAt: new HashSet<int> { 31 }, KillAndRestartAsync);
 
-    private static IProducer<string, string> NewProducer(string bootstrap)
-    {
-        var producer = new ProducerBuilder<string, string>(new ProducerConfig
-        {
-            BootstrapServers = bootstrap,
-            TransactionalId = "stream-writer",
-            MessageTimeoutMs = 30_000,
-            TransactionTimeoutMs = 30_000,
-        }).Build();
-        producer.InitTransactions(Timeout);
-        return producer;
-    }
-
-    private static void TryAbort(IProducer<string, string> producer)
-    {
-        try
-        {
-            producer.AbortTransaction(Timeout);
-        }
-        catch (KafkaException)
-        {
-        }
+        history.Check(partitions: 2);
+        Assert.True(history.Committed.Count >= 40, $"only {history.Committed.Count} transactions committed");
     }
 }
