@@ -25,6 +25,16 @@ public sealed class ConfluentTransactionTests
         await ProduceInTransactionAsync(producer, "txn-orders", Enumerable.Range(10, 5), commit: true);
 
         Assert.Equal(Enumerable.Range(0, 15), ReadAll(broker, "txn-orders", IsolationLevel.ReadCommitted).Order());
+
+        // The coordinator's view, as kafka-transactions.sh shows it.
+        var listed = await RunnelCli.RunAsync("txn", "list", "--bootstrap-server", broker.Bootstrap);
+        Assert.True(listed.ExitCode == 0, ExternalProcess.Describe(listed));
+        Assert.Contains(listed.Lines, l => l.StartsWith("orders-writer ", StringComparison.Ordinal) && l.EndsWith(" CompleteCommit", StringComparison.Ordinal));
+        var described = await RunnelCli.RunAsync("txn", "describe", "orders-writer", "--bootstrap-server", broker.Bootstrap);
+        Assert.True(described.ExitCode == 0, ExternalProcess.Describe(described));
+        Assert.Contains(described.Lines, l => l.Contains("orders-writer", StringComparison.Ordinal) && l.Contains("CompleteCommit", StringComparison.Ordinal) && l.Contains("60000", StringComparison.Ordinal));
+        var missing = await RunnelCli.RunAsync("txn", "describe", "nobody", "--bootstrap-server", broker.Bootstrap);
+        Assert.NotEqual(0, missing.ExitCode);
         // read_uncommitted sees the aborted records too (never the markers).
         Assert.Equal(Enumerable.Range(0, 15).Concat(Enumerable.Range(100, 10)), ReadAll(broker, "txn-orders", IsolationLevel.ReadUncommitted).Order());
     }
