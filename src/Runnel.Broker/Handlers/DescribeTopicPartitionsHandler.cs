@@ -105,7 +105,7 @@ internal sealed class DescribeTopicPartitionsHandler : ApiHandler<DescribeTopicP
     };
 
     /// <summary>As Metadata marks them: Runnel's internal topics start with "__" (__consumer_offsets).</summary>
-    private static bool IsInternal(string name) => name.StartsWith("__", StringComparison.Ordinal);
+    private static bool IsInternal(string name) => Topics.TopicNames.IsInternal(name);
 
     private static DescribeTopicPartitionsResponse Invalid(DescribeTopicPartitionsRequest request) => new()
     {

@@ -112,7 +112,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
                     reply.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
                 else if (topic is null || !topic.Exists(partitionData.Index))
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
-                else if (topic.Name == Groups.OffsetsTopicStore.TopicName)
+                else if (topic.IsInternal)
                     (reply.ErrorCode, reply.ErrorMessage) = ((short)ErrorCode.InvalidTopicException, $"Cannot append to internal topic {topic.Name}");
                 else if (topic.Partition(partitionData.Index) is not { } partition)
                     NotLeader(context, response, topic, partitionData.Index, reply, $"This broker does not host {topic.Name}-{partitionData.Index}.");

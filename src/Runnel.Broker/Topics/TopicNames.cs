@@ -5,6 +5,9 @@ namespace Runnel.Broker.Topics;
 /// <summary>Kafka's topic name rules: 1-249 of [a-zA-Z0-9._-], not "." or "..".</summary>
 internal static class TopicNames
 {
+    /// <summary>Kafka's internal topics (Topic.isInternal): the coordinators' own, which clients may not produce to.</summary>
+    public static bool IsInternal(string name) => name is Groups.OffsetsTopicStore.TopicName or Transactions.TransactionCoordinator.TopicName;
+
     public static string? Problem(string? name)
     {
         if (string.IsNullOrEmpty(name))

@@ -24,7 +24,7 @@ internal sealed class TopicState(string name, Guid id, IReadOnlyDictionary<strin
 
     public LogConfig LogConfig => Settings.Log;
 
-    public bool IsInternal => Name.StartsWith("__", StringComparison.Ordinal);
+    public bool IsInternal => TopicNames.IsInternal(Name);
 
     /// <summary>How many partitions the topic has (hosted here or not).</summary>
     public int PartitionCount => Volatile.Read(ref _partitions).Length;

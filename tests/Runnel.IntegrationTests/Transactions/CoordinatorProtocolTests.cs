@@ -36,6 +36,10 @@ public sealed class CoordinatorProtocolTests
         Assert.Equal((0, (short)1), (init.ErrorCode, init.ProducerEpoch));
         var (producerId, epoch) = (init.ProducerId, init.ProducerEpoch);
 
+        // The coordinator's topic is internal: clients cannot write to it.
+        var intoState = await BadInput.BadBatchTests.ProduceAsync(connection, "__transaction_state", BadInput.BadBatchTests.Batch(Runnel.Protocol.Compression.CompressionType.None, 1), create: false);
+        Assert.Equal((short)RunnelError.InvalidTopicException, intoState.ErrorCode);
+
         // Not added to the transaction: INVALID_TXN_STATE before Produce v11, TRANSACTION_ABORTABLE from v11; nothing written.
         Assert.Equal((short)RunnelError.InvalidTxnState, (await ProduceAsync(connection, 8, Batch(producerId, epoch, 0, "stray"))).ErrorCode);
         Assert.Equal((short)RunnelError.TransactionAbortable, (await ProduceAsync(connection, 11, Batch(producerId, epoch, 0, "stray"))).ErrorCode);
