@@ -66,6 +66,7 @@ internal static class BrokerHandlers
         new EndTxnHandler(),
         new ListTransactionsHandler(),
         new DescribeTransactionsHandler(),
+        new DescribeProducersHandler(),
         new TxnOffsetCommitHandler(),
         new WriteTxnMarkersHandler(),
     ];
