@@ -33,6 +33,13 @@ public sealed partial class PartitionLog
             return _transactions.OpenTransactionStart(producerId);
     }
 
+    /// <summary>Each producer with a transaction open on this partition, with the transaction's first offset, oldest first.</summary>
+    public IReadOnlyList<(long ProducerId, long FirstOffset)> OpenTransactions()
+    {
+        lock (_lock)
+            return _transactions.OpenTransactions();
+    }
+
     /// <summary>How many transactions are open on this partition.</summary>
     public int OpenTransactionCount
     {

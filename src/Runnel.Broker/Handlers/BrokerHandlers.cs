@@ -68,6 +68,7 @@ internal static class BrokerHandlers
         new EndTxnHandler(),
         new ListTransactionsHandler(),
         new DescribeTransactionsHandler(),
+        new DescribeProducersHandler(),
         new TxnOffsetCommitHandler(),
         new WriteTxnMarkersHandler(),
     ];

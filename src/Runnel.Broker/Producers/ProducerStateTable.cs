@@ -22,7 +22,7 @@ internal readonly record struct SequenceCheck(ErrorCode Error, long DuplicateOfO
 /// <see cref="Storage.PartitionLog.OpenTransactionStart"/>). Callers hold the partition's append lock across a check,
 /// the append and the record, so the check and the state change are one step.
 /// </summary>
-internal sealed class ProducerStateTable
+internal sealed partial class ProducerStateTable
 {
     public const int CachedBatches = 5;
 

@@ -48,6 +48,9 @@ public readonly struct RecordBatchHeader
 
     public long LastOffset => BaseOffset + LastOffsetDelta;
 
+    /// <summary>The sequence of the last record (-1 without sequences), wrapping past int.MaxValue as Kafka's sequences do.</summary>
+    public int LastSequence => BaseSequence < 0 ? -1 : (int)(((long)BaseSequence + LastOffsetDelta) % ((long)int.MaxValue + 1));
+
     public CompressionType Compression => (CompressionType)(Attributes & 0x07);
 
     public bool IsLogAppendTime => (Attributes & 0x08) != 0;

@@ -24,6 +24,9 @@ internal sealed class TransactionTracker
     /// <summary>The first offset of <paramref name="producerId"/>'s open transaction, or -1.</summary>
     public long OpenTransactionStart(long producerId) => _openByProducer.GetValueOrDefault(producerId, -1);
 
+    /// <summary>Each producer with a transaction open, with its first offset, oldest first.</summary>
+    public IReadOnlyList<(long ProducerId, long FirstOffset)> OpenTransactions() => [.. _ongoing.Select(o => (o.Value, o.Key))];
+
     /// <summary>
     /// A data batch of <paramref name="producerId"/>: a transactional one opens its transaction at
     /// <paramref name="baseOffset"/> unless one is open already (Kafka's appendDataBatch).
