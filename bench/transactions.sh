@@ -5,6 +5,7 @@
 # and from transactional ones committing every 1, 10 and 100 records. Each round measures every mode once; prints the
 # median records/s and transactions/s of the rounds for each and the ratio to the idempotent producer.
 # Usage: bench/transactions.sh [seconds] [rounds]   (defaults 5 and 3)
+#        RUNNEL_OVERRIDES="key=value ..." adds broker --override settings (e.g. runnel.acks.all.fsync=false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
@@ -23,7 +24,7 @@ dotnet build bench/Runnel.Transactions.Bench -c Release -o "$work/bench" --nolog
 
 port=$(free_port)
 ./runnel server --override listeners=PLAINTEXT://127.0.0.1:$port --override advertised.listeners=PLAINTEXT://127.0.0.1:$port \
-  --override log.dirs="$work/data" > "$work/broker.log" 2>&1 &
+  --override log.dirs="$work/data" $(for kv in ${RUNNEL_OVERRIDES:-}; do printf -- '--override %s ' "$kv"; done) > "$work/broker.log" 2>&1 &
 pids+=($!)
 wait_started "$work/broker.log"
 bootstrap=127.0.0.1:$port
