@@ -123,6 +123,7 @@ internal sealed partial class Partition
             outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
         }
         AfterAppend(highWatermark);
+        NotifyLastStableWatchers();
         return outcome;
     }
 
