@@ -9,6 +9,9 @@ public sealed partial class PartitionLog
     // The offsets of this log's snapshot files, ascending; guarded by _lock.
     private readonly SortedSet<long> _snapshots = [];
 
+    // Snapshots written at a roll, not yet fsynced: the next flush does it (Kafka flushes them after the roll); guarded by _lock.
+    private readonly List<string> _unflushedSnapshots = [];
+
     // Where the state was last loaded or snapshotted from (Kafka's lastSnapOffset): a snapshot is taken only past it.
     private long _lastSnapshotOffset;
 
@@ -24,8 +27,9 @@ public sealed partial class PartitionLog
 
     /// <summary>
     /// Kafka's takeSnapshot: writes the producer state as a snapshot at its map end offset, when that is past the offset
-    /// of the last snapshot taken or loaded (or of the empty state's start). Without <paramref name="sync"/> the file is not fsynced (a roll, as Kafka's): a torn or lost one is
-    /// ignored at the next load, which then starts from an older snapshot. A failed write is logged and costs only
+    /// of the last snapshot taken or loaded (or of the empty state's start). Without <paramref name="sync"/> (a roll,
+    /// as Kafka's) the next <see cref="Flush"/> fsyncs the file; until then a crash may tear or lose it, and the next
+    /// load ignores it and starts from an older snapshot. A failed write is logged and costs only
     /// that: the next load replays more of the log.
     /// </summary>
     private void TakeProducerSnapshotLocked(bool sync)
@@ -37,6 +41,8 @@ public sealed partial class PartitionLog
         try
         {
             ProducerSnapshotFile.Write(_env.FileSystem, path, _producers.ToSnapshot(), sync);
+            if (!sync)
+                _unflushedSnapshots.Add(path);
             _snapshots.Add(offset);
             _lastSnapshotOffset = offset;
         }
@@ -146,6 +152,29 @@ public sealed partial class PartitionLog
             DeleteSnapshotLocked(old);
         _producers.Clear(offset);
         _lastSnapshotOffset = offset;
+    }
+
+    /// <summary>fsyncs snapshots a roll wrote (under the flush lock, not the log's); one deleted meanwhile is skipped, a failure only logged.</summary>
+    private void FlushSnapshots(string[] paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                if (!_env.FileSystem.FileExists(path))
+                    continue;
+                using var file = _env.FileSystem.Open(path, create: false);
+                file.Flush();
+            }
+            catch (FileNotFoundException)
+            {
+                // Deleted (a truncation or retention) between the check and the open.
+            }
+            catch (IOException e)
+            {
+                _env.Log(StorageLogLevel.Warning, $"{TopicPartition}: fsync of {path} failed: {e.Message}");
+            }
+        }
     }
 
     private void DeleteSnapshotLocked(long offset)
