@@ -26,6 +26,7 @@ public sealed partial class PartitionLog
             long target;
             LogSegment active;
             LogSegment[] rolled;
+            string[] snapshots;
             bool directoryDirty;
             lock (_lock)
             {
@@ -34,6 +35,8 @@ public sealed partial class PartitionLog
                 active = ActiveSegment;
                 rolled = [.. _pendingFlush];
                 _pendingFlush.Clear();
+                snapshots = [.. _unflushedSnapshots];
+                _unflushedSnapshots.Clear();
                 directoryDirty = _directoryDirty;
                 _directoryDirty = false;
                 _flushRequested = false;
@@ -46,6 +49,7 @@ public sealed partial class PartitionLog
                 foreach (var segment in rolled)
                     segment.Flush(withIndexes: true);
                 active.Flush(withIndexes: false);
+                FlushSnapshots(snapshots);
                 // New segment files exist only once their directory entry is durable.
                 if (directoryDirty)
                     _env.FileSystem.SyncDirectory(Directory);

@@ -4,7 +4,8 @@ public sealed partial class PartitionLog
 {
     /// <summary>
     /// Closes the log cleanly: fsyncs every byte and every index (the active segment's too, so the next start can
-    /// trust them) and closes the files once in-flight reads finish. The owner then writes the clean-shutdown marker.
+    /// trust them), writes a producer state snapshot at the log end (fsynced, as Kafka's close, so the next start
+    /// replays nothing) and closes the files once in-flight reads finish. The owner then writes the clean-shutdown marker.
     /// Returns false when the log could not be flushed (it was offline, or the fsync failed): no marker then.
     /// </summary>
     public bool Close()
@@ -18,6 +19,9 @@ public sealed partial class PartitionLog
                 {
                     Flush();
                     ActiveSegment.Flush(withIndexes: true);
+                    lock (_lock)
+                        TakeProducerSnapshotLocked(sync: true);
+                    _env.FileSystem.SyncDirectory(Directory);
                 }
                 catch (Exception e) when (e is IOException or StorageException)
                 {

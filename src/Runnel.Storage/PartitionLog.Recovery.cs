@@ -89,7 +89,7 @@ public sealed partial class PartitionLog
         _lastFlushMs = _env.NowMs;
         _highWatermark = Math.Clamp(state.HighWatermark, _logStartOffset, _logEndOffset);
         LoadLeaderEpochs();
-        ReplayTransactionsLocked();
+        LoadProducerStateLocked();
         if (recovered || _directoryDirty)
         {
             // Recovery validated bytes that may exist only in the page cache; make them durable before anyone reads

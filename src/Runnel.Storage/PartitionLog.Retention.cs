@@ -46,6 +46,7 @@ public sealed partial class PartitionLog
             // The new start offset is persisted before any segment goes, so a crash cannot resurrect a stale start.
             AdvanceStartLocked(segments[doomed].BaseOffset);
             RemoveSegmentsLocked(segments[..doomed], "retention");
+            DeleteSnapshotsBelowLocked(_segments[0].BaseOffset);
             return doomed;
         }
     }
@@ -68,6 +69,7 @@ public sealed partial class PartitionLog
             while (doomed < segments.Length - 1 && segments[doomed + 1].BaseOffset <= _logStartOffset)
                 doomed++;
             RemoveSegmentsLocked(segments[..doomed], "DeleteRecords");
+            DeleteSnapshotsBelowLocked(_segments[0].BaseOffset);
             return _logStartOffset;
         }
     }
@@ -90,7 +92,7 @@ public sealed partial class PartitionLog
         }
         _epochs.TruncateFromStart(offset);
         Volatile.Write(ref _highWatermark, Math.Max(_highWatermark, offset));
-        _transactions.OnHighWatermark(_highWatermark);
+        _producers.OnHighWatermark(_highWatermark);
     }
 
     /// <summary>
@@ -123,7 +125,7 @@ public sealed partial class PartitionLog
                 Volatile.Write(ref _logEndOffset, active.NextOffset);
                 _epochs.TruncateFromEnd(_logEndOffset);
                 Volatile.Write(ref _highWatermark, Math.Min(_highWatermark, _logEndOffset));
-                ReplayTransactionsLocked();
+                LoadProducerStateLocked();
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, _logEndOffset));
                 if (_logStartOffset > _logEndOffset)
                     Volatile.Write(ref _logStartOffset, _logEndOffset);
@@ -150,7 +152,7 @@ public sealed partial class PartitionLog
         Volatile.Write(ref _logEndOffset, offset);
         Volatile.Write(ref _highWatermark, offset);
         _epochs.Clear();
-        _transactions.Clear();
+        ClearProducersLocked(offset);
         Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, offset));
         Volatile.Write(ref _logStartOffset, offset);
         FlushTruncation();

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using Runnel.Protocol.Records;
+using Runnel.Storage.Producers;
 using Runnel.Storage.Segments;
 using Runnel.Storage.Transactions;
 
@@ -7,9 +7,7 @@ namespace Runnel.Storage;
 
 public sealed partial class PartitionLog
 {
-    private const short TransactionalMask = 0x10, ControlMask = 0x20;
-
-    private readonly TransactionTracker _transactions = new();
+    private readonly ProducerStateManager _producers = new();
 
     /// <summary>
     /// The last stable offset (Kafka's): below it every transaction is decided and its marker replicated. It is the
@@ -21,7 +19,7 @@ public sealed partial class PartitionLog
         get
         {
             var highWatermark = HighWatermark;
-            var firstUnstable = _transactions.FirstUnstableOffset;
+            var firstUnstable = _producers.FirstUnstableOffset;
             return firstUnstable < 0 ? highWatermark : Math.Min(Math.Max(firstUnstable, LogStartOffset), highWatermark);
         }
     }
@@ -30,14 +28,14 @@ public sealed partial class PartitionLog
     public long OpenTransactionStart(long producerId)
     {
         lock (_lock)
-            return _transactions.OpenTransactionStart(producerId);
+            return _producers.OpenTransactionStart(producerId);
     }
 
-    /// <summary>Each producer with a transaction open on this partition, with the transaction's first offset, oldest first.</summary>
-    public IReadOnlyList<(long ProducerId, long FirstOffset)> OpenTransactions()
+    /// <summary>The producers this log's producer state holds, for DescribeProducers (see <see cref="ProducerStateManager.ActiveProducers"/>).</summary>
+    public IReadOnlyList<ActiveProducer> ActiveProducers()
     {
         lock (_lock)
-            return _transactions.OpenTransactions();
+            return _producers.ActiveProducers();
     }
 
     /// <summary>How many transactions are open on this partition.</summary>
@@ -46,8 +44,42 @@ public sealed partial class PartitionLog
         get
         {
             lock (_lock)
-                return _transactions.OpenCount;
+                return _producers.OpenTransactionCount;
         }
+    }
+
+    /// <summary>How many producers this partition keeps state for.</summary>
+    public int ProducerCount
+    {
+        get
+        {
+            lock (_lock)
+                return _producers.ProducerCount;
+        }
+    }
+
+    /// <summary>
+    /// The checks of a producer's own batch against its state here (see <see cref="ProducerStateManager.Check"/>). The
+    /// caller serialises its check and the append that follows (the broker's partition lock).
+    /// </summary>
+    public SequenceCheck CheckProducerBatch(in ProducerBatch batch)
+    {
+        lock (_lock)
+            return _producers.Check(batch);
+    }
+
+    /// <summary>The epoch check of a batch the broker wrote for a producer (see <see cref="ProducerStateManager.CheckEpoch"/>).</summary>
+    public SequenceCheck CheckProducerEpoch(long producerId, short epoch)
+    {
+        lock (_lock)
+            return _producers.CheckEpoch(producerId, epoch);
+    }
+
+    /// <summary>The checks of an end-transaction marker (see <see cref="ProducerStateManager.CheckMarker"/>).</summary>
+    public SequenceCheck CheckMarker(long producerId, short epoch, int coordinatorEpoch)
+    {
+        lock (_lock)
+            return _producers.CheckMarker(producerId, epoch, coordinatorEpoch);
     }
 
     /// <summary>
@@ -68,82 +100,42 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
-    /// Follows the transactions of appended batches (under the lock, after the bytes are in <paramref name="segment"/>):
-    /// a transactional data batch opens its producer's transaction, a commit or abort marker ends it, and an aborted
-    /// transaction goes to the segment's transaction index with the last stable offset of that moment.
+    /// Follows the producers of appended batches (under the lock, after the bytes are in <paramref name="segment"/>):
+    /// each producer batch updates its producer's state, a transactional data batch opens its producer's transaction,
+    /// a commit or abort marker ends it, and an aborted transaction goes to the segment's transaction index with the
+    /// last stable offset of that moment.
     /// </summary>
-    private void TrackTransactionsLocked(ReadOnlySpan<byte> batches, LogSegment segment)
+    private void TrackProducersLocked(ReadOnlySpan<byte> batches, LogSegment segment, long nextOffset)
     {
-        for (var pos = 0; pos < batches.Length;)
+        while (RecordBatchHeader.TryRead(batches, out var header) && header.TotalSize <= batches.Length && header.TotalSize > 0)
         {
-            var batch = batches[pos..];
-            var size = BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.BatchLengthOffset..]) + RecordBatchHeader.LogOverhead;
-            var producerId = BinaryPrimitives.ReadInt64BigEndian(batch[RecordBatchHeader.ProducerIdOffset..]);
-            if (producerId >= 0)
+            if (header.ProducerId >= 0)
             {
-                var attributes = BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatchHeader.AttributesOffset..]);
-                Track(batch[..size], producerId, attributes, BinaryPrimitives.ReadInt64BigEndian(batch), segment, indexAborts: true);
+                Track(batches[..header.TotalSize], new BatchInfo(0, header), segment, indexAborts: true);
             }
-            pos += size;
+            batches = batches[header.TotalSize..];
         }
+        _producers.MapEndOffset = nextOffset;
     }
 
-    private void Track(ReadOnlySpan<byte> batch, long producerId, short attributes, long baseOffset, LogSegment segment, bool indexAborts)
+    /// <summary>One producer batch (<paramref name="bytes"/> are needed only for a control batch, to read its marker).</summary>
+    private void Track(ReadOnlySpan<byte> bytes, in BatchInfo batch, LogSegment segment, bool indexAborts)
     {
-        if ((attributes & ControlMask) == 0)
+        if ((batch.Attributes & ControlMask) == 0)
         {
-            _transactions.OnDataBatch(producerId, (attributes & TransactionalMask) != 0, baseOffset);
+            _producers.OnDataBatch(batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, (int)(batch.LastOffset - batch.BaseOffset), batch.BaseOffset,
+                batch.MaxTimestamp, (batch.Attributes & TransactionalMask) != 0);
             return;
         }
-        if (!ControlRecord.TryReadBatchMarker(batch, out var commit, out _))
+        if (!ControlRecord.TryReadBatchMarker(bytes, out var commit, out var coordinatorEpoch))
             return;
-        if (_transactions.OnMarker(producerId, commit, baseOffset) is { Aborted: true } aborted && indexAborts)
+        var completed = _producers.OnMarker(batch.ProducerId, batch.ProducerEpoch, coordinatorEpoch, commit, batch.BaseOffset, batch.MaxTimestamp);
+        if (completed is { Aborted: true } aborted && indexAborts)
         {
             segment.TxnIndex.Append(new AbortedTransaction(aborted.ProducerId, aborted.FirstOffset, aborted.LastOffset,
-                _transactions.LastStableOffsetAfter(aborted)));
+                _producers.LastStableOffsetAfter(aborted)));
         }
     }
 
-    /// <summary>
-    /// Rebuilds the transaction state from the log (at open, and after a truncation): every segment's batch headers
-    /// are read (and the first record of each control batch); segments whose transaction index must be rebuilt
-    /// (recovered, or failing its checks) get their aborted transactions again. Kafka loads the same state from
-    /// producer snapshots instead.
-    /// </summary>
-    private void ReplayTransactionsLocked()
-    {
-        _transactions.Clear();
-        byte[] control = [];
-        foreach (var segment in _segments)
-        {
-            var rebuild = segment.TxnIndexNeedsRebuild;
-            if (rebuild)
-                segment.TxnIndex.Reset();
-            var size = segment.Size;
-            var position = 0;
-            var next = segment.BaseOffset;
-            using (var scanner = new SegmentScanner(segment.LogFile, size))
-            {
-                while (scanner.TryRead(position, next, verify: false, out var info))
-                {
-                    if (info.ProducerId >= 0)
-                    {
-                        ReadOnlySpan<byte> bytes = default;
-                        if ((info.Attributes & ControlMask) != 0)
-                        {
-                            if (control.Length < info.Size)
-                                control = new byte[info.Size];
-                            segment.LogFile.Read(position, control.AsSpan(0, info.Size));
-                            bytes = control.AsSpan(0, info.Size);
-                        }
-                        Track(bytes, info.ProducerId, info.Attributes, info.BaseOffset, segment, indexAborts: rebuild);
-                    }
-                    position += info.Size;
-                    next = info.LastOffset + 1;
-                }
-            }
-            segment.TxnIndexNeedsRebuild = false;
-        }
-        _transactions.OnHighWatermark(_highWatermark);
-    }
+    private const short TransactionalMask = 0x10, ControlMask = 0x20;
 }

@@ -85,7 +85,7 @@ public sealed partial class PartitionLog : IDisposable
         {
             var value = Math.Clamp(offset, _logStartOffset, _logEndOffset);
             Volatile.Write(ref _highWatermark, value);
-            _transactions.OnHighWatermark(value);
+            _producers.OnHighWatermark(value);
             return value;
         }
     }
@@ -170,7 +170,7 @@ public sealed partial class PartitionLog : IDisposable
             AssignEpochs(batches);
         try
         {
-            TrackTransactionsLocked(batches, segment);
+            TrackProducersLocked(batches, segment, summary.LastOffset + 1);
         }
         catch (IOException e)
         {
@@ -303,6 +303,9 @@ public sealed partial class PartitionLog : IDisposable
         }
         _directoryDirty = true;
         Volatile.Write(ref _segments, [.. _segments, segment]);
+        // Kafka's roll takes a producer snapshot at the new segment's base offset: a later load replays from there.
+        _producers.MapEndOffset = baseOffset;
+        TakeProducerSnapshotLocked(sync: false);
         return segment;
     }
 

@@ -164,7 +164,7 @@ public sealed class RecoveryTests
         }
         h.CrashAndRestart();
         Assert.Equal(3, h.Log.LogEndOffset);
-        Assert.All(h.Fs.ListFiles(LogHarness.PartitionDir), p => Assert.Matches(@"(\d{20}\.(log|index|timeindex)|leader-epoch-checkpoint)$", p));
+        Assert.All(h.Fs.ListFiles(LogHarness.PartitionDir), p => Assert.Matches(@"(\d{20}\.(log|index|timeindex|snapshot)|leader-epoch-checkpoint)$", p));
     }
 
     [Fact]

@@ -30,6 +30,9 @@ internal sealed partial class FetchHandler
 
         public bool IsReplica => _replicaId >= 0;
 
+        /// <summary>What this fetch may read up to, and so waits on: the log end, the high watermark or the last stable offset.</summary>
+        public FetchBound Bound => IsReplica ? FetchBound.LogEnd : request.IsolationLevel == ReadCommitted ? FetchBound.LastStable : FetchBound.HighWatermark;
+
         /// <summary>Reads every target once. Every answer has a record set, empty where there is nothing or an error.</summary>
         public FetchPass ReadAll(List<FetchTarget> targets)
         {

@@ -14,8 +14,8 @@ namespace Runnel.Broker.Handlers;
 /// high watermark (the last stable offset for read_committed), a follower up to the log end, and a follower's fetch
 /// offset is its acknowledgement (see <see cref="Partition.ReadForReplica"/>). Only the leader serves a partition
 /// (NOT_LEADER_OR_FOLLOWER, with the current leader from v16, KIP-951). When fewer than MinBytes are ready the fetch
-/// waits up to MaxWaitMs as a <see cref="DelayedFetch"/>: woken by the appends (followers) or high watermark moves
-/// (consumers) that bring enough bytes, or a leadership change, it then reads each partition once. Fetch sessions
+/// waits up to MaxWaitMs as a <see cref="DelayedFetch"/>: woken by the appends (followers), high watermark moves
+/// (read_uncommitted consumers) or last stable offset moves (read_committed consumers) that bring enough bytes, or a leadership change, it then reads each partition once. Fetch sessions
 /// (KIP-227, v7+) as Kafka keeps them: see <see cref="FetchSessionCache.NewContext"/> for what SessionId and
 /// SessionEpoch mean; an incremental fetch reads all its session's partitions and answers only those with news.
 /// v13+ name topics by id. zstd batches are refused below v10 with UNSUPPORTED_COMPRESSION_TYPE. Aborted
@@ -50,7 +50,7 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
         using (var delayed = new DelayedFetch(request.MinBytes, first.Bytes))
         {
             foreach (var (partition, from, counted) in first.Watches)
-                delayed.Add(partition, from, fetch.IsReplica, counted);
+                delayed.Add(partition, from, fetch.Bound, counted);
             delayed.Start();
             try
             {

@@ -1,8 +1,8 @@
-using Runnel.Broker.Producers;
 using Runnel.Protocol;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
 using Runnel.Storage;
+using Runnel.Storage.Producers;
 
 namespace Runnel.Broker.Partitions;
 
@@ -43,7 +43,7 @@ internal sealed partial class Partition
             var producer = new ProducerBatch(info.ProducerId, info.ProducerEpoch, info.BaseSequence, info.LastSequence);
             if (info.HasProducerId)
             {
-                var check = ProducersLocked.Check(producer);
+                var check = Log.CheckProducerBatch(producer);
                 if (check.IsDuplicate)
                     return new AppendOutcome(ErrorCode.None, null, check.DuplicateOfOffset, check.DuplicateOfOffset + info.LastOffsetDelta, Log.LogStartOffset);
                 if (check.Error != ErrorCode.None)
@@ -52,8 +52,6 @@ internal sealed partial class Partition
                     return refused;
             }
             var appended = Log.AppendAsLeader(batch, new ValidatedBatch(info.LastOffsetDelta, info.MaxTimestamp, assignment.LeaderEpoch));
-            if (info.HasProducerId)
-                ProducersLocked.Record(producer, appended.FirstOffset);
             _appended.Record(appended.LastOffset + 1, batch.Length);
             highWatermark = MaybeIncrementHighWatermarkLocked();
             outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
@@ -84,7 +82,6 @@ internal sealed partial class Partition
                 return refused;
             RecordBatch.SetPartitionLeaderEpoch(batches, assignment.LeaderEpoch);
             var appended = Log.Append(batches);
-            ProducerStateLoader.Replay(ProducersLocked, batches);
             _appended.Record(appended.LastOffset + 1, batches.Length);
             highWatermark = MaybeIncrementHighWatermarkLocked();
             outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
@@ -113,7 +110,7 @@ internal sealed partial class Partition
                 return AppendOutcome.Failed(ErrorCode.NotLeaderOrFollower, $"This broker does not lead {TopicPartition}.");
             if (assignment.Isr.Length < EffectiveMinIsr(assignment))
                 return AppendOutcome.Failed(ErrorCode.NotEnoughReplicas, $"The in-sync replicas of {TopicPartition} are fewer than min.insync.replicas.");
-            var check = ProducersLocked.CheckMarker(producerId, producerEpoch, coordinatorEpoch);
+            var check = Log.CheckMarker(producerId, producerEpoch, coordinatorEpoch);
             if (check.Error != ErrorCode.None)
                 return AppendOutcome.Failed(check.Error, check.Message);
             using var writer = new KafkaWriter(128);
@@ -121,12 +118,12 @@ internal sealed partial class Partition
                 _time.GetUtcNow().ToUnixTimeMilliseconds(), partitionLeaderEpoch: assignment.LeaderEpoch);
             var batch = writer.WrittenRegion(0, size);
             var appended = Log.Append(batch);
-            ProducersLocked.RecordMarker(producerId, producerEpoch, coordinatorEpoch);
             _appended.Record(appended.LastOffset + 1, size);
             highWatermark = MaybeIncrementHighWatermarkLocked();
             outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
         }
         AfterAppend(highWatermark);
+        NotifyLastStableWatchers();
         return outcome;
     }
 
@@ -146,7 +143,7 @@ internal sealed partial class Partition
         {
             if (header.ProducerId >= 0 && !header.IsControl)
             {
-                var check = ProducersLocked.CheckEpoch(header.ProducerId, header.ProducerEpoch);
+                var check = Log.CheckProducerEpoch(header.ProducerId, header.ProducerEpoch);
                 if (check.Error != ErrorCode.None)
                     return AppendOutcome.Failed(check.Error, check.Message);
                 if (CheckTransactionState(header.ProducerId, header.IsTransactional) is { } refused)
@@ -199,8 +196,8 @@ internal sealed partial class Partition
     }
 
     /// <summary>
-    /// Appends batches fetched from the leader, offsets and epochs as the leader wrote them; producers' sequences
-    /// follow (so this replica can lead next), and the high watermark becomes the leader's, capped at this log's end.
+    /// Appends batches fetched from the leader, offsets and epochs as the leader wrote them; the log's producer state
+    /// follows them (so this replica can lead next), and the high watermark becomes the leader's, capped at this log's end.
     /// Only while this node still follows in <paramref name="leaderEpoch"/> (checked under the lock, so a leadership
     /// change never interleaves with a follower's append); false otherwise, and nothing is appended.
     /// </summary>
@@ -214,8 +211,6 @@ internal sealed partial class Partition
             {
                 var appended = Log.AppendAsFollower(batches);
                 _appended.Record(appended.LastOffset + 1, batches.Length);
-                if (_producers is { } producers)
-                    ProducerStateLoader.Replay(producers, batches);
             }
             UpdateFollowerHighWatermarkLocked(leaderHighWatermark);
         }
@@ -234,7 +229,7 @@ internal sealed partial class Partition
 
     /// <summary>
     /// Removes every offset at or past <paramref name="offset"/> (this follower diverged from its leader there), while it
-    /// still follows in <paramref name="leaderEpoch"/>. The producers' state is rebuilt from what remains.
+    /// still follows in <paramref name="leaderEpoch"/>. The log reloads the producers' state for what remains.
     /// </summary>
     public bool TruncateTo(long offset, int leaderEpoch) => Truncate(leaderEpoch, () => Log.TruncateTo(offset));
 
@@ -248,7 +243,6 @@ internal sealed partial class Partition
             if (!FollowsLocked(leaderEpoch))
                 return false;
             truncate();
-            _producers = null;
             _appended.Reset(Log.LogEndOffset);
         }
         WakeWatchers();

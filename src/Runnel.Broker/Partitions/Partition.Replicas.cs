@@ -284,11 +284,11 @@ internal sealed partial class Partition
         }
     }
 
-    /// <summary>A delayed fetch waits on this partition's log end (replicas) or high watermark (consumers).</summary>
+    /// <summary>A delayed fetch waits on this partition's log end (replicas), high watermark or last stable offset (consumers).</summary>
     public void Watch(DelayedFetch fetch, int index)
     {
         lock (_watchLock)
-            _watchers = [.. _watchers, new DelayedFetchWatch(fetch, index, fetch.WatchesReplicaEnd(index))];
+            _watchers = [.. _watchers, new DelayedFetchWatch(fetch, index, fetch.BoundOf(index))];
     }
 
     public void Unwatch(DelayedFetch fetch)
@@ -297,14 +297,33 @@ internal sealed partial class Partition
             _watchers = [.. _watchers.Where(w => w.Fetch != fetch)];
     }
 
-    /// <summary>The bytes a delayed fetch could now read from <paramref name="from"/>, without reading them.</summary>
-    public long BytesAvailable(long from, bool replicaEnd) => _appended.Between(from, replicaEnd ? Log.LogEndOffset : Log.HighWatermark);
+    /// <summary>The bytes a delayed fetch could now read from <paramref name="from"/> below <paramref name="bound"/>, without reading them.</summary>
+    public long BytesAvailable(long from, FetchBound bound) => _appended.Between(from, bound switch
+    {
+        FetchBound.LogEnd => Log.LogEndOffset,
+        FetchBound.HighWatermark => Log.HighWatermark,
+        _ => Log.LastStableOffset,
+    });
 
+    /// <summary>
+    /// The log end moved (<c>replicaEnd</c>): replicas' fetches recount; or the high watermark moved: consumers' fetches
+    /// recount, read_committed ones too, as the last stable offset moves with it.
+    /// </summary>
     private void NotifyWatchers(bool replicaEnd)
     {
         foreach (var watch in Volatile.Read(ref _watchers))
         {
-            if (watch.ReplicaEnd == replicaEnd)
+            if ((watch.Bound == FetchBound.LogEnd) == replicaEnd)
+                watch.Fetch.OnProgress(watch.Index);
+        }
+    }
+
+    /// <summary>A marker was written: the last stable offset may have moved, so read_committed fetches recount.</summary>
+    private void NotifyLastStableWatchers()
+    {
+        foreach (var watch in Volatile.Read(ref _watchers))
+        {
+            if (watch.Bound == FetchBound.LastStable)
                 watch.Fetch.OnProgress(watch.Index);
         }
     }
@@ -316,5 +335,5 @@ internal sealed partial class Partition
     }
 }
 
-/// <summary>A delayed fetch's interest in one partition: its index there, and whether it waits on the log end.</summary>
-internal readonly record struct DelayedFetchWatch(DelayedFetch Fetch, int Index, bool ReplicaEnd);
+/// <summary>A delayed fetch's interest in one partition: its index there, and the bound it waits on.</summary>
+internal readonly record struct DelayedFetchWatch(DelayedFetch Fetch, int Index, FetchBound Bound);

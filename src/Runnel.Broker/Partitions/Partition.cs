@@ -1,4 +1,3 @@
-using Runnel.Broker.Producers;
 using Runnel.Protocol;
 using Runnel.Storage;
 
@@ -40,7 +39,6 @@ internal sealed partial class Partition
     private readonly AppendedBytes _appended;
     private DelayedFetchWatch[] _watchers = [];
     private PartitionAssignment _assignment = PartitionAssignment.None;
-    private ProducerStateTable? _producers;
 
     public Partition(TopicPartition topicPartition, Guid topicId, PartitionLog log, int localId, TimeProvider time, ReplicationSettings settings)
     {
@@ -165,12 +163,6 @@ internal sealed partial class Partition
     }
 
     private int EffectiveMinIsr(PartitionAssignment assignment) => Math.Max(1, Math.Min(MinInsyncReplicas, assignment.Replicas.Length));
-
-    /// <summary>
-    /// Idempotent producers' sequences, rebuilt from the log's tail the first time they are needed, and dropped when the
-    /// log is truncated (they are rebuilt from what remains). Use it only under the partition's lock.
-    /// </summary>
-    private ProducerStateTable ProducersLocked => _producers ??= ProducerStateLoader.Load(Log);
 
     public override string ToString() => $"{TopicPartition} ({Assignment})";
 }

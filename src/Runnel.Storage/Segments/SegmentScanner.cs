@@ -7,11 +7,11 @@ namespace Runnel.Storage.Segments;
 
 /// <summary>One batch found by <see cref="SegmentScanner"/>: where it is and the header fields storage needs.</summary>
 internal readonly record struct BatchInfo(int Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp, int RecordCount = 1, int LeaderEpoch = -1,
-    long ProducerId = -1, short Attributes = 0)
+    long ProducerId = -1, short Attributes = 0, short ProducerEpoch = -1, int BaseSequence = -1)
 {
     public BatchInfo(int position, RecordBatchHeader header)
         : this(position, header.TotalSize, header.BaseOffset, header.LastOffset, header.MaxTimestamp, header.RecordCount, header.PartitionLeaderEpoch,
-            header.ProducerId, header.Attributes)
+            header.ProducerId, header.Attributes, header.ProducerEpoch, header.BaseSequence)
     {
     }
 

@@ -4,14 +4,14 @@ namespace Runnel.Storage.Transactions;
 public readonly record struct CompletedTransaction(long ProducerId, long FirstOffset, long LastOffset, bool Aborted);
 
 /// <summary>
-/// The transactions of one partition log, as Kafka's ProducerStateManager tracks them: each producer's open
-/// transaction (from its first transactional data batch to its marker), and completed ones whose marker is not yet
-/// below the high watermark (Kafka's unreplicated transactions). The first unstable offset is the first offset of
-/// the oldest of either; the last stable offset is bounded by it. Only the owning log changes it, under its lock.
+/// The transactions of one partition log, as Kafka's ProducerStateManager tracks them: the open ones by first offset
+/// (Kafka's ongoingTxns; which producer has which open is on its <see cref="Producers.ProducerStateEntry"/>), and
+/// completed ones whose marker is not yet below the high watermark (Kafka's unreplicatedTxns). The first unstable
+/// offset is the first offset of the oldest of either; the last stable offset is bounded by it. Only the owning log
+/// changes it, under its lock.
 /// </summary>
 internal sealed class TransactionTracker
 {
-    private readonly Dictionary<long, long> _openByProducer = [];
     private readonly SortedDictionary<long, long> _ongoing = [];
     private readonly SortedDictionary<long, long> _unreplicated = [];
     private long _firstUnstable = -1;
@@ -21,41 +21,23 @@ internal sealed class TransactionTracker
 
     public int OpenCount => _ongoing.Count;
 
-    /// <summary>The first offset of <paramref name="producerId"/>'s open transaction, or -1.</summary>
-    public long OpenTransactionStart(long producerId) => _openByProducer.GetValueOrDefault(producerId, -1);
-
-    /// <summary>Each producer with a transaction open, with its first offset, oldest first.</summary>
-    public IReadOnlyList<(long ProducerId, long FirstOffset)> OpenTransactions() => [.. _ongoing.Select(o => (o.Value, o.Key))];
-
-    /// <summary>
-    /// A data batch of <paramref name="producerId"/>: a transactional one opens its transaction at
-    /// <paramref name="baseOffset"/> unless one is open already (Kafka's appendDataBatch).
-    /// </summary>
-    public void OnDataBatch(long producerId, bool transactional, long baseOffset)
+    /// <summary><paramref name="producerId"/> opened a transaction at <paramref name="firstOffset"/>.</summary>
+    public void OnStart(long producerId, long firstOffset)
     {
-        if (!transactional || _openByProducer.ContainsKey(producerId))
-            return;
-        _openByProducer[producerId] = baseOffset;
-        _ongoing[baseOffset] = producerId;
+        _ongoing[firstOffset] = producerId;
         Refresh();
     }
 
     /// <summary>
-    /// A commit or abort marker of <paramref name="producerId"/> at <paramref name="markerOffset"/>: the open
-    /// transaction it ends, or null when the producer had none on this partition (an empty transaction, which Kafka
-    /// neither indexes nor lets move the last stable offset). The transaction stays unstable until
-    /// <see cref="OnHighWatermark"/> passes the marker.
+    /// The transaction opened at <paramref name="firstOffset"/> ended with a marker at <paramref name="markerOffset"/>;
+    /// it stays unstable until <see cref="OnHighWatermark"/> passes the marker.
     /// </summary>
-    public CompletedTransaction? OnMarker(long producerId, bool commit, long markerOffset)
+    public void OnEnd(long firstOffset, long markerOffset)
     {
-        if (!_openByProducer.Remove(producerId, out var first))
-            return null;
-        _ongoing.Remove(first);
-        _unreplicated[first] = markerOffset;
+        _ongoing.Remove(firstOffset);
+        _unreplicated[firstOffset] = markerOffset;
         Refresh();
-        return new CompletedTransaction(producerId, first, markerOffset, !commit);
     }
-
     /// <summary>
     /// The last stable offset recorded with an aborted transaction's index entry (Kafka's lastStableOffset of a
     /// completed transaction): the first offset of the oldest transaction of another producer still open, or one
@@ -86,7 +68,6 @@ internal sealed class TransactionTracker
 
     public void Clear()
     {
-        _openByProducer.Clear();
         _ongoing.Clear();
         _unreplicated.Clear();
         Refresh();

@@ -232,7 +232,7 @@ public sealed class PartitionTests
         using var h = new PartitionHarness();
         h.Partition.Apply(PartitionHarness.Assignment(1, 0, [1, 2], [1, 2]));
         using var fetch = new DelayedFetch(minBytes: 200, alreadyRead: 0);
-        fetch.Add(h.Partition, from: 0, replica: false);
+        fetch.Add(h.Partition, from: 0, FetchBound.HighWatermark);
         fetch.Start();
         h.Produce(records: 10);
         Assert.False(fetch.Completion.IsCompleted); // appended, but not yet replicated
@@ -248,7 +248,7 @@ public sealed class PartitionTests
         var batchBytes = PartitionHarness.Batch(1).Length;
         using (var replicaFetch = new DelayedFetch(minBytes: (batchBytes * 2) + 1, alreadyRead: 0))
         {
-            replicaFetch.Add(h.Partition, from: 0, replica: true);
+            replicaFetch.Add(h.Partition, from: 0, FetchBound.LogEnd);
             replicaFetch.Start();
             h.Produce(records: 1);
             h.Produce(records: 1);
@@ -257,7 +257,7 @@ public sealed class PartitionTests
             await replicaFetch.Completion.WaitAsync(Long);
         }
         using var waiting = new DelayedFetch(minBytes: 1 << 20, alreadyRead: 0);
-        waiting.Add(h.Partition, from: h.Partition.LogEndOffset, replica: false);
+        waiting.Add(h.Partition, from: h.Partition.LogEndOffset, FetchBound.HighWatermark);
         waiting.Start();
         Assert.False(waiting.Completion.IsCompleted);
         h.Partition.Apply(PartitionHarness.Assignment(2, 1, [1, 2], [2]));

@@ -14,6 +14,7 @@ namespace Runnel.Broker.Tests.Partitions;
 public sealed class PartitionTransactionTests
 {
     private const long P1 = 1000, P2 = 2000;
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
     private static byte[] TxnBatch(long producerId, short epoch, int sequence, int records, bool transactional = true)
     {
@@ -180,5 +181,43 @@ public sealed class PartitionTransactionTests
         Assert.Equal(ErrorCode.TransactionCoordinatorFenced, follower.Partition.AppendMarker(P1, 0, coordinatorEpoch: 6, commit: true).Error);
         Assert.True(follower.Partition.AppendMarker(P2, 0, coordinatorEpoch: 7, commit: true).Succeeded);
         Assert.Equal(7, follower.Partition.LastStableOffset);
+    }
+
+    [Fact]
+    public async Task A_read_committed_delayed_fetch_waits_for_the_last_stable_offset_not_the_high_watermark()
+    {
+        using var h = Leader([1, 2]);
+        using var committed = new DelayedFetch(minBytes: 1, alreadyRead: 0);
+        committed.Add(h.Partition, from: 0, FetchBound.LastStable);
+        committed.Start();
+        using var uncommitted = new DelayedFetch(minBytes: 1, alreadyRead: 0);
+        uncommitted.Add(h.Partition, from: 0, FetchBound.HighWatermark);
+        uncommitted.Start();
+
+        Produce(h.Partition, TxnBatch(P1, 0, 0, 3)); // 0-2
+        h.Partition.UpdateFollowerFetchState(2, -1, 3);
+        Assert.Equal((3L, 0L), (h.Partition.HighWatermark, h.Partition.LastStableOffset));
+        await uncommitted.Completion.WaitAsync(Long);
+        Assert.False(committed.Completion.IsCompleted); // the high watermark moved over an open transaction: nothing to read yet
+
+        Assert.True(h.Partition.AppendMarker(P1, 0, 0, commit: true).Succeeded); // 3, not yet replicated
+        Assert.False(committed.Completion.IsCompleted);
+        h.Partition.UpdateFollowerFetchState(2, -1, 4);
+        Assert.Equal(4, h.Partition.LastStableOffset);
+        await committed.Completion.WaitAsync(Long);
+    }
+
+    [Fact]
+    public async Task A_marker_that_moves_the_last_stable_offset_wakes_a_read_committed_delayed_fetch()
+    {
+        using var h = Leader();
+        Produce(h.Partition, TxnBatch(P1, 0, 0, 3)); // 0-2, replicated at once: the high watermark is 3
+        using var committed = new DelayedFetch(minBytes: 1, alreadyRead: 0);
+        committed.Add(h.Partition, from: 0, FetchBound.LastStable);
+        committed.Start();
+        Assert.False(committed.Completion.IsCompleted);
+        Assert.True(h.Partition.AppendMarker(P1, 0, 0, commit: false).Succeeded);
+        await committed.Completion.WaitAsync(Long);
+        Assert.Equal(4, h.Partition.LastStableOffset);
     }
 }
