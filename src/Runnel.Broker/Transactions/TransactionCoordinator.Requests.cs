@@ -170,6 +170,7 @@ internal sealed partial class TransactionCoordinator
             return error;
         if (!partition.Transactions.TryGetValue(transactionalId, out var metadata))
             return ErrorCode.InvalidProducerIdMapping;
+        await AwaitEndAsync(metadata).ConfigureAwait(false);
         TransactionSnapshot next;
         lock (metadata)
         {
@@ -195,6 +196,33 @@ internal sealed partial class TransactionCoordinator
         }
         return await WriteAsync(partition, metadata, next).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The first AddPartitionsToTxn of a producer's next transaction usually arrives while the previous one's markers
+    /// are still being written. Kafka answers CONCURRENT_TRANSACTIONS and the client retries after its backoff (librdkafka
+    /// and the Java client: about 20 ms, which then bounds a producer to some 50 transactions a second); here the request
+    /// waits for that end instead, up to <see cref="EndWait"/>, and is then handled as if it had arrived just after it.
+    /// </summary>
+    private async Task AwaitEndAsync(TransactionMetadata metadata)
+    {
+        Task ending;
+        lock (metadata)
+        {
+            if (metadata.Pending?.State is not (TransactionState.CompleteCommit or TransactionState.CompleteAbort))
+                return;
+            ending = metadata.Completion;
+        }
+        try
+        {
+            await ending.WaitAsync(EndWait, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still ending: the caller answers CONCURRENT_TRANSACTIONS and the client retries.
+        }
+    }
+
+    private static readonly TimeSpan EndWait = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// AddPartitionsToTxn v4+ with verify_only (KIP-890): whether each partition is in the producer's open transaction

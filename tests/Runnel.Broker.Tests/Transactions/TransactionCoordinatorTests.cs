@@ -115,20 +115,39 @@ public sealed class TransactionCoordinatorTests
     }
 
     [Fact]
-    public async Task While_markers_are_being_written_the_id_answers_concurrent_transactions()
+    public async Task While_markers_are_being_written_the_id_answers_concurrent_transactions_and_the_next_add_waits_for_the_end()
     {
         using var coordinator = Start();
         var init = await InitAsync(coordinator);
         await coordinator.AddPartitionsAsync(Id, init.ProducerId, init.ProducerEpoch, [Orders0]);
         _markers.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.Equal(ErrorCode.None, await coordinator.EndTransactionAsync(Id, init.ProducerId, init.ProducerEpoch, commit: false));
-        Assert.Equal(ErrorCode.ConcurrentTransactions, await coordinator.AddPartitionsAsync(Id, init.ProducerId, init.ProducerEpoch, [Orders1]));
+        // The next transaction's first AddPartitionsToTxn waits for the end rather than being refused.
+        var next = coordinator.AddPartitionsAsync(Id, init.ProducerId, init.ProducerEpoch, [Orders1]);
+        Assert.False(next.IsCompleted);
         Assert.Equal(ErrorCode.ConcurrentTransactions, (await InitAsync(coordinator)).Error);
         Assert.Equal(ErrorCode.ConcurrentTransactions, await coordinator.EndTransactionAsync(Id, init.ProducerId, init.ProducerEpoch, commit: false));
         _markers.Gate.SetResult();
-        await coordinator.CompletionOf(Id).WaitAsync(Wait);
+        Assert.Equal(ErrorCode.None, await next.WaitAsync(Wait));
         Assert.False(Assert.Single(_markers.Written).Commit);
-        Assert.Equal(TransactionState.CompleteAbort, coordinator.Describe(Id).Transaction!.State);
+        var described = coordinator.Describe(Id).Transaction!;
+        Assert.Equal(TransactionState.Ongoing, described.State);
+        Assert.Equal([Orders1], described.Partitions);
+    }
+
+    [Fact]
+    public async Task An_add_waiting_for_an_end_that_does_not_come_within_a_second_is_concurrent_transactions()
+    {
+        using var coordinator = Start();
+        var init = await InitAsync(coordinator);
+        await coordinator.AddPartitionsAsync(Id, init.ProducerId, init.ProducerEpoch, [Orders0]);
+        _markers.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Assert.Equal(ErrorCode.None, await coordinator.EndTransactionAsync(Id, init.ProducerId, init.ProducerEpoch, commit: true));
+        var next = coordinator.AddPartitionsAsync(Id, init.ProducerId, init.ProducerEpoch, [Orders1]);
+        _time.Advance(1_000);
+        Assert.Equal(ErrorCode.ConcurrentTransactions, await next.WaitAsync(Wait));
+        _markers.Gate.SetResult();
+        await coordinator.CompletionOf(Id).WaitAsync(Wait);
     }
 
     [Fact]
