@@ -163,22 +163,15 @@ internal sealed partial class TransactionCoordinator
     /// </summary>
     public async Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
     {
-        if (transactionalId.Length == 0)
-            return ErrorCode.InvalidRequest;
-        var error = Locate(transactionalId, out var partition);
-        if (error != ErrorCode.None)
+        if (Find(transactionalId, out var partition, out var metadata) is var error and not ErrorCode.None)
             return error;
-        if (!partition.Transactions.TryGetValue(transactionalId, out var metadata))
-            return ErrorCode.InvalidProducerIdMapping;
         await AwaitEndAsync(metadata).ConfigureAwait(false);
         TransactionSnapshot next;
         lock (metadata)
         {
             var current = metadata.Current;
-            if (current.ProducerId != producerId)
-                return ErrorCode.InvalidProducerIdMapping;
-            if (current.ProducerEpoch != producerEpoch)
-                return ErrorCode.ProducerFenced;
+            if (CheckProducer(current, producerId, producerEpoch) is var mismatch and not ErrorCode.None)
+                return mismatch;
             if (metadata.HasPending || current.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort)
                 return ErrorCode.ConcurrentTransactions;
             if (current.State == TransactionState.Ongoing && partitions.All(current.Partitions.Contains))
@@ -196,6 +189,28 @@ internal sealed partial class TransactionCoordinator
         }
         return await WriteAsync(partition, metadata, next).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The id's coordinator state for a request that names a producer (Kafka's getTransactionState): INVALID_REQUEST for
+    /// an empty id, the coordinator errors of <see cref="Locate"/>, INVALID_PRODUCER_ID_MAPPING for an id not known here.
+    /// </summary>
+    private ErrorCode Find(string transactionalId, out TransactionPartition partition, out TransactionMetadata metadata)
+    {
+        metadata = null!;
+        if (transactionalId.Length == 0)
+        {
+            partition = null!;
+            return ErrorCode.InvalidRequest;
+        }
+        if (Locate(transactionalId, out partition) is var error and not ErrorCode.None)
+            return error;
+        return partition.Transactions.TryGetValue(transactionalId, out metadata!) ? ErrorCode.None : ErrorCode.InvalidProducerIdMapping;
+    }
+
+    /// <summary>The request's producer against the id's: another producer id is INVALID_PRODUCER_ID_MAPPING, another epoch PRODUCER_FENCED.</summary>
+    private static ErrorCode CheckProducer(TransactionSnapshot current, long producerId, short producerEpoch)
+        => current.ProducerId != producerId ? ErrorCode.InvalidProducerIdMapping
+            : current.ProducerEpoch != producerEpoch ? ErrorCode.ProducerFenced : ErrorCode.None;
 
     /// <summary>
     /// The first AddPartitionsToTxn of a producer's next transaction usually arrives while the previous one's markers
@@ -232,20 +247,13 @@ internal sealed partial class TransactionCoordinator
         IReadOnlyCollection<TopicPartition> partitions)
     {
         Dictionary<TopicPartition, ErrorCode> All(ErrorCode error) => partitions.Distinct().ToDictionary(p => p, _ => error);
-        if (transactionalId.Length == 0)
-            return All(ErrorCode.InvalidRequest);
-        var error = Locate(transactionalId, out var partition);
-        if (error != ErrorCode.None)
+        if (Find(transactionalId, out _, out var metadata) is var error and not ErrorCode.None)
             return All(error);
-        if (!partition.Transactions.TryGetValue(transactionalId, out var metadata))
-            return All(ErrorCode.InvalidProducerIdMapping);
         lock (metadata)
         {
             var current = metadata.Current;
-            if (current.ProducerId != producerId)
-                return All(ErrorCode.InvalidProducerIdMapping);
-            if (current.ProducerEpoch != producerEpoch)
-                return All(ErrorCode.ProducerFenced);
+            if (CheckProducer(current, producerId, producerEpoch) is var mismatch and not ErrorCode.None)
+                return All(mismatch);
             if (current.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort)
                 return All(ErrorCode.ConcurrentTransactions);
             return partitions.Distinct().ToDictionary(p => p, p => current.Partitions.Contains(p) ? ErrorCode.None : ErrorCode.TransactionAbortable);
@@ -260,21 +268,14 @@ internal sealed partial class TransactionCoordinator
     /// </summary>
     public async Task<ErrorCode> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit)
     {
-        if (transactionalId.Length == 0)
-            return ErrorCode.InvalidRequest;
-        var error = Locate(transactionalId, out var partition);
-        if (error != ErrorCode.None)
+        if (Find(transactionalId, out var partition, out var metadata) is var error and not ErrorCode.None)
             return error;
-        if (!partition.Transactions.TryGetValue(transactionalId, out var metadata))
-            return ErrorCode.InvalidProducerIdMapping;
         TransactionSnapshot next;
         lock (metadata)
         {
             var current = metadata.Current;
-            if (current.ProducerId != producerId)
-                return ErrorCode.InvalidProducerIdMapping;
-            if (current.ProducerEpoch != producerEpoch)
-                return ErrorCode.ProducerFenced;
+            if (CheckProducer(current, producerId, producerEpoch) is var mismatch and not ErrorCode.None)
+                return mismatch;
             if (metadata.HasPending)
                 return ErrorCode.ConcurrentTransactions;
             switch (current.State)

@@ -41,8 +41,8 @@ public sealed class CoordinatorProtocolTests
         Assert.Equal((short)RunnelError.InvalidTopicException, intoState.ErrorCode);
 
         // Not added to the transaction: INVALID_TXN_STATE before Produce v11, TRANSACTION_ABORTABLE from v11; nothing written.
-        Assert.Equal((short)RunnelError.InvalidTxnState, (await ProduceAsync(connection, 8, Batch(producerId, epoch, 0, "stray"))).ErrorCode);
-        Assert.Equal((short)RunnelError.TransactionAbortable, (await ProduceAsync(connection, 11, Batch(producerId, epoch, 0, "stray"))).ErrorCode);
+        Assert.Equal((short)RunnelError.InvalidTxnState, (await ProduceAsync(connection, 8, RawTransactions.TxnBatch(producerId, epoch, 0, null, "stray"))).ErrorCode);
+        Assert.Equal((short)RunnelError.TransactionAbortable, (await ProduceAsync(connection, 11, RawTransactions.TxnBatch(producerId, epoch, 0, null, "stray"))).ErrorCode);
         Assert.Equal(0, await LatestAsync(connection));
 
         var added = await connection.RequestAsync<AddPartitionsToTxnResponse>(ApiKey.AddPartitionsToTxn, 3, new AddPartitionsToTxnRequest
@@ -53,7 +53,7 @@ public sealed class CoordinatorProtocolTests
             V3AndBelowTopics = [new() { Name = Topic, Partitions = [0] }],
         });
         Assert.Equal(0, added.ResultsByTopicV3AndBelow.Single().ResultsByPartition.Single().PartitionErrorCode);
-        Assert.Equal(0, (await ProduceAsync(connection, 8, Batch(producerId, epoch, 0, "kept"))).ErrorCode);
+        Assert.Equal(0, (await ProduceAsync(connection, 8, RawTransactions.TxnBatch(producerId, epoch, 0, null, "kept"))).ErrorCode);
 
         // EndTxn for an unknown id, another producer id, or the fenced epoch 0 (INVALID_PRODUCER_EPOCH before v2).
         Assert.Equal((short)RunnelError.InvalidProducerIdMapping, (await EndAsync(connection, 3, "nobody", producerId, epoch)).ErrorCode);
@@ -102,15 +102,5 @@ public sealed class CoordinatorProtocolTests
             Topics = [new() { Name = Topic, Partitions = [new() { PartitionIndex = 0, Timestamp = -1 }] }],
         });
         return reply.Topics.Single().Partitions.Single().Offset;
-    }
-
-    private static byte[] Batch(long producerId, short epoch, int sequence, string value)
-    {
-        using var writer = new KafkaWriter();
-        using var builder = new RecordBatchBuilder();
-        builder.Begin(writer, new RecordBatchSettings { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = sequence, IsTransactional = true });
-        builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RecordBytes.Null, Encoding.UTF8.GetBytes(value));
-        builder.Finish();
-        return writer.WrittenSpan.ToArray();
     }
 }

@@ -7,6 +7,7 @@ using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
+using static Runnel.IntegrationTests.Transactions.RawTransactions;
 using ErrorCode = Runnel.Protocol.ErrorCode;
 
 namespace Runnel.IntegrationTests.Transactions;
@@ -34,7 +35,7 @@ public sealed class HangingTransactionTests
         using var plain = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.Bootstrap, EnableIdempotence = true }).Build();
         Assert.Equal(1, (await plain.ProduceAsync(new TopicPartition("stuck", 0), new Message<Null, string> { Value = "after" })).Offset.Value);
 
-        using var consumer = ReadCommittedConsumer(broker.Bootstrap);
+        using var consumer = ReadCommittedConsumer(broker.Bootstrap, "hanging-tests");
         consumer.Assign(new TopicPartitionOffset("stuck", 0, Offset.Beginning));
         Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(500))); // bounded look: the LSO is at the open transaction
 
@@ -53,7 +54,7 @@ public sealed class HangingTransactionTests
 
         var aborted = await Cli("txn", "abort", "--topic", "stuck", "--partition", "0", "--start-offset", "0", "--bootstrap-server", broker.Bootstrap);
         Assert.Equal($"Aborted the transaction of producer {stuckId} (epoch 0, coordinator epoch 0) on stuck-0.", Assert.Single(aborted.Lines));
-        Assert.Equal("after", Assert.Single(ConsumeUntil(consumer, v => v == "after")));
+        Assert.Equal("after", Assert.Single(ConsumeUntil(consumer, v => v == "after", Wait)));
         var after = (await DescribeProducersAsync(broker.Bootstrap, "stuck"))[stuckId];
         Assert.Equal(("0", "None"), (after[3], after[6])); // the marker's coordinator epoch; no transaction open
 
@@ -71,8 +72,8 @@ public sealed class HangingTransactionTests
         await connection.RequestAsync<MetadataResponse>(ApiKey.Metadata, 4, new MetadataRequest { Topics = [new() { Name = "hang" }], AllowAutoTopicCreation = true });
         var orphan = await ProducerIdAsync(connection);
         var written = DateTimeOffset.UtcNow.AddMinutes(-20).ToUnixTimeMilliseconds();
-        Assert.Equal(0, await ProduceAsync(connection, TxnBatch(orphan, sequence: 0, written - 1000, "o1", "o2")));
-        Assert.Equal(2, await ProduceAsync(connection, TxnBatch(orphan, sequence: 2, written, "o3")));
+        Assert.Equal(0, await ProduceAsync(connection, TxnBatch(orphan, 0, 0, written - 1000, "o1", "o2")));
+        Assert.Equal(2, await ProduceAsync(connection, TxnBatch(orphan, 0, 2, written, "o3")));
 
         // A live transaction on the same partition that its coordinator knows: never reported as hanging.
         using var live = ConfluentTransactionTests.TransactionalProducer(broker, "live-writer");
@@ -95,9 +96,9 @@ public sealed class HangingTransactionTests
 
         // Once the live transaction commits, read_committed reads it and none of the aborted records.
         live.CommitTransaction(Wait);
-        using var consumer = ReadCommittedConsumer(broker.Bootstrap);
+        using var consumer = ReadCommittedConsumer(broker.Bootstrap, "hanging-tests");
         consumer.Assign(new TopicPartitionOffset("hang", 0, Offset.Beginning));
-        Assert.Equal(["live"], ConsumeUntil(consumer, v => v == "live"));
+        Assert.Equal(["live"], ConsumeUntil(consumer, v => v == "live", Wait));
     }
 
     [Fact]
@@ -158,34 +159,6 @@ public sealed class HangingTransactionTests
         return result.Lines.Skip(1).Select(Cells).ToDictionary(c => long.Parse(c[1], CultureInfo.InvariantCulture));
     }
 
-    private static IConsumer<Ignore, string> ReadCommittedConsumer(string bootstrap) => new ConsumerBuilder<Ignore, string>(new ConsumerConfig
-    {
-        BootstrapServers = bootstrap,
-        GroupId = "hanging-tests",
-        EnableAutoCommit = false,
-        IsolationLevel = IsolationLevel.ReadCommitted,
-    }).Build();
-
-    /// <summary>Consumes until <paramref name="last"/> matches a value (bounded by <see cref="Wait"/>); every value seen.</summary>
-    private static List<string> ConsumeUntil(IConsumer<Ignore, string> consumer, Func<string, bool> last)
-    {
-        var values = new List<string>();
-        var deadline = DateTime.UtcNow + Wait;
-        while (DateTime.UtcNow < deadline && (values.Count == 0 || !last(values[^1])))
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { Message: { } message })
-                values.Add(message.Value);
-        }
-        return values;
-    }
-
-    private static async Task<long> ProducerIdAsync(RawKafkaConnection connection)
-    {
-        var reply = await connection.RequestAsync<InitProducerIdResponse>(ApiKey.InitProducerId, 4, new InitProducerIdRequest { TransactionalId = null, TransactionTimeoutMs = 60_000 });
-        Assert.Equal(0, reply.ErrorCode);
-        return reply.ProducerId;
-    }
-
     /// <summary>Produces one batch to hang-0 with acks=all; its base offset.</summary>
     private static async Task<long> ProduceAsync(RawKafkaConnection connection, byte[] batch)
     {
@@ -199,17 +172,5 @@ public sealed class HangingTransactionTests
         var partition = reply.Responses[0].PartitionResponses[0];
         Assert.Equal(0, partition.ErrorCode);
         return partition.BaseOffset;
-    }
-
-    /// <summary>A transactional batch of epoch 0 whose records all carry <paramref name="timestamp"/>.</summary>
-    private static byte[] TxnBatch(long producerId, int sequence, long timestamp, params string[] values)
-    {
-        using var writer = new KafkaWriter();
-        using var builder = new RecordBatchBuilder();
-        builder.Begin(writer, new RecordBatchSettings { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = sequence, IsTransactional = true });
-        foreach (var value in values)
-            builder.Append(timestamp, RecordBytes.Null, Encoding.UTF8.GetBytes(value));
-        builder.Finish();
-        return writer.WrittenSpan.ToArray();
     }
 }

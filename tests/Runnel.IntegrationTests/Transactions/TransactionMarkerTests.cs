@@ -6,6 +6,7 @@ using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
+using static Runnel.IntegrationTests.Transactions.RawTransactions;
 using ErrorCode = Runnel.Protocol.ErrorCode;
 
 namespace Runnel.IntegrationTests.Transactions;
@@ -31,15 +32,15 @@ public sealed class TransactionMarkerTests
         var committer = await ProducerIdAsync(connection);
         var aborter = await ProducerIdAsync(connection);
 
-        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(committer, 0, 0, "c1", "c2"))).ErrorCode); // 0-1
-        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(aborter, 0, 0, "a1", "a2", "a3"))).ErrorCode); // 2-4
-        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(committer, 0, 2, "c3"))).ErrorCode); // 5
+        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(committer, 0, 0, null, "c1", "c2"))).ErrorCode); // 0-1
+        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(aborter, 0, 0, null, "a1", "a2", "a3"))).ErrorCode); // 2-4
+        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(committer, 0, 2, null, "c3"))).ErrorCode); // 5
         Assert.Equal(0, await MarkerAsync(connection, aborter, 0, coordinatorEpoch: 0, commit: false)); // 6
         Assert.Equal(0, await MarkerAsync(connection, committer, 0, coordinatorEpoch: 0, commit: true)); // 7
 
         // A third transaction stays open; a plain record after it is below the high watermark but not the LSO.
         var open = await ProducerIdAsync(connection);
-        Assert.Equal(8, (await ProduceAsync(connection, TxnBatch(open, 0, 0, "o1"))).BaseOffset);
+        Assert.Equal(8, (await ProduceAsync(connection, TxnBatch(open, 0, 0, null, "o1"))).BaseOffset);
         Assert.Equal(9, (await ProduceAsync(connection, PlainBatch("p1"), transactionalId: null)).BaseOffset);
         Assert.Equal(8, await LatestAsync(connection, isolation: 1));
         Assert.Equal(10, await LatestAsync(connection, isolation: 0));
@@ -53,14 +54,14 @@ public sealed class TransactionMarkerTests
         Assert.Null((await FetchAsync(connection, isolation: 0)).AbortedTransactions);
 
         // librdkafka, read_committed: the committed records, none of the aborted ones, nothing at or past the LSO.
-        using var consumer = Consumer(broker.Bootstrap);
+        using var consumer = ReadCommittedConsumer(broker.Bootstrap, "txn-marker-tests");
         consumer.Assign(new TopicPartitionOffset(Topic, 0, Offset.Beginning));
-        Assert.Equal(["c1", "c2", "c3"], ConsumeUntil(consumer, v => v == "c3"));
+        Assert.Equal(["c1", "c2", "c3"], ConsumeUntil(consumer, v => v == "c3", Wait));
         Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(300))); // bounded look for more: the LSO is at "o1"
 
         Assert.Equal(0, await MarkerAsync(connection, open, 0, coordinatorEpoch: 0, commit: true)); // 10
         Assert.Equal(11, await LatestAsync(connection, isolation: 1));
-        Assert.Equal(["o1", "p1"], ConsumeUntil(consumer, v => v == "p1"));
+        Assert.Equal(["o1", "p1"], ConsumeUntil(consumer, v => v == "p1", Wait));
     }
 
     [Fact]
@@ -71,48 +72,20 @@ public sealed class TransactionMarkerTests
         await using var connection = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
         await connection.RequestAsync<MetadataResponse>(ApiKey.Metadata, 4, new MetadataRequest { Topics = [new() { Name = Topic }], AllowAutoTopicCreation = true });
         var producer = await ProducerIdAsync(connection);
-        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(producer, 1, 0, "x"))).ErrorCode);
+        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(producer, 1, 0, null, "x"))).ErrorCode);
         Assert.Equal(0, await MarkerAsync(connection, producer, 1, coordinatorEpoch: 5, commit: true));
-        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(producer, 1, 1, "y"))).ErrorCode);
+        Assert.Equal(0, (await ProduceAsync(connection, TxnBatch(producer, 1, 1, null, "y"))).ErrorCode);
         var end = await LatestAsync(connection, isolation: 0);
 
         Assert.Equal((short)ErrorCode.TransactionCoordinatorFenced, await MarkerAsync(connection, producer, 1, coordinatorEpoch: 4, commit: false));
         Assert.Equal((short)ErrorCode.InvalidProducerEpoch, await MarkerAsync(connection, producer, 0, coordinatorEpoch: 5, commit: false));
-        Assert.Equal((short)ErrorCode.InvalidProducerEpoch, (await ProduceAsync(connection, TxnBatch(producer, 0, 0, "zombie"))).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidProducerEpoch, (await ProduceAsync(connection, TxnBatch(producer, 0, 0, null, "zombie"))).ErrorCode);
         Assert.Equal((short)ErrorCode.InvalidTxnState, (await ProduceAsync(connection, IdempotentBatch(producer, 1, 2, "plain"))).ErrorCode);
-        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed, (await ProduceAsync(connection, TxnBatch(producer, 1, 2, "no-id"), transactionalId: null)).ErrorCode);
+        Assert.Equal((short)ErrorCode.TransactionalIdAuthorizationFailed, (await ProduceAsync(connection, TxnBatch(producer, 1, 2, null, "no-id"), transactionalId: null)).ErrorCode);
         var unknown = await MarkerAsync(connection, producer, 1, coordinatorEpoch: 5, commit: true, topic: "never-made");
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, unknown);
         Assert.Equal(end, await LatestAsync(connection, isolation: 0));
         Assert.Equal(end - 1, await LatestAsync(connection, isolation: 1)); // "y" is still an open transaction
-    }
-
-    private static IConsumer<Ignore, string> Consumer(string bootstrap) => new ConsumerBuilder<Ignore, string>(new ConsumerConfig
-    {
-        BootstrapServers = bootstrap,
-        GroupId = "txn-marker-tests",
-        EnableAutoCommit = false,
-        IsolationLevel = IsolationLevel.ReadCommitted,
-    }).Build();
-
-    /// <summary>Consumes until <paramref name="last"/> matches a value (bounded by <see cref="Wait"/>); every value seen.</summary>
-    private static List<string> ConsumeUntil(IConsumer<Ignore, string> consumer, Func<string, bool> last)
-    {
-        var values = new List<string>();
-        var deadline = DateTime.UtcNow + Wait;
-        while (DateTime.UtcNow < deadline && (values.Count == 0 || !last(values[^1])))
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { Message: { } message })
-                values.Add(message.Value);
-        }
-        return values;
-    }
-
-    private static async Task<long> ProducerIdAsync(RawKafkaConnection connection)
-    {
-        var reply = await connection.RequestAsync<InitProducerIdResponse>(ApiKey.InitProducerId, 4, new InitProducerIdRequest { TransactionalId = null, TransactionTimeoutMs = 60_000 });
-        Assert.Equal(0, reply.ErrorCode);
-        return reply.ProducerId;
     }
 
     private static async Task<ProduceResponse.PartitionProduceResponse> ProduceAsync(RawKafkaConnection connection, byte[] batch, string? transactionalId = "tx")
@@ -174,25 +147,5 @@ public sealed class TransactionMarkerTests
             bytes = bytes[header.TotalSize..];
         }
         return headers;
-    }
-
-    private static byte[] TxnBatch(long producerId, short epoch, int sequence, params string[] values)
-        => Build(new RecordBatchSettings { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = sequence, IsTransactional = true }, values);
-
-    private static byte[] IdempotentBatch(long producerId, short epoch, int sequence, params string[] values)
-        => Build(new RecordBatchSettings { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = sequence }, values);
-
-    private static byte[] PlainBatch(params string[] values) => Build(new RecordBatchSettings(), values);
-
-    private static byte[] Build(RecordBatchSettings settings, string[] values)
-    {
-        using var writer = new KafkaWriter();
-        using var builder = new RecordBatchBuilder();
-        builder.Begin(writer, settings);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var value in values)
-            builder.Append(now, RecordBytes.Null, Encoding.UTF8.GetBytes(value));
-        builder.Finish();
-        return writer.WrittenSpan.ToArray();
     }
 }
