@@ -99,7 +99,7 @@ public sealed partial class RunnelBroker
             if (config.IsBroker)
             {
                 services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, time).ConfigureAwait(false);
-                broker._interBroker = new InterBrokerConnections(replicas.FetcherSettings.ListenerName, $"runnel-broker-{config.NodeId}", time);
+                broker._interBroker = new InterBrokerConnections(replicas.FetcherSettings.ListenerName, replicas.FetcherSettings.Security, $"runnel-broker-{config.NodeId}", time);
                 var markers = new TransactionMarkerSender(quorum, broker._interBroker, time, loggerFactory.CreateLogger("Runnel.Transactions"));
                 services.Transactions = TransactionCoordinator.Start(config, topics, quorum, markers, services.ProducerIds.NextAsync, loggerFactory, time);
                 if (config.GetBool("transaction.partition.verification.enable"))

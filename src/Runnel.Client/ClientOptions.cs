@@ -1,3 +1,5 @@
+using Runnel.Net.Security;
+
 namespace Runnel.Client;
 
 /// <summary>Settings every Runnel client shares: where the cluster is, how this client names itself, and time limits.</summary>
@@ -20,6 +22,12 @@ public class ClientOptions
 
     /// <summary>Pause between retries of retriable errors (Kafka's retry.backoff.ms).</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// TLS and SASL for every connection (Kafka's security.protocol with its ssl.* and sasl.* settings; see
+    /// <see cref="ConnectionSecurity.FromClientProperties"/>); PLAINTEXT by default.
+    /// </summary>
+    public ConnectionSecurity Security { get; set; } = ConnectionSecurity.Plaintext;
 
     /// <summary>Largest response frame accepted; a bigger size prefix means a corrupt stream, not a real reply.</summary>
     public int MaxResponseBytes { get; set; } = 256 * 1024 * 1024;

@@ -13,12 +13,14 @@ namespace Runnel.Net;
 /// its task, so requests go out in call order and a single read loop matches each reply to the head of the queue
 /// (Kafka answers in request order). Each request has a deadline. Any I/O failure, missed deadline, bad frame size,
 /// unreadable header or out-of-step reply kills the whole connection and fails everything waiting on it with one
-/// <see cref="KafkaConnectionException"/>; the owner then opens a new one.
+/// <see cref="KafkaConnectionException"/>; the owner then opens a new one. With
+/// <see cref="KafkaConnectionOptions.Security"/> the connection first completes a TLS handshake and, after ApiVersions,
+/// a SASL exchange (KafkaConnection.Security.cs) before it is handed out.
 /// </summary>
 public sealed partial class KafkaConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
     private readonly KafkaConnectionOptions _options;
     private readonly Lock _lock = new();
     private readonly Queue<InFlightRequest> _inFlight = new();
@@ -50,7 +52,8 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     public ApiVersionTable Versions => _versions ?? throw new InvalidOperationException($"No ApiVersions were negotiated with {Name}.");
 
     /// <summary>
-    /// Connects within the connect timeout and, when asked to, negotiates API versions. Fails with
+    /// Connects within the connect timeout, secures the connection as <see cref="KafkaConnectionOptions.Security"/> asks and,
+    /// when asked to, negotiates API versions. Fails with
     /// <see cref="KafkaConnectionException"/>; the caller's own cancellation stays an <see cref="OperationCanceledException"/>.
     /// </summary>
     public static async Task<KafkaConnection> ConnectAsync(string host, int port, KafkaConnectionOptions options, CancellationToken cancellationToken = default)
@@ -78,13 +81,16 @@ public sealed partial class KafkaConnection : IAsyncDisposable
             }
         }
         var connection = new KafkaConnection(socket, name, options);
-        connection._readLoop = connection.ReadLoopAsync();
-        connection._writeLoop = connection.WriteLoopAsync();
-        if (!options.NegotiateApiVersions)
-            return connection;
         try
         {
-            connection._versions = await connection.NegotiateAsync(cancellationToken).ConfigureAwait(false);
+            if (options.Security?.Tls is { } tls)
+                await connection.StartTlsAsync(host, tls, cancellationToken).ConfigureAwait(false);
+            connection._readLoop = connection.ReadLoopAsync();
+            connection._writeLoop = connection.WriteLoopAsync();
+            if (options.NegotiateApiVersions)
+                connection._versions = await connection.NegotiateAsync(cancellationToken).ConfigureAwait(false);
+            if (options.Security?.Sasl is { } sasl)
+                await connection.AuthenticateAsync(sasl, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using Runnel.Net.Security;
 using Runnel.Protocol;
 
 namespace Runnel.Net;
@@ -7,6 +8,9 @@ public sealed record KafkaConnectionOptions
 {
     /// <summary>Sent in every request header; brokers log it and use it for quotas.</summary>
     public string ClientId { get; init; } = "runnel";
+
+    /// <summary>TLS and SASL for the connection; none (PLAINTEXT) by default.</summary>
+    public ConnectionSecurity? Security { get; init; }
 
     /// <summary>How long opening the TCP connection may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

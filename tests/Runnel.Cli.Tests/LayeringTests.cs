@@ -1,6 +1,9 @@
 namespace Runnel.Cli.Tests;
 
-/// <summary>The CLI talks to clusters through the client and hosts the broker only for `runnel server`.</summary>
+/// <summary>
+/// The CLI talks to clusters through the client (whose connection settings, such as its security, are Runnel.Net's) and
+/// hosts the broker only for `runnel server`.
+/// </summary>
 public class LayeringTests
 {
     [Fact]
@@ -10,7 +13,7 @@ public class LayeringTests
             .Select(a => a.Name!)
             .Where(n => n.StartsWith("Runnel.", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
-        Assert.Subset(new HashSet<string>(["Runnel.Broker", "Runnel.Client", "Runnel.Protocol"]), runnel.ToHashSet());
+        Assert.Subset(new HashSet<string>(["Runnel.Broker", "Runnel.Client", "Runnel.Net", "Runnel.Protocol"]), runnel.ToHashSet());
         Assert.Contains("Runnel.Client", runnel);
     }
 }

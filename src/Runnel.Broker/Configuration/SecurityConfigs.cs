@@ -1,3 +1,5 @@
+using Runnel.Net.Security;
+
 namespace Runnel.Broker.Configuration;
 
 /// <summary>
@@ -8,16 +10,16 @@ namespace Runnel.Broker.Configuration;
 public static class SecurityConfigs
 {
     public const string ListenerPrefix = "listener.name.";
-    public const string KeystoreType = "ssl.keystore.type";
-    public const string KeystoreLocation = "ssl.keystore.location";
-    public const string KeystorePassword = "ssl.keystore.password";
-    public const string KeystoreCertificateChain = "ssl.keystore.certificate.chain";
-    public const string KeystoreKey = "ssl.keystore.key";
-    public const string KeyPassword = "ssl.key.password";
-    public const string TruststoreType = "ssl.truststore.type";
-    public const string TruststoreLocation = "ssl.truststore.location";
-    public const string TruststorePassword = "ssl.truststore.password";
-    public const string TruststoreCertificates = "ssl.truststore.certificates";
+    public const string KeystoreType = SslStores.KeystoreType;
+    public const string KeystoreLocation = SslStores.KeystoreLocation;
+    public const string KeystorePassword = SslStores.KeystorePassword;
+    public const string KeystoreCertificateChain = SslStores.KeystoreCertificateChain;
+    public const string KeystoreKey = SslStores.KeystoreKey;
+    public const string KeyPassword = SslStores.KeyPassword;
+    public const string TruststoreType = SslStores.TruststoreType;
+    public const string TruststoreLocation = SslStores.TruststoreLocation;
+    public const string TruststorePassword = SslStores.TruststorePassword;
+    public const string TruststoreCertificates = SslStores.TruststoreCertificates;
     public const string ClientAuth = "ssl.client.auth";
     public const string EnabledProtocols = "ssl.enabled.protocols";
     public const string PrincipalMappingRules = "ssl.principal.mapping.rules";
@@ -25,6 +27,9 @@ public static class SecurityConfigs
     public const string SaslJaasConfig = "sasl.jaas.config";
     public const string SaslServerMaxReceiveSize = "sasl.server.max.receive.size";
     public const string FailedAuthenticationDelayMs = "connection.failed.authentication.delay.ms";
+    public const string EndpointIdentificationAlgorithm = "ssl.endpoint.identification.algorithm";
+    public const string SaslMechanismInterBroker = "sasl.mechanism.inter.broker.protocol";
+    public const string SaslMechanismController = "sasl.mechanism.controller.protocol";
 
     public static IReadOnlyList<ConfigDefinition> All { get; } =
     [
@@ -44,6 +49,9 @@ public static class SecurityConfigs
         new(SaslEnabledMechanisms, ConfigType.List, "GSSAPI", "SASL mechanisms a SASL listener offers: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"),
         new(SaslJaasConfig, ConfigType.Password, null, "JAAS login module and options, set per listener and mechanism"),
         new(SaslServerMaxReceiveSize, ConfigType.Int, "524288", "largest frame accepted before a SASL client has authenticated") { Min = 1 },
+        new(EndpointIdentificationAlgorithm, ConfigType.String, "https", "https: a broker connecting to another over TLS checks that its certificate names the host; empty: it does not"),
+        new(SaslMechanismInterBroker, ConfigType.String, "GSSAPI", "SASL mechanism brokers authenticate to each other with on a SASL inter-broker listener"),
+        new(SaslMechanismController, ConfigType.String, "GSSAPI", "SASL mechanism used to authenticate to controllers on a SASL controller listener"),
         new(FailedAuthenticationDelayMs, ConfigType.Int, "100", "delay before the reply to a failed authentication, after which the connection closes") { Min = 0 },
     ];
 

@@ -34,7 +34,7 @@ internal sealed class BrokerLifecycleManager : IDisposable
         _quorum = quorum;
         _interval = heartbeatInterval;
         _logger = logger;
-        _channel = new ControllerChannel(nodeId, "heartbeat", () => quorum.Loader.LeaderId, quorum.Voters, logger, quorum.Time);
+        _channel = new ControllerChannel(nodeId, "heartbeat", () => quorum.Loader.LeaderId, quorum.Voters, quorum.ControllerSecurity, logger, quorum.Time);
         _registration = new BrokerRegistrationRequest { BrokerId = nodeId, ClusterId = clusterId, IncarnationId = Guid.NewGuid(), Listeners = [.. listeners], Rack = rack };
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Net;
+using Runnel.Net.Security;
 using Runnel.Protocol;
 using Runnel.Protocol.Primitives;
 using Runnel.Raft;
@@ -13,7 +14,7 @@ namespace Runnel.Broker.Quorum;
 /// a heartbeat. A failed or unanswered request drops the connection and returns null, and the caller retries, by
 /// then perhaps towards a new leader (a new leader means a new connection).
 /// </summary>
-internal sealed class ControllerChannel(int nodeId, string purpose, Func<int?> activeController, QuorumVoters voters, ILogger logger,
+internal sealed class ControllerChannel(int nodeId, string purpose, Func<int?> activeController, QuorumVoters voters, ConnectionSecurity security, ILogger logger,
     TimeProvider? time = null) : IAsyncDisposable
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -78,6 +79,7 @@ internal sealed class ControllerChannel(int nodeId, string purpose, Func<int?> a
             MaxResponseBytes = 64 * 1024 * 1024,
             // Callers name the version of each request: these APIs are fixed between the quorum's own processes.
             NegotiateApiVersions = false,
+            Security = security,
             Time = _time,
         };
         var connection = await KafkaConnection.ConnectAsync(controller.Host, controller.Port, options, cancellation).ConfigureAwait(false);

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
+using Runnel.Broker.Security;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Controller;
 using Runnel.Metadata.Image;
+using Runnel.Net.Security;
 using Runnel.Raft;
 using Runnel.Raft.Log;
 using Runnel.Raft.State;
@@ -26,10 +28,11 @@ internal sealed class MetadataQuorum : IAsyncDisposable
     private Task _fencing = Task.CompletedTask;
     private Task _rebalancing = Task.CompletedTask;
 
-    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters, int nodeId, ILogger logger,
-        TimeProvider time)
+    private MetadataQuorum(FileRaftLog log, RaftDriver driver, RaftTransport transport, MetadataLoader loader, QuorumVoters voters, int nodeId,
+        ConnectionSecurity controllerSecurity, ILogger logger, TimeProvider time)
     {
         Time = time;
+        ControllerSecurity = controllerSecurity;
         _log = log;
         Driver = driver;
         Transport = transport;
@@ -39,12 +42,15 @@ internal sealed class MetadataQuorum : IAsyncDisposable
         Controller = new QuorumController(driver, loader);
         if (!IsLoneVoter)
         {
-            _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, logger, time);
+            _forwarding = new ControllerChannel(nodeId, "forwarding", () => loader.LeaderId, voters, controllerSecurity, logger, time);
             Forwarder = new ControllerForwarder(this, _forwarding, logger, _stopping.Token);
         }
     }
 
     public int NodeId { get; }
+
+    /// <summary>How this node secures its connections to controllers (the controller listener's protocol; <see cref="OutboundSecurity"/>).</summary>
+    public ConnectionSecurity ControllerSecurity { get; }
 
     /// <summary>The clock of this node's quorum parts (the one the broker's services use).</summary>
     public TimeProvider Time { get; }
@@ -105,7 +111,8 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             {
                 PublishFailed = e => logger.LogError(e, "Applying a metadata image failed"),
             };
-            var transport = new RaftTransport(nodeId, voters, logger);
+            var controllerSecurity = OutboundSecurity.ToControllers(config, logger);
+            var transport = new RaftTransport(nodeId, voters, logger, time, controllerSecurity);
             var driver = new RaftDriver(now => new RaftNode(nodeId, voters, raftConfig, log, store, transport, loader, now, new Random(), logger), time, logger);
             transport.Attach(driver);
             MetadataQuorum? quorum = null;
@@ -116,7 +123,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             };
             driver.Start();
             logger.LogInformation("Metadata quorum member {Id} of {Voters} started from {Directory}", nodeId, voters, directory);
-            quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, logger, time);
+            quorum = new MetadataQuorum(log, driver, transport, loader, voters, nodeId, controllerSecurity, logger, time);
             quorum.Policy = PolicyFor(config);
             if (config.IsController)
                 quorum.StartLifecycle(config, logger);

@@ -38,7 +38,7 @@ internal sealed class AlterPartitionManager : IIsrChangeSink, IAsyncDisposable
         _localId = localId;
         _time = time;
         _logger = logger;
-        _channel = new ControllerChannel(localId, "alter-partition", () => quorum.Loader.LeaderId, quorum.Voters, logger, time);
+        _channel = new ControllerChannel(localId, "alter-partition", () => quorum.Loader.LeaderId, quorum.Voters, quorum.ControllerSecurity, logger, time);
         _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Broker.Partitions;
 using Runnel.Net;
+using Runnel.Net.Security;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 using Runnel.Storage;
@@ -8,7 +9,10 @@ using Runnel.Storage;
 namespace Runnel.Broker.Replication;
 
 /// <summary>How a follower fetches (Kafka's replica.fetch.* settings) and where it reaches leaders.</summary>
-internal sealed record FetcherSettings(int WaitMaxMs, int MinBytes, int MaxBytes, int ResponseMaxBytes, int BackoffMs, string ListenerName);
+/// <param name="ListenerName">The leader's listener to fetch from (the inter-broker listener).</param>
+/// <param name="Security">How connections to that listener are secured (<see cref="Security.OutboundSecurity"/>).</param>
+internal sealed record FetcherSettings(int WaitMaxMs, int MinBytes, int MaxBytes, int ResponseMaxBytes, int BackoffMs, string ListenerName,
+    ConnectionSecurity Security);
 
 /// <summary>
 /// One follower's fetch loop towards one leader (Kafka's ReplicaFetcherThread): a single connection carrying one Fetch at
@@ -211,6 +215,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 ClientId = $"runnel-replica-fetcher-{_localId}",
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 NegotiateApiVersions = false,
+                Security = _settings.Security,
                 Time = _time,
             }, stopping).ConfigureAwait(false);
             return _connection;

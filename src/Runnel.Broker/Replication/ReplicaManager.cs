@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Quorum;
+using Runnel.Broker.Security;
 
 namespace Runnel.Broker.Replication;
 
@@ -30,7 +31,7 @@ internal sealed partial class ReplicaManager : IReplicaEligibility, IAsyncDispos
         Settings = new ReplicationSettings(config.GetLong("replica.lag.time.max.ms"));
         FetcherSettings = new FetcherSettings(config.GetInt("replica.fetch.wait.max.ms"), config.GetInt("replica.fetch.min.bytes"),
             config.GetInt("replica.fetch.max.bytes"), config.GetInt("replica.fetch.response.max.bytes"), config.GetInt("replica.fetch.backoff.ms"),
-            InterBrokerListener(config));
+            InterBrokerListener(config), OutboundSecurity.ToBrokers(config, InterBrokerListener(config), _logger));
         LeaderThrottle = new ReplicationThrottle(config.GetLong("leader.replication.throttled.rate"), time);
         _alterPartition = new AlterPartitionManager(quorum, config.NodeId, time, _logger);
         IsrChanges = _alterPartition;

@@ -1,4 +1,5 @@
 using Runnel.Broker.Configuration;
+using Runnel.Net.Security;
 
 namespace Runnel.Broker.Security;
 
@@ -65,7 +66,15 @@ internal sealed class SaslSettings
             var module = mechanism == "PLAIN" ? PlainLoginModule : ScramLoginModule;
             var text = config.PrefixedValue(listener, $"{mechanism.ToLowerInvariant()}.{SecurityConfigs.SaslJaasConfig}")
                 ?? throw new ConfigException(jaasKey, $"SASL mechanism {mechanism} on listener {listener} needs its JAAS config, e.g. {module} required user_alice=\"alice-secret\";");
-            var jaas = JaasConfig.Parse(text, jaasKey);
+            JaasConfig jaas;
+            try
+            {
+                jaas = JaasConfig.Parse(text, jaasKey);
+            }
+            catch (JaasConfigException e)
+            {
+                throw new ConfigException(jaasKey, e.Message);
+            }
             if (jaas.LoginModule != module)
                 throw new ConfigException(jaasKey, $"{mechanism} needs the login module {module}, not {jaas.LoginModule}");
             foreach (var (option, password) in jaas.Options.Where(o => o.Key.StartsWith("user_", StringComparison.Ordinal)))

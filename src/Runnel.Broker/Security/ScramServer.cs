@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Runnel.Net.Security;
 
 namespace Runnel.Broker.Security;
 

@@ -1,13 +1,14 @@
 using Runnel.Metadata.Image;
 using Runnel.Net;
+using Runnel.Net.Security;
 
 namespace Runnel.Broker.Transactions;
 
 /// <summary>
-/// One connection per broker on the inter-broker listener, opened on first use and again after it failed, for the
+/// One connection per broker on the inter-broker listener (secured as that listener's protocol says), opened on first use and again after it failed, for the
 /// transaction traffic between brokers (markers to partition leaders, verification at coordinators).
 /// </summary>
-internal sealed class InterBrokerConnections(string listenerName, string clientId, TimeProvider time) : IAsyncDisposable
+internal sealed class InterBrokerConnections(string listenerName, ConnectionSecurity security, string clientId, TimeProvider time) : IAsyncDisposable
 {
     private readonly Dictionary<int, (SemaphoreSlim Gate, KafkaConnection? Connection)> _connections = [];
     private bool _disposed;
@@ -43,6 +44,7 @@ internal sealed class InterBrokerConnections(string listenerName, string clientI
                         ClientId = clientId,
                         ConnectTimeout = TimeSpan.FromSeconds(5),
                         NegotiateApiVersions = false,
+                        Security = security,
                         Time = time,
                     }, cancellation).ConfigureAwait(false);
                 }

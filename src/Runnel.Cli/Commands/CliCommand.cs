@@ -1,5 +1,7 @@
 using Runnel.Broker.Configuration;
 using Runnel.Cli.Parsing;
+using Runnel.Client;
+using Runnel.Net.Security;
 
 namespace Runnel.Cli.Commands;
 
@@ -31,6 +33,18 @@ internal abstract class CliCommand
     public abstract Task<int> RunAsync(ParsedArguments args, CliConsole console, CancellationToken cancellationToken);
 
     public string Usage => $"{Synopsis}\n\nOptions:\n{ArgumentParser.Describe(Options)}";
+
+    /// <summary>An admin client's settings: the bootstrap servers, and the security keys of the --command-config file.</summary>
+    protected static ClientOptions AdminOptionsOf(ParsedArguments args)
+        => new() { BootstrapServers = BootstrapOf(args), Security = SecurityOf(ConfigFileOf(args)) };
+
+    /// <summary>Kafka's client security keys (security.protocol, ssl.*, sasl.*), which every command accepts in its configs.</summary>
+    protected static bool IsSecurityKey(string key)
+        => key == "security.protocol" || key.StartsWith("ssl.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal);
+
+    /// <summary>The connection security <paramref name="settings"/> describe; a bad setting is a usage error naming the key.</summary>
+    protected static ConnectionSecurity SecurityOf(IReadOnlyDictionary<string, string> settings)
+        => ConnectionSecurity.FromClientProperties(settings.GetValueOrDefault, (key, message) => new UsageException($"{key}: {message}"));
 
     protected static string BootstrapOf(ParsedArguments args)
         => args.Get(BootstrapServer.Name) ?? ConfigFileOf(args).GetValueOrDefault("bootstrap.servers") ?? "localhost:9092";

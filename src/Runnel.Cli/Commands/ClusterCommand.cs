@@ -27,7 +27,7 @@ internal sealed class ClusterCommand : CliCommand
     {
         if (args.Positionals is not ["info"] and not ["quorum"])
             throw new UsageException("The cluster actions are 'info' and 'quorum'.");
-        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         if (args.Positionals is ["quorum"])
             return await DescribeQuorumAsync(admin, console, cancellationToken).ConfigureAwait(false);
         var cluster = await admin.DescribeClusterAsync(cancellationToken).ConfigureAwait(false);

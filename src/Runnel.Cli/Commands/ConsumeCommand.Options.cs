@@ -73,15 +73,18 @@ internal sealed partial class ConsumeCommand
             AutoOffsetReset = start.Kind is StartKind.End or StartKind.Offset ? AutoOffsetReset.Latest : AutoOffsetReset.Earliest,
         };
         // A config file may hold anything a Java consumer reads (deserializers, security): what we do not use is skipped.
-        foreach (var (key, value) in ConfigFileOf(args))
+        var settings = ConfigFileOf(args);
+        foreach (var (key, value) in settings)
             Apply(options, key, value);
         foreach (var (key, value) in args.GetPairs(ConsumerProperty.Name))
         {
-            if (!Apply(options, key, value))
+            settings[key] = value;
+            if (!Apply(options, key, value) && !IsSecurityKey(key))
                 throw new UsageException($"Unsupported consumer property '{key}'.");
         }
         if (args.Get(BootstrapServer.Name) is { } bootstrap)
             options.BootstrapServers = bootstrap;
+        options.Security = SecurityOf(settings);
         return options;
     }
 

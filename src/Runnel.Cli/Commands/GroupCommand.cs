@@ -49,7 +49,7 @@ internal sealed partial class GroupCommand : CliCommand
         var groupId = args.Get(GroupOption.Name) ?? args.Positionals.FirstOrDefault(p => !Actions.Contains(p));
         if (action != "list" && groupId is null)
             throw new UsageException($"{action} needs a group: runnel group {action} <group>.");
-        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         return action switch
         {
             "list" => await ListAsync(admin, args.Has(State.Name), console, cancellationToken).ConfigureAwait(false),

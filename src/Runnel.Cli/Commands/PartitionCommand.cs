@@ -61,7 +61,7 @@ internal sealed partial class PartitionCommand : CliCommand
         // Everything the command line says is checked before connecting, so usage errors never wait for a broker.
         var reassign = action == "reassign" ? ReassignPlan.From(args) : null;
         var election = action == "elect" ? ElectionPlan.From(args) : null;
-        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         return action switch
         {
             "describe" => await DescribeAsync(admin, args, console, cancellationToken).ConfigureAwait(false),

@@ -13,16 +13,19 @@ internal sealed partial class ProduceCommand
     {
         var options = new ProducerOptions { ClientId = "runnel-producer" };
         // A config file may hold anything a Java producer reads (serializers, security): what we do not use is skipped.
-        foreach (var (key, value) in ConfigFileOf(args))
+        var settings = ConfigFileOf(args);
+        foreach (var (key, value) in settings)
             Apply(options, key, value);
         // --producer-property next, so the dedicated flags below win when both are given.
         foreach (var (key, value) in args.GetPairs(ProducerProperty.Name))
         {
-            if (!Apply(options, key, value))
+            settings[key] = value;
+            if (!Apply(options, key, value) && !IsSecurityKey(key))
                 throw new UsageException($"Unsupported producer property '{key}'.");
         }
         if (args.Get(BootstrapServer.Name) is { } bootstrap)
             options.BootstrapServers = bootstrap;
+        options.Security = SecurityOf(settings);
         if (args.Get(AcksOption.Name) is { } acks)
             options.Acks = ParseAcks(acks);
         if (args.Get(Compression.Name) is { } codec)

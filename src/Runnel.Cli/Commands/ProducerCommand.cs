@@ -44,7 +44,7 @@ internal sealed class ProducerCommand : CliCommand
         var topic = args.Get(Topic.Name) ?? throw new UsageException("describe needs --topic.");
         var partition = args.GetInt(Partition.Name);
         var brokerId = args.GetInt(BrokerId.Name);
-        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         IReadOnlyList<TopicPartition> partitions = partition is { } p ? [new TopicPartition(topic, p)]
             : [.. (await admin.DescribeTopicsAsync([topic], includeOffsets: false, cancellationToken).ConfigureAwait(false)).Single().Partitions
                 .Select(d => new TopicPartition(topic, d.Partition))];

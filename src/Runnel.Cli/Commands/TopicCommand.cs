@@ -48,7 +48,7 @@ internal sealed partial class TopicCommand : CliCommand
     {
         var action = ActionOf(args);
         var topics = args.GetAll(Topic.Name).Concat(args.Positionals.Where(p => !Actions.Contains(p))).Distinct().ToList();
-        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         return action switch
         {
             "create" => await CreateAsync(admin, args, Single(topics, action), console, cancellationToken).ConfigureAwait(false),

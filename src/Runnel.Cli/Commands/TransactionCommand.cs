@@ -52,7 +52,7 @@ internal sealed partial class TransactionCommand : CliCommand
         var transactionalId = args.Get(TransactionalId.Name) ?? args.Positionals.FirstOrDefault(p => !Actions.Contains(p));
         if (action == "describe" && transactionalId is null)
             throw new UsageException("describe needs a transactional id: runnel txn describe <transactional-id>.");
-        await using var admin = new RunnelAdminClient(new ClientOptions { BootstrapServers = BootstrapOf(args) });
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         if (action == "abort")
             return await AbortAsync(admin, args, console, cancellationToken).ConfigureAwait(false);
         if (action == "find-hanging")

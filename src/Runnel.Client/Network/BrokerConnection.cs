@@ -40,6 +40,7 @@ internal sealed class BrokerConnection : IAsyncDisposable
             ConnectTimeout = options.ConnectTimeout,
             RequestTimeout = options.RequestTimeout,
             MaxResponseBytes = options.MaxResponseBytes,
+            Security = options.Security,
             Time = time ?? TimeProvider.System,
             SupportedVersions = ClientApis.Range,
             SoftwareVersion = typeof(BrokerConnection).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Runnel.Net;
+using Runnel.Net.Security;
 using Runnel.Protocol.Primitives;
 using Runnel.Raft.Messages;
 
@@ -42,7 +43,8 @@ internal sealed class PeerConnection : IAsyncDisposable
     private volatile bool _refusing;
 
     /// <param name="failed">Told of each request lost without a reply, and whether the voter refused the connection.</param>
-    public PeerConnection(int self, VoterEndpoint peer, Action<RaftMessage> deliver, Action<RaftMessage, bool> failed, ILogger logger, TimeProvider time)
+    public PeerConnection(int self, VoterEndpoint peer, Action<RaftMessage> deliver, Action<RaftMessage, bool> failed, ILogger logger, TimeProvider time,
+        ConnectionSecurity? security = null)
     {
         _self = self;
         _peer = peer;
@@ -58,6 +60,7 @@ internal sealed class PeerConnection : IAsyncDisposable
             MaxResponseBytes = 64 * 1024 * 1024,
             // Every quorum member speaks RaftWire's versions; there is nothing to negotiate.
             NegotiateApiVersions = false,
+            Security = security,
             Time = time,
         };
         _sender = Task.Run(SendLoopAsync);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Runnel.Net.Security;
 using Runnel.Protocol;
 using Runnel.Protocol.Primitives;
 using Runnel.Raft.Messages;
@@ -11,9 +12,10 @@ namespace Runnel.Raft.Transport;
 /// The quorum over the Kafka wire. Requests the node sends go out on one connection per voter, as Kafka frames whose
 /// correlation id is the core's own; their responses come back into the driver. Requests other nodes send arrive
 /// through the broker's handlers (<see cref="HandleAsync"/>), enter the node under a correlation id of our own, and
-/// the node's reply completes the handler. Connection timeouts are measured on <paramref name="time"/>.
+/// the node's reply completes the handler. Connection timeouts are measured on <paramref name="time"/>; connections are
+/// secured as <paramref name="security"/> says (the controller listener's protocol; plaintext when null).
 /// </summary>
-public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger = null, TimeProvider? time = null) : IRaftNetwork, IAsyncDisposable
+public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger = null, TimeProvider? time = null, ConnectionSecurity? security = null) : IRaftNetwork, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<int, PeerConnection> _peers = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<RaftMessage>> _inbound = new();
@@ -35,7 +37,7 @@ public sealed class RaftTransport(int self, QuorumVoters voters, ILogger? logger
         }
         if (!voters.Contains(message.Destination) || _driver is not { } driver)
             return;
-        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, driver.Failed, _logger, _time)).Enqueue(message);
+        _peers.GetOrAdd(message.Destination, id => new PeerConnection(self, voters[id], driver.Deliver, driver.Failed, _logger, _time, security)).Enqueue(message);
     }
 
     /// <summary>

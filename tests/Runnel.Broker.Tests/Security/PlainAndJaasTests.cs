@@ -1,6 +1,7 @@
 using System.Text;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Security;
+using Runnel.Net.Security;
 
 namespace Runnel.Broker.Tests.Security;
 
@@ -28,7 +29,7 @@ public sealed class PlainAndJaasTests
     [InlineData("org.example.Module required a b;")]
     public void Malformed_JAAS_configs_are_refused_without_echoing_the_value(string text)
     {
-        var e = Assert.Throws<ConfigException>(() => JaasConfig.Parse(text, "listener.name.sasl_ssl.plain.sasl.jaas.config"));
+        var e = Assert.Throws<JaasConfigException>(() => JaasConfig.Parse(text, "listener.name.sasl_ssl.plain.sasl.jaas.config"));
         Assert.Equal("listener.name.sasl_ssl.plain.sasl.jaas.config", e.Key);
         Assert.DoesNotContain("a=b", e.Message, StringComparison.Ordinal);
     }

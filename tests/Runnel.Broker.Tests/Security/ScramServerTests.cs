@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Runnel.Broker.Security;
+using Runnel.Net.Security;
 
 namespace Runnel.Broker.Tests.Security;
 

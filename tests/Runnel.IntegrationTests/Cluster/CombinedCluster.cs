@@ -5,7 +5,8 @@ namespace Runnel.IntegrationTests.Cluster;
 /// <summary>
 /// Three `runnel server` processes in KRaft's combined mode (process.roles=broker,controller, node ids 1-3), each
 /// with a client and a controller listener on free loopback ports, its own temp data directory, and one shared
-/// cluster.id: a cluster that replicates partitions.
+/// cluster.id: a cluster that replicates partitions. The client listener, which brokers also use between them, is
+/// named <c>clientListener</c> (PLAINTEXT unless a test secures it).
 /// </summary>
 internal sealed class CombinedCluster : IAsyncDisposable
 {
@@ -18,7 +19,7 @@ internal sealed class CombinedCluster : IAsyncDisposable
 
     public BrokerProcess Node(int id) => Nodes[id - 1];
 
-    public static async Task<CombinedCluster> StartAsync(IReadOnlyDictionary<string, string>? extra = null)
+    public static async Task<CombinedCluster> StartAsync(IReadOnlyDictionary<string, string>? extra = null, string clientListener = "PLAINTEXT")
     {
         var clientPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
         var controllerPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
@@ -35,8 +36,9 @@ internal sealed class CombinedCluster : IAsyncDisposable
                 ["cluster.id"] = clusterId,
                 ["controller.quorum.voters"] = voters,
                 ["controller.listener.names"] = "CONTROLLER",
-                ["listeners"] = $"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controllerPorts[i]}",
-                ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{port}",
+                ["listeners"] = $"{clientListener}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controllerPorts[i]}",
+                ["advertised.listeners"] = $"{clientListener}://127.0.0.1:{port}",
+                ["inter.broker.listener.name"] = clientListener,
             };
             foreach (var (key, value) in extra ?? new Dictionary<string, string>())
                 overrides[key] = value;

@@ -5,12 +5,15 @@ namespace Runnel.IntegrationTests.Fixtures;
 /// <summary>Runs the runnel CLI in-process, as <c>runnel ARGS</c> would, capturing what it prints.</summary>
 internal static class RunnelCli
 {
-    public static async Task<ProcessResult> RunAsync(params string[] args)
+    public static Task<ProcessResult> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    /// <summary>As <see cref="RunAsync"/>, with <paramref name="input"/> on standard input.</summary>
+    public static async Task<ProcessResult> RunWithInputAsync(string input, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var console = new CliConsole(new StringReader(""), stdout, stderr, inputIsTerminal: false, outputIsTerminal: false, errorIsTerminal: false);
+        var console = new CliConsole(new StringReader(input), stdout, stderr, inputIsTerminal: false, outputIsTerminal: false, errorIsTerminal: false);
         var code = await CliApp.RunAsync(args, console, timeout.Token);
         return new ProcessResult(code, stdout.ToString(), stderr.ToString());
     }

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 
-namespace Runnel.Broker.Security;
+namespace Runnel.Net.Security;
 
-/// <summary>SCRAM-SHA-256 and SCRAM-SHA-512 (RFC 5802, RFC 7677) with Kafka's iteration floor of 4096.</summary>
-internal sealed class ScramMechanism
+/// <summary>
+/// SCRAM-SHA-256 and SCRAM-SHA-512 (RFC 5802, RFC 7677) with Kafka's iteration floor of 4096: the hash functions both
+/// sides of an exchange use (the broker's server, <see cref="ScramClient"/> and the admin tools that make credentials).
+/// </summary>
+public sealed class ScramMechanism
 {
     public static readonly ScramMechanism Sha256 = new("SCRAM-SHA-256", HashAlgorithmName.SHA256, 32);
     public static readonly ScramMechanism Sha512 = new("SCRAM-SHA-512", HashAlgorithmName.SHA512, 64);
@@ -37,7 +40,7 @@ internal sealed class ScramMechanism
 }
 
 /// <summary>What the server keeps of a SCRAM password (RFC 5802 section 3): salt, StoredKey, ServerKey, iterations.</summary>
-internal sealed record ScramCredential(byte[] Salt, byte[] StoredKey, byte[] ServerKey, int Iterations)
+public sealed record ScramCredential(byte[] Salt, byte[] StoredKey, byte[] ServerKey, int Iterations)
 {
     public static ScramCredential FromPassword(ScramMechanism mechanism, string password, byte[] salt, int iterations)
     {
