@@ -64,7 +64,7 @@ internal static class ConfigDescriber
 
     /// <summary>
     /// This broker's configs (resource named by its id): from server.properties and --override (read-only), or changed
-    /// at runtime for the topic defaults that allow it.
+    /// at runtime for the topic defaults that allow it; then the listener-prefixed security settings that were set.
     /// </summary>
     public static IEnumerable<ConfigEntry> Broker(BrokerConfig broker, IReadOnlyDictionary<string, string> dynamicBroker)
     {
@@ -74,6 +74,16 @@ internal static class ConfigDescriber
             var value = dynamicBroker.TryGetValue(definition.Name, out var changed) ? changed : broker.GetString(definition.Name);
             yield return new ConfigEntry(definition.Name, sensitive ? null : value, ReadOnly: !DynamicBrokerConfig.IsDynamic(definition.Name),
                 sensitive, definition.Documentation, definition.Type, BrokerSynonyms(definition.Name, broker, dynamicBroker, dynamicOnly: false, sensitive));
+        }
+        // Listener-prefixed security settings (listener.name.<name>.ssl.keystore.location, ...) as set at start-up, as
+        // Kafka lists them; passwords, keys and JAAS configs with a null value and is_sensitive.
+        foreach (var (key, value) in broker.ExplicitValues.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (SecurityConfigs.ForPrefixedKey(key, out _) is not { } definition)
+                continue;
+            var sensitive = definition.Type == ConfigType.Password;
+            yield return new ConfigEntry(key, sensitive ? null : value, ReadOnly: true, sensitive, definition.Documentation, definition.Type,
+                [new ConfigSynonym(key, sensitive ? null : value, ConfigSource.StaticBrokerConfig)]);
         }
     }
 
