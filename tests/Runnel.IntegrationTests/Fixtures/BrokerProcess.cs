@@ -27,6 +27,9 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public string Bootstrap => $"127.0.0.1:{Port}";
 
+    /// <summary>The running server's process id (for /proc readings).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("The server is not running.");
+
     /// <summary>Everything the server printed, across restarts.</summary>
     public IEnumerable<string> Output => _output;
 
