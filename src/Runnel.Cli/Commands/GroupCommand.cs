@@ -31,7 +31,7 @@ internal sealed partial class GroupCommand : CliCommand
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
     [
-        BootstrapServer, GroupOption, State, .. ResetOptions,
+        BootstrapServer, ConfigFile, GroupOption, State, .. ResetOptions,
         .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
     ];
 

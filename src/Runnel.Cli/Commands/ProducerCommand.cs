@@ -32,7 +32,7 @@ internal sealed class ProducerCommand : CliCommand
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
     [
-        BootstrapServer, Topic, Partition, BrokerId, .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
+        BootstrapServer, ConfigFile, Topic, Partition, BrokerId, .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
     ];
 
     public override int MaxPositionals => 1;

@@ -33,7 +33,7 @@ internal sealed partial class TransactionCommand : CliCommand
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
     [
-        BootstrapServer, TransactionalId, StateFilter, ProducerFilter, Duration, Topic, Partition, StartOffset, ProducerEpoch, CoordinatorEpoch, BrokerId,
+        BootstrapServer, ConfigFile, TransactionalId, StateFilter, ProducerFilter, Duration, Topic, Partition, StartOffset, ProducerEpoch, CoordinatorEpoch, BrokerId,
         MaxTransactionTimeout,
         .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
     ];
