@@ -91,6 +91,7 @@ public sealed partial class KafkaConnection
     private void Fail(KafkaConnectionException reason)
     {
         List<InFlightRequest> waiting;
+        List<(OutgoingFrame Frame, InFlightRequest? Pending, TimeSpan Timeout)> held;
         lock (_lock)
         {
             if (_failure is not null)
@@ -99,12 +100,21 @@ public sealed partial class KafkaConnection
             _outbox.Writer.TryComplete();
             waiting = [.. _inFlight];
             _inFlight.Clear();
+            held = _held ?? [];
+            _held = null;
         }
         _closing.Cancel();
+        _reauthenticationTimer?.Dispose();
         // Disposing the socket ends a read or write in progress at once.
         _socket.Dispose();
         foreach (var request in waiting)
             request.Fail(reason);
+        foreach (var (frame, pending, _) in held)
+        {
+            pending?.Fail(reason);
+            frame.Dropped(reason);
+            frame.Dispose();
+        }
     }
 
     /// <summary>Closes the connection, failing what is still waiting, and returns once both loops have ended.</summary>

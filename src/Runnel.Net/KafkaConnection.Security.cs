@@ -17,6 +17,11 @@ public sealed partial class KafkaConnection
     /// </summary>
     public TimeSpan SessionLifetime { get; private set; }
 
+    /// <summary>Requests submitted while a re-authentication runs, in order; null when none runs.</summary>
+    private List<(OutgoingFrame Frame, InFlightRequest? Pending, TimeSpan Timeout)>? _held;
+
+    private ITimer? _reauthenticationTimer;
+
     private async Task StartTlsAsync(string host, TlsClientSettings tls, CancellationToken cancellationToken)
     {
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
@@ -43,8 +48,8 @@ public sealed partial class KafkaConnection
         var client = credentials.CreateClient()
             ?? throw new KafkaConnectionException($"SASL mechanism {credentials.Mechanism} is not supported by this client.") { ErrorCode = ErrorCode.UnsupportedSaslMechanism };
         var handshakeVersion = _versions?.TryNegotiate(ApiKey.SaslHandshake, out var h, out _) == true ? h : (short)1;
-        var handshake = (SaslHandshakeResponse)await SendAsync(ApiKey.SaslHandshake, handshakeVersion,
-            new SaslHandshakeRequest { Mechanism = credentials.Mechanism }, new SaslHandshakeResponse(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var handshake = (SaslHandshakeResponse)await Send(ApiKey.SaslHandshake, handshakeVersion,
+            new SaslHandshakeRequest { Mechanism = credentials.Mechanism }, new SaslHandshakeResponse(), null, authentication: true, cancellationToken).ConfigureAwait(false);
         if (handshake.ErrorCode != 0)
         {
             var code = (ErrorCode)handshake.ErrorCode;
@@ -58,8 +63,8 @@ public sealed partial class KafkaConnection
             var token = client.Next([]);
             while (token is not null)
             {
-                var reply = (SaslAuthenticateResponse)await SendAsync(ApiKey.SaslAuthenticate, authenticateVersion,
-                    new SaslAuthenticateRequest { AuthBytes = token }, new SaslAuthenticateResponse(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                var reply = (SaslAuthenticateResponse)await Send(ApiKey.SaslAuthenticate, authenticateVersion,
+                    new SaslAuthenticateRequest { AuthBytes = token }, new SaslAuthenticateResponse(), null, authentication: true, cancellationToken).ConfigureAwait(false);
                 if (reply.ErrorCode != 0)
                 {
                     var code = (ErrorCode)reply.ErrorCode;
@@ -76,5 +81,55 @@ public sealed partial class KafkaConnection
         }
         if (!client.IsComplete)
             throw new KafkaConnectionException($"Authentication with {Name} ({credentials}) ended before the exchange completed.") { ErrorCode = ErrorCode.SaslAuthenticationFailed };
+        ScheduleReauthentication(credentials);
+    }
+
+    /// <summary>
+    /// KIP-368, as Kafka's clients do it: with a session lifetime from the broker, authenticate again at a random point
+    /// between 85% and 95% of it. Other requests wait meanwhile (the broker serves nothing else during the exchange)
+    /// and go out in order once it is done; a failed re-authentication kills the connection.
+    /// </summary>
+    private void ScheduleReauthentication(SaslCredentials credentials)
+    {
+        _reauthenticationTimer?.Dispose();
+        _reauthenticationTimer = null;
+        if (SessionLifetime <= TimeSpan.Zero || !IsAlive)
+            return;
+        var due = SessionLifetime * (0.85 + (0.10 * Random.Shared.NextDouble()));
+        _reauthenticationTimer = _options.Time.CreateTimer(_ => _ = ReauthenticateAsync(credentials), null, due, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task ReauthenticateAsync(SaslCredentials credentials)
+    {
+        lock (_lock)
+        {
+            if (_failure is not null)
+                return;
+            _held = [];
+        }
+        try
+        {
+            await AuthenticateAsync(credentials, _closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KafkaConnectionException or OperationCanceledException or InvalidDataException)
+        {
+            Fail(e as KafkaConnectionException ?? new KafkaConnectionException($"Re-authentication with {Name} failed: {e.Message}", e));
+            return;
+        }
+        lock (_lock)
+        {
+            if (_held is not { } held)
+                return;
+            _held = null;
+            foreach (var (frame, pending, timeout) in held)
+            {
+                if (pending is not null)
+                {
+                    pending.StartDeadline(_options.Time, timeout, TimedOut);
+                    _inFlight.Enqueue(pending);
+                }
+                _outbox.Writer.TryWrite(frame);
+            }
+        }
     }
 }

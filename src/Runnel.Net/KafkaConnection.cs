@@ -117,12 +117,20 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     /// </summary>
     public Task<IKafkaMessage> SendAsync(ApiKey key, short version, IKafkaMessage request, IKafkaMessage response, TimeSpan? timeout = null,
         CancellationToken cancellationToken = default)
+        => Send(key, version, request, response, timeout, authentication: false, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="authentication"/>: a request of the SASL exchange, which goes out even while a re-authentication
+    /// holds back every other request.
+    /// </summary>
+    private Task<IKafkaMessage> Send(ApiKey key, short version, IKafkaMessage request, IKafkaMessage response, TimeSpan? timeout, bool authentication,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         cancellationToken.ThrowIfCancellationRequested();
         var pending = new InFlightRequest(key, version, Interlocked.Increment(ref _nextCorrelationId), response);
         var frame = new OutgoingFrame(Frame(pending.CorrelationId, key, version, request), tracksWrite: false);
-        return Submit(frame, pending, timeout ?? _options.RequestTimeout) is { } failure
+        return Submit(frame, pending, timeout ?? _options.RequestTimeout, authentication) is { } failure
             ? Task.FromException<IKafkaMessage>(failure)
             : pending.Reply.WaitAsync(cancellationToken);
     }
@@ -135,7 +143,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         var frame = new OutgoingFrame(Frame(Interlocked.Increment(ref _nextCorrelationId), key, version ?? Versions.Negotiate(key), request), tracksWrite: true);
-        return Submit(frame, pending: null, Timeout.InfiniteTimeSpan) is { } failure ? Task.FromException(failure) : frame.Written.WaitAsync(cancellationToken);
+        return Submit(frame, pending: null, Timeout.InfiniteTimeSpan, authentication: false) is { } failure ? Task.FromException(failure) : frame.Written.WaitAsync(cancellationToken);
     }
 
     /// <summary>Frames outside the lock: encoding a large produce request must not hold up other senders.</summary>
@@ -157,9 +165,10 @@ public sealed partial class KafkaConnection : IAsyncDisposable
 
     /// <summary>
     /// Queues the reply slot and the frame in one step, so the reply queue and the wire have the same order, and
-    /// starts the deadline before the bytes can leave. Returns why not when the connection is dead.
+    /// starts the deadline before the bytes can leave. Returns why not when the connection is dead. While a
+    /// re-authentication runs, requests other than its own wait in order and go out once it is done.
     /// </summary>
-    private KafkaConnectionException? Submit(OutgoingFrame frame, InFlightRequest? pending, TimeSpan timeout)
+    private KafkaConnectionException? Submit(OutgoingFrame frame, InFlightRequest? pending, TimeSpan timeout, bool authentication)
     {
         lock (_lock)
         {
@@ -167,6 +176,11 @@ public sealed partial class KafkaConnection : IAsyncDisposable
             {
                 frame.Dispose();
                 return failure;
+            }
+            if (_held is not null && !authentication)
+            {
+                _held.Add((frame, pending, timeout));
+                return null;
             }
             if (pending is not null)
             {

@@ -27,6 +27,7 @@ public static class SecurityConfigs
     public const string SaslJaasConfig = "sasl.jaas.config";
     public const string SaslServerMaxReceiveSize = "sasl.server.max.receive.size";
     public const string FailedAuthenticationDelayMs = "connection.failed.authentication.delay.ms";
+    public const string MaxReauthMs = "connections.max.reauth.ms";
     public const string EndpointIdentificationAlgorithm = "ssl.endpoint.identification.algorithm";
     public const string SaslMechanismInterBroker = "sasl.mechanism.inter.broker.protocol";
     public const string SaslMechanismController = "sasl.mechanism.controller.protocol";
@@ -49,6 +50,7 @@ public static class SecurityConfigs
         new(SaslEnabledMechanisms, ConfigType.List, "GSSAPI", "SASL mechanisms a SASL listener offers: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"),
         new(SaslJaasConfig, ConfigType.Password, null, "JAAS login module and options, set per listener and mechanism"),
         new(SaslServerMaxReceiveSize, ConfigType.Int, "524288", "largest frame accepted before a SASL client has authenticated") { Min = 1 },
+        new(MaxReauthMs, ConfigType.Long, "0", "longest a SASL session lasts before the client must re-authenticate (KIP-368); 0: no limit") { Min = 0 },
         new(EndpointIdentificationAlgorithm, ConfigType.String, "https", "https: a broker connecting to another over TLS checks that its certificate names the host; empty: it does not"),
         new(SaslMechanismInterBroker, ConfigType.String, "GSSAPI", "SASL mechanism brokers authenticate to each other with on a SASL inter-broker listener"),
         new(SaslMechanismController, ConfigType.String, "GSSAPI", "SASL mechanism used to authenticate to controllers on a SASL controller listener"),

@@ -31,10 +31,14 @@ internal readonly record struct SaslStep(
 /// other request before the handshake closes the connection without a reply; a request other than
 /// SaslAuthenticate after it is answered with ILLEGAL_SASL_STATE where its reply can be built (ApiVersions,
 /// SaslHandshake), and closes the connection. A mechanism not enabled is answered UNSUPPORTED_SASL_MECHANISM, a failed
-/// authentication SASL_AUTHENTICATION_FAILED; both then close.
+/// authentication SASL_AUTHENTICATION_FAILED; both then close. The successful SaslAuthenticate reply (v1+) carries the
+/// session lifetime (KIP-368; connections.max.reauth.ms, 0 when re-authentication is not required).
 /// </summary>
 internal sealed class SaslServerAuthenticator(SaslSettings settings)
 {
+    /// <summary>The SaslAuthenticate version the client used; v1+ clients can re-authenticate (KIP-368).</summary>
+    public short AuthenticateVersion { get; private set; } = -1;
+
     private enum State { Handshake, Authenticate, Complete, Failed }
 
     private State _state = State.Handshake;
@@ -72,6 +76,7 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings)
                 return Fail($"unsupported SaslAuthenticate version {header.RequestApiVersion}");
             var request = new SaslAuthenticateRequest();
             request.Read(ref reader, header.RequestApiVersion);
+            AuthenticateVersion = header.RequestApiVersion;
             return reader.Failed ? Fail($"malformed SaslAuthenticate request: {reader.Failure}") : Token(request.AuthBytes, header);
         }
         var reason = $"Unexpected Kafka request of type {key} during SASL authentication.";
@@ -131,7 +136,11 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings)
             _state = State.Complete;
         return header is null
             ? new SaslStep(SaslStep.Kind.RawReply, RawToken: challenge)
-            : new SaslStep(SaslStep.Kind.Reply, header, new SaslAuthenticateResponse { AuthBytes = challenge, SessionLifetimeMs = 0 });
+            : new SaslStep(SaslStep.Kind.Reply, header, new SaslAuthenticateResponse
+            {
+                AuthBytes = challenge,
+                SessionLifetimeMs = _state == State.Complete ? settings.MaxReauthMs : 0,
+            });
     }
 
     private SaslStep Fail(string reason)

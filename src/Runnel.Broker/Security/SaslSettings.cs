@@ -35,6 +35,12 @@ internal sealed class SaslSettings
     /// <summary>sasl.server.max.receive.size: the largest frame before authentication completes.</summary>
     public int MaxReceiveSize { get; }
 
+    /// <summary>
+    /// connections.max.reauth.ms (KIP-368): how long an authenticated session lasts before the client must
+    /// re-authenticate; 0 (the default) for no limit.
+    /// </summary>
+    public long MaxReauthMs { get; private init; }
+
     /// <summary>connection.failed.authentication.delay.ms: how long the reply to a failed authentication waits.</summary>
     public int FailedAuthenticationDelayMs { get; }
 
@@ -87,6 +93,10 @@ internal sealed class SaslSettings
             }
         }
         return new SaslSettings(mechanisms, plain, scram, config.GetInt(SecurityConfigs.SaslServerMaxReceiveSize),
-            config.GetInt(SecurityConfigs.FailedAuthenticationDelayMs));
+            config.GetInt(SecurityConfigs.FailedAuthenticationDelayMs))
+        {
+            // Validated at load, listener-prefixed spellings included.
+            MaxReauthMs = long.Parse(config.ListenerValue(listener, SecurityConfigs.MaxReauthMs) ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+        };
     }
 }

@@ -46,6 +46,15 @@ internal sealed partial class ClientConnection
     /// <summary>Starts one request and queues its reply; false when the connection must close.</summary>
     private async ValueTask<bool> DispatchAsync(byte[] frame, int size, CancellationToken cancellation)
     {
+        if (_reauthentication is not null || StartsReauthentication(frame.AsSpan(0, size)))
+            return await ReauthenticateAsync(frame, size, cancellation).ConfigureAwait(false);
+        if (SessionExpired())
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            _budget.Release(size);
+            Close("its SASL session expired without re-authentication (connections.max.reauth.ms)");
+            return false;
+        }
         var pending = _pipeline.Dispatch(frame.AsMemory(0, size), _info, cancellation);
         if (pending.CloseReason is not null)
         {
@@ -84,6 +93,11 @@ internal sealed partial class ClientConnection
         {
             await foreach (var reply in _replies.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
+                if (reply.Barrier is { } barrier)
+                {
+                    barrier.TrySetResult();
+                    continue;
+                }
                 try
                 {
                     var body = reply.Completed ? reply.CompletedBody : await reply.Response.Body.ConfigureAwait(false);
@@ -118,6 +132,11 @@ internal sealed partial class ClientConnection
             // Return the frames of replies that will never be written.
             while (_replies.Reader.TryRead(out var left))
             {
+                if (left.Barrier is { } barrier)
+                {
+                    barrier.TrySetCanceled();
+                    continue;
+                }
                 left.Response.Context?.ReleaseResources();
                 ArrayPool<byte>.Shared.Return(left.Frame);
             }

@@ -108,6 +108,7 @@ internal sealed partial class ClientConnection
         }
         _logger.LogDebug("Connection {Id} from {Remote} authenticated as {Principal} with {Mechanism}", _info.Id, _info.Remote, _info.Principal,
             authenticator.Mechanism);
+        SessionStarted(authenticator, settings);
         return true;
     }
 

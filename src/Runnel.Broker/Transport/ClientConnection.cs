@@ -35,7 +35,9 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private long _lastActivity = Environment.TickCount64;
     private int _disposed;
 
-    private readonly record struct QueuedReply(PendingResponse Response, IKafkaMessage? CompletedBody, bool Completed, byte[] Frame, int FrameSize);
+    /// <summary>A reply to write in turn; a <see cref="Barrier"/> entry writes nothing and completes once every reply before it is written.</summary>
+    private readonly record struct QueuedReply(PendingResponse Response, IKafkaMessage? CompletedBody, bool Completed, byte[] Frame, int FrameSize,
+        TaskCompletionSource? Barrier = null);
 
     public ClientConnection(Socket socket, ConnectionInfo info, ListenerSecurity security, RequestPipeline pipeline, int maxFrameBytes,
         long maxQueuedBytes, ILogger logger, TimeProvider time, CancellationToken brokerStopping)
