@@ -32,7 +32,7 @@ internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, 
         }
         var description = await quorum.Driver.InvokeAsync(node => node.Describe()).ConfigureAwait(false);
         // The node's clock counts from the driver's start; DescribeQuorum speaks wall-clock milliseconds.
-        var wallOffset = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - quorum.Driver.NowMs;
+        var wallOffset = context.Broker.Time.GetUtcNow().ToUnixTimeMilliseconds() - quorum.Driver.NowMs;
         DescribeQuorumResponse.ReplicaState State(ReplicaDescription r) => new()
         {
             ReplicaId = r.Id,

@@ -134,9 +134,9 @@ internal sealed class BrokerLifecycleManager : IDisposable
     /// <summary>Kafka's PENDING_CONTROLLED_SHUTDOWN: true once the controller answered ShouldShutDown (it also fenced us).</summary>
     private async Task<bool> ControlledShutdownAsync(TimeSpan deadline)
     {
-        var started = Environment.TickCount64;
+        var started = _quorum.Time.GetTimestamp();
         _logger.LogInformation("Broker {Broker} asks the controller to move its leaderships away before shutting down", _registration.BrokerId);
-        while (Environment.TickCount64 - started < deadline.TotalMilliseconds)
+        while (_quorum.Time.GetElapsedTime(started) < deadline)
         {
             var request = new BrokerHeartbeatRequest
             {
@@ -148,7 +148,7 @@ internal sealed class BrokerLifecycleManager : IDisposable
             var response = await _channel.TrySendAsync<BrokerHeartbeatResponse>(ApiKey.BrokerHeartbeat, 0, request, RequestTimeout, CancellationToken.None).ConfigureAwait(false);
             if (response is { ErrorCode: 0, ShouldShutDown: true })
             {
-                _logger.LogInformation("Broker {Broker} completed controlled shutdown in {Ms} ms", _registration.BrokerId, Environment.TickCount64 - started);
+                _logger.LogInformation("Broker {Broker} completed controlled shutdown in {Ms} ms", _registration.BrokerId, (long)_quorum.Time.GetElapsedTime(started).TotalMilliseconds);
                 return true;
             }
             if (response is { ErrorCode: (short)ErrorCode.StaleBrokerEpoch })

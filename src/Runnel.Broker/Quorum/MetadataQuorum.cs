@@ -118,7 +118,7 @@ internal sealed class MetadataQuorum : IAsyncDisposable
             MetadataQuorum? quorum = null;
             driver.AfterStep = node =>
             {
-                loader.SnapshotIfDue(node, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                loader.SnapshotIfDue(node, time.GetUtcNow().ToUnixTimeMilliseconds());
                 quorum?.CheckCaughtUp(node);
             };
             driver.Start();

@@ -32,7 +32,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     private readonly Channel<QueuedReply> _replies = Channel.CreateBounded<QueuedReply>(
         new BoundedChannelOptions(128) { SingleReader = true, SingleWriter = true });
 
-    private long _lastActivity = Environment.TickCount64;
+    private long _lastActivity;
     private int _disposed;
 
     /// <summary>A reply to write in turn; a <see cref="Barrier"/> entry writes nothing and completes once every reply before it is written.</summary>
@@ -45,6 +45,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         _socket = socket;
         _security = security;
         _time = time;
+        _lastActivity = time.GetTimestamp();
         _stream = new NetworkStream(socket, ownsSocket: true);
         _info = info;
         _pipeline = pipeline;
@@ -57,7 +58,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
     public ConnectionInfo Info => _info;
 
     /// <summary>Milliseconds since the last byte in or out, for the idle sweep (connections.max.idle.ms).</summary>
-    public long IdleMilliseconds => Environment.TickCount64 - Interlocked.Read(ref _lastActivity);
+    public long IdleMilliseconds => (long)_time.GetElapsedTime(Interlocked.Read(ref _lastActivity)).TotalMilliseconds;
 
     /// <summary>True while a request is being served or a reply is queued; idle sweeps skip such connections.</summary>
     public bool IsBusy => _budget.InUse > 0;
@@ -114,7 +115,7 @@ internal sealed partial class ClientConnection : IAsyncDisposable
         _closing.Dispose();
     }
 
-    private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
+    private void Touch() => Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
 
     /// <summary>Reads the size prefix of the next frame, or says why the connection must close.</summary>
     private static bool TryReadFrameSize(in ReadOnlySequence<byte> buffer, int maxFrameBytes, string limitKey, out int size,
