@@ -46,7 +46,7 @@ public static class SecurityConfigs
         new(TruststoreCertificates, ConfigType.Password, null, "trusted CA certificates in PEM, inline, with ssl.truststore.type=PEM"),
         new(ClientAuth, ConfigType.String, "none", "whether TLS clients must present a certificate: required, requested or none") { Allowed = ["required", "requested", "none"] },
         new(EnabledProtocols, ConfigType.List, "TLSv1.2,TLSv1.3", "TLS versions a listener accepts") { Allowed = ["TLSv1.2", "TLSv1.3"] },
-        new(PrincipalMappingRules, ConfigType.String, "DEFAULT", "how a client certificate's distinguished name becomes a principal (DEFAULT: the whole name)"),
+        new(PrincipalMappingRules, ConfigType.String, "DEFAULT", "how a client certificate's RFC 2253 name becomes a principal: DEFAULT (the whole name) and RULE:pattern/replacement/[LU] entries, first match wins"),
         new(SaslEnabledMechanisms, ConfigType.List, "GSSAPI", "SASL mechanisms a SASL listener offers: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"),
         new(SaslJaasConfig, ConfigType.Password, null, "JAAS login module and options, set per listener and mechanism"),
         new(SaslServerMaxReceiveSize, ConfigType.Int, "524288", "largest frame accepted before a SASL client has authenticated") { Min = 1 },

@@ -9,13 +9,26 @@ namespace Runnel.Broker.Security;
 /// </summary>
 internal sealed record ListenerSecurity(string ListenerName, SecurityProtocol Protocol, TlsServerSettings? Tls, SaslSettings? Sasl)
 {
+    /// <summary>ssl.principal.mapping.rules: how a client certificate's name becomes the principal's user name.</summary>
+    public SslPrincipalMapper PrincipalMapper { get; init; } = SslPrincipalMapper.Default;
+
     public static ListenerSecurity Load(BrokerConfig config, string listener)
     {
         var protocol = config.SecurityProtocolOf(listener);
-        if (!string.Equals(config.ListenerValue(listener, SecurityConfigs.PrincipalMappingRules), "DEFAULT", StringComparison.Ordinal))
-            throw new ConfigException(SecurityConfigs.PrincipalMappingRules, "only DEFAULT (the certificate's distinguished name) is supported");
+        SslPrincipalMapper mapper;
+        try
+        {
+            mapper = SslPrincipalMapper.Parse(config.ListenerValue(listener, SecurityConfigs.PrincipalMappingRules));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException(SecurityConfigs.PrincipalMappingRules, e.Message);
+        }
         return new ListenerSecurity(listener, protocol,
             protocol.UsesTls() ? TlsServerSettings.Load(config, listener) : null,
-            protocol.UsesSasl() ? SaslSettings.Load(config, listener) : null);
+            protocol.UsesSasl() ? SaslSettings.Load(config, listener) : null)
+        {
+            PrincipalMapper = mapper,
+        };
     }
 }

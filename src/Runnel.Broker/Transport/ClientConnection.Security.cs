@@ -38,7 +38,14 @@ internal sealed partial class ClientConnection
             if (ssl.RemoteCertificate is { } certificate)
             {
                 using var client = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                _info.Principal = KafkaPrincipals.User(KafkaPrincipals.Rfc2253(client.SubjectName));
+                var subject = KafkaPrincipals.Rfc2253(client.SubjectName);
+                if (_security.PrincipalMapper.Name(subject) is not { } name)
+                {
+                    _logger.LogWarning("Failed authentication with {Remote} on {Listener} (no ssl.principal.mapping.rules rule applies to {Subject})",
+                        _info.Remote, _info.ListenerName, subject);
+                    return false;
+                }
+                _info.Principal = KafkaPrincipals.User(name);
             }
             Touch();
         }

@@ -124,4 +124,30 @@ public sealed class RunnelClientSecurityTests : IDisposable
         var listed = await RunnelCli.RunAsync("topic", "list", "--bootstrap-server", broker.Bootstrap, "--command-config", ClientProperties("SSL", null));
         Assert.NotEqual(0, listed.ExitCode);
     }
+
+    [Theory]
+    [InlineData("RULE:^CN=(.*?),OU=(.*?),O=.*$/$1@$2/L,DEFAULT", "User:runnel-client@tests")]
+    [InlineData("RULE:^CN=nobody,.*$/x/", null)]
+    public async Task Certificate_names_become_principals_by_ssl_principal_mapping_rules(string rules, string? principal)
+    {
+        var settings = SecureListeners.Settings(_certificates, "SSL", mutualTls: true);
+        settings["listener.name.ssl.ssl.principal.mapping.rules"] = rules;
+        await using var broker = await BrokerFixture.StartAsync(settings);
+        var listed = await RunnelCli.RunAsync("topic", "list", "--bootstrap-server", broker.Bootstrap, "--command-config",
+            ClientProperties("SSL", null, clientCertificate: true));
+        if (principal is null)
+        {
+            // No rule applies: the connection is refused as a failed authentication.
+            Assert.NotEqual(0, listed.ExitCode);
+            return;
+        }
+        Assert.True(listed.ExitCode == 0, ExternalProcess.Describe(listed));
+        await using var admin = new RunnelAdminClient(new ClientOptions
+        {
+            BootstrapServers = broker.Bootstrap,
+            Security = SecurityOf(ClientProperties("SSL", null, clientCertificate: true)),
+        });
+        await admin.ListTopicsAsync();
+        Assert.Contains(broker.Broker.Connections, c => c.Principal == principal);
+    }
 }
