@@ -17,7 +17,8 @@ public class ServerCommandTests
         using var stderr = new StringWriter();
         var console = new CliConsole(new StringReader(""), stdout, stderr, false, false, false);
         var server = CliApp.RunAsync(
-            ["server", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"log.dirs={logDir}"],
+            ["server", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"log.dirs={logDir}",
+                "--override", "runnel.http.listeners="],
             console, stop.Token);
         try
         {
