@@ -46,15 +46,18 @@ public sealed class PrometheusMetricsTests
         await using var broker = await BrokerFixture.StartAsync(new Dictionary<string, string> { ["num.partitions"] = "2" }, http: true);
         const string topic = "metrics-lag";
         const string group = "metrics-lag-group";
-        await ProduceAsync(broker, topic, 40);
+        // Records in both partitions, so that the group commits both (kcat commits only partitions it read from).
+        await ProduceAsync(broker, topic, 20, partition: 0);
+        await ProduceAsync(broker, topic, 20, partition: 1);
         // A group consumes all 40 and commits (kcat's balanced consumer commits what it read when it exits at the end).
         var consume = await ExternalProcess.RunAsync("kcat",
             ["-b", broker.Bootstrap, "-G", group, "-o", "beginning", "-e", "-X", "auto.offset.reset=earliest", topic], timeout: TimeSpan.FromSeconds(60));
         Assert.True(consume.ExitCode == 0, ExternalProcess.Describe(consume));
-        await ProduceAsync(broker, topic, 30);
+        await ProduceAsync(broker, topic, 10, partition: 0);
+        await ProduceAsync(broker, topic, 20, partition: 1);
 
         var (rows, total) = await RunnelCli.DescribeGroupAsync(broker.Bootstrap, group);
-        Assert.Equal(30, total);
+        Assert.True(total == 30, $"total lag {total}: {string.Join("; ", rows.Select(r => $"{r.Key} {r.Value}"))}; kcat: {ExternalProcess.Describe(consume)}");
         var scrape = await PrometheusScrape.TakeAsync(broker);
         await scrape.CheckWithPromtoolAsync();
         foreach (var ((rowTopic, partition), (_, _, lag)) in rows)
@@ -65,17 +68,19 @@ public sealed class PrometheusMetricsTests
             Assert.True(lag == 0 ? seconds == 0 : seconds > 0, $"lag {lag} records, {seconds} s");
         }
         Assert.Equal(2, rows.Count);
+        Assert.Equal((40L, 70L, 10L), (rows[(topic, 0)].Committed + rows[(topic, 1)].Committed, rows[(topic, 0)].End + rows[(topic, 1)].End, rows[(topic, 0)].Lag));
         // Each partition's only commit left no lag: OK.
         Assert.Equal(0, scrape.Value("kafka_consumergroup_status", ("group", group)));
         Assert.Equal(1, scrape.Value("kafka_coordinator_group_groupmetadatamanager_numgroups", ("state", "Empty")));
     }
 
-    private static async Task ProduceAsync(BrokerFixture broker, string topic, int count)
+    private static async Task ProduceAsync(BrokerFixture broker, string topic, int count, int partition = -1)
     {
         var input = new StringBuilder();
         for (var i = 0; i < count; i++)
             input.Append("value-").Append(i).Append('\n');
-        var produce = await ExternalProcess.RunAsync("kcat", ["-b", broker.Bootstrap, "-t", topic, "-P", "-X", "acks=all"], input.ToString(), TimeSpan.FromSeconds(60));
+        var produce = await ExternalProcess.RunAsync("kcat",
+            ["-b", broker.Bootstrap, "-t", topic, "-p", partition.ToString(CultureInfo.InvariantCulture), "-P", "-X", "acks=all"], input.ToString(), TimeSpan.FromSeconds(60));
         Assert.True(produce.ExitCode == 0, ExternalProcess.Describe(produce));
     }
 }
