@@ -69,6 +69,15 @@ public sealed class PrometheusMetricsTests
         }
         Assert.Equal(2, rows.Count);
         Assert.Equal((40L, 70L, 10L), (rows[(topic, 0)].Committed + rows[(topic, 1)].Committed, rows[(topic, 0)].End + rows[(topic, 1)].End, rows[(topic, 0)].Lag));
+        // The CLI's lag table: the same records, and seconds behind for the partitions with lag.
+        var table = await RunnelCli.RunAsync("group", "lag", group, "--bootstrap-server", broker.Bootstrap);
+        Assert.True(table.ExitCode == 0, ExternalProcess.Describe(table));
+        var lagRows = table.Lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(c => c.Length == 8 && c[0] == group).ToList();
+        Assert.Equal(2, lagRows.Count);
+        Assert.All(lagRows, c => Assert.Equal(rows[(c[1], int.Parse(c[2], CultureInfo.InvariantCulture))].Lag, long.Parse(c[5], CultureInfo.InvariantCulture)));
+        Assert.All(lagRows, c => Assert.True(double.Parse(c[6], CultureInfo.InvariantCulture) > 0, string.Join(' ', c)));
+        // One observation with lag cannot tell a status yet.
+        Assert.All(lagRows, c => Assert.Equal("-", c[7]));
         // Each partition's only commit left no lag: OK.
         Assert.Equal(0, scrape.Value("kafka_consumergroup_status", ("group", group)));
         Assert.Equal(1, scrape.Value("kafka_coordinator_group_groupmetadatamanager_numgroups", ("state", "Empty")));
