@@ -42,6 +42,32 @@ public class ServerCommandTests
         }
     }
 
+    [Fact]
+    public async Task Server_fails_cleanly_when_its_http_listener_cannot_bind()
+    {
+        var logDir = Directory.CreateTempSubdirectory("runnel-cli-server-").FullName;
+        var port = FreePort();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var httpPort = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var console = new CliConsole(new StringReader(""), stdout, stderr, false, false, false);
+        try
+        {
+            var code = await CliApp.RunAsync(
+                ["server", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                    "--override", $"log.dirs={logDir}", "--override", $"runnel.http.listeners=http://127.0.0.1:{httpPort}"],
+                console, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(CliApp.Failed, code);
+            Assert.Contains($"cannot listen on http://127.0.0.1:{httpPort}", stderr.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(logDir, recursive: true);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
