@@ -27,7 +27,7 @@ with open('$work/records.txt', 'w') as f:
 ./runnel --help >/dev/null   # build outside the measurement
 
 single=$(free_port)
-./runnel server --override listeners=PLAINTEXT://127.0.0.1:$single --override advertised.listeners=PLAINTEXT://127.0.0.1:$single \
+./runnel server --override runnel.http.listeners= --override listeners=PLAINTEXT://127.0.0.1:$single --override advertised.listeners=PLAINTEXT://127.0.0.1:$single \
   --override log.dirs="$work/single" > "$work/single.log" 2>&1 &
 pids+=($!)
 wait_started "$work/single.log"
@@ -35,7 +35,7 @@ wait_started "$work/single.log"
 ports=($(free_port) $(free_port) $(free_port)); cports=($(free_port) $(free_port) $(free_port))
 voters="1@127.0.0.1:${cports[0]},2@127.0.0.1:${cports[1]},3@127.0.0.1:${cports[2]}"
 for i in 0 1 2; do
-  ./runnel server --override process.roles=broker,controller --override node.id=$((i + 1)) --override cluster.id=benchReplication0000000 \
+  ./runnel server --override runnel.http.listeners= --override process.roles=broker,controller --override node.id=$((i + 1)) --override cluster.id=benchReplication0000000 \
     --override controller.quorum.voters=$voters --override controller.listener.names=CONTROLLER \
     --override listeners=PLAINTEXT://127.0.0.1:${ports[$i]},CONTROLLER://127.0.0.1:${cports[$i]} \
     --override advertised.listeners=PLAINTEXT://127.0.0.1:${ports[$i]} --override log.dirs="$work/n$i" > "$work/n$i.log" 2>&1 &

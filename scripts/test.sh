@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs, python3-confluent-kafka,
-# python3-websocket, node/npm, and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
+# python3-websocket, node/npm, prometheus for promtool (the /metrics test parses a scrape with it), and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
 # KafkaJS) and then runs every test in the solution. The cluster tests need root (CI runs as root); without it they
 # fail with a message saying so.
 # Usage: scripts/test.sh [extra dotnet test arguments]
@@ -23,6 +23,7 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 { command -v ip && command -v tc; } >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ -e /usr/lib/x86_64-linux-gnu/liblz4.so.1 ] || [ -e /lib/x86_64-linux-gnu/liblz4.so.1 ] || missing+=(liblz4-1)
 [ -e /usr/lib/x86_64-linux-gnu/libzstd.so.1 ] || [ -e /lib/x86_64-linux-gnu/libzstd.so.1 ] || missing+=(libzstd1)
 if [ ${#missing[@]} -gt 0 ]; then

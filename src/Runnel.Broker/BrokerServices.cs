@@ -80,6 +80,9 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
     /// </summary>
     public Transactions.TransactionVerifier? TransactionVerifier { get; set; }
 
+    /// <summary>The broker's instruments (see <see cref="Metrics.BrokerMetrics"/>).</summary>
+    public Metrics.BrokerMetrics Metrics { get; init; } = new();
+
     public BrokerConfig Config { get; } = config;
 
     public int NodeId { get; } = config.NodeId;

@@ -21,7 +21,15 @@ public sealed partial class RunnelBroker
     /// the client listeners. Throws <see cref="ConfigException"/> for a config it cannot run with, and SocketException
     /// when a port is taken.
     /// </summary>
-    public static async Task<RunnelBroker> StartAsync(BrokerConfig config, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static Task<RunnelBroker> StartAsync(BrokerConfig config, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+        => StartAsync(config, [], loggerFactory, cancellationToken);
+
+    /// <summary>
+    /// Starts a node as <see cref="StartAsync(BrokerConfig, ILoggerFactory?, CancellationToken)"/> does, then
+    /// <paramref name="components"/> in order once it serves clients; they are stopped, in reverse order, before the broker.
+    /// </summary>
+    public static async Task<RunnelBroker> StartAsync(BrokerConfig config, IReadOnlyList<IBrokerComponent> components, ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         var time = TimeProvider.System;
@@ -47,18 +55,20 @@ public sealed partial class RunnelBroker
             throw;
         }
         TopicManager topics;
+        var metrics = new Metrics.BrokerMetrics();
         var replicas = new Replication.ReplicaManager(config, quorum, time, loggerFactory);
         var listeners = new List<SocketListener>();
         try
         {
             await LoadMetadataAsync(config, quorum, logger, cancellationToken).ConfigureAwait(false);
-            topics = new TopicManager(config, loggerFactory, quorum, replicas, time, quorum.Loader.Image);
+            topics = new TopicManager(config, loggerFactory, quorum, replicas, time, quorum.Loader.Image, metrics);
         }
         catch
         {
             await replicas.DisposeAsync().ConfigureAwait(false);
             await quorum.DisposeAsync().ConfigureAwait(false);
             directoryLock.Dispose();
+            metrics.Dispose();
             throw;
         }
         RunnelBroker? broker = null;
@@ -74,12 +84,15 @@ public sealed partial class RunnelBroker
                       a.Port != 0 ? a.Port : listeners.First(l => l.Address.Name == a.Name).BoundPort));
             var services = new BrokerServices(config, meta.ClusterId, topics, NoGroups(config, logger, time), quorum, loggerFactory, time)
             {
+                Metrics = metrics,
                 AdvertisedEndpoints = advertised,
                 BoundEndpoints = listeners.ToDictionary(l => l.Address.Name, l => (l.Address.Host, l.BoundPort)),
             };
             services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.ProducerIds(),
                 .. config.IsController ? BrokerHandlers.Quorum() : BrokerHandlers.Observer()]);
             broker = new RunnelBroker(services, listeners, new RequestPipeline(services.Handlers, services, logger), logger) { _directoryLock = directoryLock, _security = security };
+            var lag = new Groups.Lag.ConsumerLagMonitor(topics, time);
+            Metrics.BrokerGauges.Register(metrics.Meter, services, lag, () => broker._connections.Values.Select(c => c.Info.ListenerName));
 
             // The quorum's traffic first: a combined node cannot register before a quorum leader exists, and the leader
             // is elected over these listeners.
@@ -99,6 +112,8 @@ public sealed partial class RunnelBroker
             if (config.IsBroker)
             {
                 services.Groups = await GroupCoordinator.StartAsync(config, topics, quorum, loggerFactory, time).ConfigureAwait(false);
+                services.Groups.OffsetCommitted = lag.OnCommitted;
+                services.Groups.Rebalanced = metrics.Rebalanced;
                 broker._interBroker = new InterBrokerConnections(replicas.FetcherSettings.ListenerName, replicas.FetcherSettings.Security, $"runnel-broker-{config.NodeId}", time);
                 var markers = new TransactionMarkerSender(quorum, broker._interBroker, time, loggerFactory.CreateLogger("Runnel.Transactions"));
                 services.Transactions = TransactionCoordinator.Start(config, topics, quorum, markers, services.ProducerIds.NextAsync, loggerFactory, time);
@@ -120,6 +135,12 @@ public sealed partial class RunnelBroker
             logger.LogInformation("Runnel node {NodeId} of cluster {ClusterId} started; clients bootstrap from {Bootstrap}",
                 services.NodeId, services.ClusterId, broker.BootstrapServers);
             cancellationToken.ThrowIfCancellationRequested();
+            Volatile.Write(ref broker._serving, true);
+            foreach (var component in components)
+            {
+                broker._components.Add(component);
+                await component.StartAsync(broker, cancellationToken).ConfigureAwait(false);
+            }
             return broker;
         }
         catch
@@ -136,6 +157,7 @@ public sealed partial class RunnelBroker
                 await quorum.DisposeAsync().ConfigureAwait(false);
                 topics.Logs.Dispose();
                 directoryLock.Dispose();
+                metrics.Dispose();
             }
             throw;
         }
@@ -189,6 +211,19 @@ public sealed partial class RunnelBroker
             return;
         }
         _logger.LogInformation("Runnel node {NodeId} stopping", NodeId);
+        Volatile.Write(ref _serving, false);
+        // Components first (the HTTP listener answers /ready with 503 from now on and then closes), in reverse order.
+        for (var i = _components.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _components[i].DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Stopping {Component} failed", _components[i].GetType().Name);
+            }
+        }
         // Controlled shutdown first, while this node still serves: its leaderships move to other replicas, so clients
         // and followers carry on without waiting for a session to expire.
         if (_lifecycle is not null)
@@ -213,6 +248,7 @@ public sealed partial class RunnelBroker
         await _services.Quorum.DisposeAsync().ConfigureAwait(false);
         _services.Topics.Logs.Dispose();
         _directoryLock?.Dispose();
+        _services.Metrics.Dispose();
         _stopping.Dispose();
         _logger.LogInformation("Runnel node {NodeId} stopped", NodeId);
         _stopped.TrySetResult();

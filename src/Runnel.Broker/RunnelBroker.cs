@@ -29,6 +29,8 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private Transactions.InterBrokerConnections? _interBroker;
     private long _nextConnectionId;
     private int _stopRequested;
+    private readonly List<IBrokerComponent> _components = [];
+    private bool _serving;
 
     private RunnelBroker(BrokerServices services, List<SocketListener> listeners, RequestPipeline pipeline, ILogger logger)
     {
@@ -62,6 +64,27 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     public Task Completion => _stopped.Task;
 
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>
+    /// The meters this broker's instruments are on, for an exporter to listen to: the broker's own (named for this
+    /// instance, see <see cref="Metrics.BrokerMetrics"/>) and storage's process-wide one.
+    /// </summary>
+    public IReadOnlyList<string> MeterNames => [_services.Metrics.Meter.Name, Storage.Metrics.StorageMetrics.MeterName];
+
+    /// <summary>
+    /// Whether the node serves: started and not stopping, and for the broker role registered and unfenced in the
+    /// metadata it has (for a controller-only node: a quorum leader is known). What /ready answers.
+    /// </summary>
+    public bool IsReady
+    {
+        get
+        {
+            if (!Volatile.Read(ref _serving))
+                return false;
+            var loader = _services.Quorum.Loader;
+            return Config.IsBroker ? loader.Image.Cluster.Unfenced.Any(b => b.Id == NodeId) : loader.LeaderId is not null;
+        }
+    }
 
     /// <summary>The open connections as the broker sees them (listener, remote end, principal), for tests in this repository.</summary>
     internal IReadOnlyList<ConnectionInfo> Connections => [.. _connections.Values.Select(c => c.Info)];

@@ -44,6 +44,7 @@ public sealed partial class PartitionLog
             }
             if (target <= _recoveryPoint && rolled.Length == 0 && !directoryDirty)
                 return target;
+            var started = _env.Time.GetTimestamp();
             try
             {
                 foreach (var segment in rolled)
@@ -59,6 +60,7 @@ public sealed partial class PartitionLog
                 GoOffline("fsync failed", e);
                 throw new StorageException(StorageErrorKind.IoError, $"fsync of {TopicPartition} failed: {e.Message}", e);
             }
+            Metrics.StorageMetrics.LogFlushTime.Record(_env.Time.GetElapsedTime(started).TotalSeconds);
             lock (_lock)
             {
                 if (target > _recoveryPoint)

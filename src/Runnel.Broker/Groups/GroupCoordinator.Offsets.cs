@@ -72,6 +72,7 @@ internal sealed partial class GroupCoordinator
                     {
                         var (topic, partition, offset) = commits[i];
                         group.Offsets.Set(topic, partition, offset with { RecordOffset = append.BaseOffset + i });
+                        OffsetCommitted?.Invoke(group.GroupId, topic, partition, offset.Offset);
                     }
                 }
             }

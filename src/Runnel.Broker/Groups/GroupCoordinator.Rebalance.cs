@@ -81,6 +81,7 @@ internal sealed partial class GroupCoordinator
             return;
         }
         group.InitNextGeneration();
+        Rebalanced?.Invoke();
         if (group.Is(GroupState.Empty))
         {
             _logger.LogInformation("Group {Group} with generation {Generation} is now empty", group.GroupId, group.GenerationId);

@@ -57,6 +57,7 @@ internal sealed partial class Partition
             outcome = new AppendOutcome(ErrorCode.None, null, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset);
         }
         AfterAppend(highWatermark);
+        Metrics?.Appended(TopicPartition.Topic, batch.Length, info.RecordCount);
         return outcome;
     }
 

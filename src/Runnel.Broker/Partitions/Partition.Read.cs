@@ -36,6 +36,8 @@ internal sealed partial class Partition
         if (CheckDivergence(offset, lastFetchedEpoch) is { } diverged)
             return diverged;
         var read = ReadLog(offset, maxBytes, readCommitted ? lastStable : highWatermark, minOneBatch, highWatermark, lastStable);
+        if (read.Records is { } returned)
+            Metrics?.Read(TopicPartition.Topic, returned.Length);
         if (!readCommitted || read.Error != ErrorCode.None)
             return read;
         var aborted = read.Records is { IsEmpty: false } records ? Log.CollectAbortedTransactions(offset, records.NextOffset) : [];

@@ -61,6 +61,9 @@ internal sealed partial class Partition
 
     public IIsrChangeSink? IsrChanges { get; set; }
 
+    /// <summary>The broker's instruments (bytes in and out, ISR changes); null records nothing.</summary>
+    public Metrics.BrokerMetrics? Metrics { get; set; }
+
     /// <summary>Each follower's log end as the leader knows it (for DescribeLogDirs, metrics and tests).</summary>
     public IReadOnlyDictionary<int, long> FollowerLogEndOffsets
     {
@@ -166,6 +169,7 @@ internal sealed partial class Partition
                 if (leaderEpoch == assignment.LeaderEpoch && partitionEpoch > assignment.PartitionEpoch)
                 {
                     Volatile.Write(ref _assignment, assignment with { PartitionEpoch = partitionEpoch, Isr = isr });
+                    Metrics?.IsrChanged(assignment.Isr.Length, isr.Length);
                     highWatermark = MaybeIncrementHighWatermarkLocked();
                 }
             }

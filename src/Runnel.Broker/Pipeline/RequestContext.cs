@@ -14,6 +14,12 @@ internal sealed class RequestContext(RequestHeader header, ConnectionInfo connec
 
     public BrokerServices Broker { get; } = broker;
 
+    /// <summary>When the whole request had arrived (the broker clock's timestamp), for the request metrics.</summary>
+    public long ArrivedTimestamp { get; init; }
+
+    /// <summary>When its handler started (the broker clock's timestamp), for the request metrics.</summary>
+    public long StartedTimestamp { get; init; }
+
     /// <summary>Cancelled when the connection closes or the broker stops.</summary>
     public CancellationToken Cancellation { get; } = cancellation;
 

@@ -20,7 +20,8 @@ internal readonly record struct PendingResponse(
 /// </summary>
 internal sealed class RequestPipeline(HandlerRegistry handlers, BrokerServices broker, ILogger logger)
 {
-    public PendingResponse Dispatch(ReadOnlyMemory<byte> frame, ConnectionInfo connection, CancellationToken cancellation)
+    /// <param name="arrivedTimestamp">When the whole frame had arrived, by the broker's clock; 0 for now.</param>
+    public PendingResponse Dispatch(ReadOnlyMemory<byte> frame, ConnectionInfo connection, CancellationToken cancellation, long arrivedTimestamp = 0)
     {
         var reader = new KafkaReader(frame);
         var header = Framing.ReadRequestHeader(ref reader, frame.Span);
@@ -43,8 +44,26 @@ internal sealed class RequestPipeline(HandlerRegistry handlers, BrokerServices b
             return PendingResponse.Close($"malformed {handler.Key} v{version} request: {reader.Failure}");
         if (reader.Remaining != 0)
             logger.LogDebug("{Api} v{Version} request had {Bytes} trailing bytes", handler.Key, version, reader.Remaining);
-        var context = new RequestContext(header, connection, broker, cancellation);
+        var started = broker.Time.GetTimestamp();
+        var context = new RequestContext(header, connection, broker, cancellation)
+        {
+            ArrivedTimestamp = arrivedTimestamp == 0 ? started : arrivedTimestamp,
+            StartedTimestamp = started,
+        };
         return new PendingResponse(header.CorrelationId, key, version, Invoke(handler, context, request), handler.AllowsPipelining, null, context);
+    }
+
+    /// <summary>
+    /// Counts a request whose reply was written (or, for acks=0, dropped) in kafka.network.requestmetrics: its time
+    /// from arrival and the time it queued for the connection's byte budget before its handler started.
+    /// </summary>
+    public void Completed(in PendingResponse response)
+    {
+        if (response.Context is not { } context)
+            return;
+        var now = broker.Time.GetTimestamp();
+        broker.Metrics.RequestCompleted(response.ApiKey, broker.Time.GetElapsedTime(context.ArrivedTimestamp, context.StartedTimestamp),
+            broker.Time.GetElapsedTime(context.ArrivedTimestamp, now));
     }
 
     private ValueTask<IKafkaMessage?> Invoke(ApiHandler handler, RequestContext context, IKafkaMessage request)

@@ -36,6 +36,7 @@ internal sealed partial class TopicManager
     private readonly ReplicaManager _replicas;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Metrics.BrokerMetrics? _metrics;
     private IReadOnlyDictionary<string, string> _dynamicBrokerConfigs;
     private int _warnedMessageFormatVersion;
 
@@ -43,8 +44,10 @@ internal sealed partial class TopicManager
     /// Opens (recovering as needed) the partition logs of the topics in <paramref name="image"/>. acks=all waits for
     /// an fsync when runnel.acks.all.fsync is true (group commit), else Kafka's page-cache model applies.
     /// </summary>
-    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory, MetadataQuorum quorum, ReplicaManager replicas, TimeProvider time, MetadataImage image)
+    public TopicManager(BrokerConfig config, ILoggerFactory loggerFactory, MetadataQuorum quorum, ReplicaManager replicas, TimeProvider time, MetadataImage image,
+        Metrics.BrokerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _config = config;
         Schema = new ConfigSchema(config);
         _quorum = quorum;
@@ -109,7 +112,7 @@ internal sealed partial class TopicManager
     private Partition OpenPartition(TopicState topic, int partition)
     {
         var tp = new TopicPartition(topic.Name, partition);
-        var hosted = new Partition(tp, topic.Id, _logs.GetOrCreateLog(tp, topic.LogConfig), _config.NodeId, _time, _replicas.Settings);
+        var hosted = new Partition(tp, topic.Id, _logs.GetOrCreateLog(tp, topic.LogConfig), _config.NodeId, _time, _replicas.Settings) { Metrics = _metrics };
         _replicas.Attach(hosted);
         return hosted;
     }

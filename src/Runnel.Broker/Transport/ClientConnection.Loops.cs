@@ -29,12 +29,13 @@ internal sealed partial class ClientConnection
                 }
                 if (buffer.Length < 4L + size)
                     break;
+                var arrived = _time.GetTimestamp();
                 await _budget.AcquireAsync(size, cancellation).ConfigureAwait(false);
                 // The request's byte fields (records) are slices of this copy, which lives until the reply is sent.
                 var frame = ArrayPool<byte>.Shared.Rent(size);
                 buffer.Slice(4, size).CopyTo(frame);
                 buffer = buffer.Slice(4L + size);
-                if (!await DispatchAsync(frame, size, cancellation).ConfigureAwait(false))
+                if (!await DispatchAsync(frame, size, arrived, cancellation).ConfigureAwait(false))
                     return;
             }
             input.AdvanceTo(buffer.Start, buffer.End);
@@ -44,7 +45,7 @@ internal sealed partial class ClientConnection
     }
 
     /// <summary>Starts one request and queues its reply; false when the connection must close.</summary>
-    private async ValueTask<bool> DispatchAsync(byte[] frame, int size, CancellationToken cancellation)
+    private async ValueTask<bool> DispatchAsync(byte[] frame, int size, long arrived, CancellationToken cancellation)
     {
         if (_reauthentication is not null || StartsReauthentication(frame.AsSpan(0, size)))
             return await ReauthenticateAsync(frame, size, cancellation).ConfigureAwait(false);
@@ -55,7 +56,7 @@ internal sealed partial class ClientConnection
             Close("its SASL session expired without re-authentication (connections.max.reauth.ms)");
             return false;
         }
-        var pending = _pipeline.Dispatch(frame.AsMemory(0, size), _info, cancellation);
+        var pending = _pipeline.Dispatch(frame.AsMemory(0, size), _info, cancellation, arrived);
         if (pending.CloseReason is not null)
         {
             ArrayPool<byte>.Shared.Return(frame);
@@ -102,11 +103,16 @@ internal sealed partial class ClientConnection
                 {
                     var body = reply.Completed ? reply.CompletedBody : await reply.Response.Body.ConfigureAwait(false);
                     if (body is null || _closing.IsCancellationRequested)
+                    {
+                        if (body is null)
+                            _pipeline.Completed(reply.Response);
                         continue;
+                    }
                     encoder.Reset();
                     Framing.WriteResponse(encoder, reply.Response.CorrelationId, reply.Response.ApiKey, reply.Response.ApiVersion, body);
                     // Straight from the encoder to the socket: one reply is one write, and a pipe would only add a copy.
                     await _stream.WriteAsync(encoder.WrittenMemory, _closing.Token).ConfigureAwait(false);
+                    _pipeline.Completed(reply.Response);
                     Touch();
                 }
                 finally

@@ -195,6 +195,8 @@ internal sealed class DevClusterCommand : CliCommand
                 $"controller.quorum.voters={voters}", "controller.listener.names=CONTROLLER",
                 $"listeners=PLAINTEXT://127.0.0.1:{clientPort},CONTROLLER://127.0.0.1:{controllerPort}",
                 $"advertised.listeners=PLAINTEXT://127.0.0.1:{clientPort}", $"log.dirs={Path.Combine(dataDir, "data")}",
+                // The nodes would all want the default HTTP port; --override runnel.http.listeners=... turns it on.
+                "runnel.http.listeners=",
                 .. extra,
             ];
             foreach (var value in overrides)

@@ -9,11 +9,13 @@ namespace Runnel.Cli.Commands;
 /// <summary>
 /// <c>runnel group list|describe|reset-offsets|delete</c>, also spelled as kafka-consumer-groups does
 /// (<c>runnel group --describe --group g</c>). describe shows, per partition, the committed offset, the log end
-/// offset and the lag between them, with the member that owns it, and the total lag.
+/// offset and the lag between them, with the member that owns it, the lag in seconds and the status (see
+/// <see cref="GroupPartitionLag"/>; the two come last so scripts reading kafka-consumer-groups' columns still work),
+/// and the total lag. lag shows the lag table alone, and with --watch redraws it every second.
 /// </summary>
 internal sealed partial class GroupCommand : CliCommand
 {
-    private static readonly string[] Actions = ["list", "describe", "reset-offsets", "delete"];
+    private static readonly string[] Actions = ["list", "describe", "lag", "reset-offsets", "delete"];
     private static readonly OptionSpec GroupOption = OptionSpec.Value("group", "id", "group to act on", "g");
     private static readonly OptionSpec State = OptionSpec.Flag("state", "list: show each group's state");
 
@@ -24,14 +26,15 @@ internal sealed partial class GroupCommand : CliCommand
     public override string Synopsis =>
         "Usage: runnel group list [--state]\n"
         + "       runnel group describe <group>\n"
+        + "       runnel group lag <group> [--watch]\n"
         + "       runnel group reset-offsets <group> [--topic t[:p,p]]... | --all-topics\n"
         + "                  --to-earliest | --to-latest | --to-offset n | --to-datetime t | --shift-by n  [--dry-run]\n"
         + "       runnel group delete <group>\n"
-        + "The action may also be written --list, --describe, --reset-offsets or --delete, and the group as --group.";
+        + "The action may also be written --list, --describe, --lag, --reset-offsets or --delete, and the group as --group.";
 
     public override IReadOnlyList<OptionSpec> Options { get; } =
     [
-        BootstrapServer, ConfigFile, GroupOption, State, .. ResetOptions,
+        BootstrapServer, ConfigFile, GroupOption, State, Watch, .. ResetOptions,
         .. Actions.Select(a => OptionSpec.Flag(a, $"same as the '{a}' action")), Help,
     ];
 
@@ -43,17 +46,19 @@ internal sealed partial class GroupCommand : CliCommand
         var action = given.Count switch
         {
             1 => given[0],
-            0 => throw new UsageException("Say what to do: list, describe, reset-offsets or delete."),
+            0 => throw new UsageException("Say what to do: list, describe, lag, reset-offsets or delete."),
             _ => throw new UsageException($"Choose one action, not {string.Join(" and ", given)}."),
         };
         var groupId = args.Get(GroupOption.Name) ?? args.Positionals.FirstOrDefault(p => !Actions.Contains(p));
         if (action != "list" && groupId is null)
             throw new UsageException($"{action} needs a group: runnel group {action} <group>.");
-        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
+        var connection = AdminOptionsOf(args);
+        await using var admin = new RunnelAdminClient(connection);
         return action switch
         {
             "list" => await ListAsync(admin, args.Has(State.Name), console, cancellationToken).ConfigureAwait(false),
-            "describe" => await DescribeAsync(admin, groupId!, console, cancellationToken).ConfigureAwait(false),
+            "describe" => await DescribeAsync(admin, connection, groupId!, console, cancellationToken).ConfigureAwait(false),
+            "lag" => await LagAsync(admin, connection, groupId!, args.Has(Watch.Name), console, cancellationToken).ConfigureAwait(false),
             "reset-offsets" => await ResetOffsetsAsync(admin, groupId!, args, console, cancellationToken).ConfigureAwait(false),
             _ => await DeleteAsync(admin, groupId!, console, cancellationToken).ConfigureAwait(false),
         };
@@ -72,7 +77,7 @@ internal sealed partial class GroupCommand : CliCommand
         return CliApp.Ok;
     }
 
-    private static async Task<int> DescribeAsync(RunnelAdminClient admin, string groupId, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> DescribeAsync(RunnelAdminClient admin, ClientOptions connection, string groupId, CliConsole console, CancellationToken cancellationToken)
     {
         var group = await admin.DescribeGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
         var committed = await admin.ListGroupOffsetsAsync(groupId, cancellationToken).ConfigureAwait(false);
@@ -80,27 +85,21 @@ internal sealed partial class GroupCommand : CliCommand
             throw new RunnelException(ErrorCode.GroupIdNotFound, $"Consumer group '{groupId}' does not exist.");
         var owners = group.Members.SelectMany(m => m.Assignment.Select(p => (Partition: p, Member: m))).ToDictionary(o => o.Partition, o => o.Member);
         var partitions = committed.Keys.Union(owners.Keys).OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
-        var ends = partitions.Count == 0 ? new Dictionary<TopicPartition, ListedOffset>()
-            : await admin.ListOffsetsAsync(partitions, OffsetSpec.Latest, cancellationToken).ConfigureAwait(false);
+        var lags = await MeasureLagAsync(admin, connection, partitions, committed, cancellationToken).ConfigureAwait(false);
         await console.Out.WriteLineAsync(group.Members.Count == 0
             ? $"Consumer group '{groupId}' has no active members (state {group.State})."
             : $"Consumer group '{groupId}' ({group.State}, protocol {group.Protocol}, {group.Members.Count} members)").ConfigureAwait(false);
-        long totalLag = 0;
-        var rows = new List<string[]>();
-        foreach (var partition in partitions)
+        var evaluator = new Broker.Groups.Lag.ConsumerLagEvaluator(TimeProvider.System);
+        var rows = LagRows(groupId, lags, evaluator, oneShot: true).Zip(lags, (cells, lag) =>
         {
-            var offset = committed.GetValueOrDefault(partition, -1);
-            var end = ends.TryGetValue(partition, out var listed) ? listed.Offset : -1;
-            var lag = offset >= 0 && end >= 0 ? Math.Max(0, end - offset) : (long?)null;
-            totalLag += lag ?? 0;
-            var owner = owners.GetValueOrDefault(partition);
-            rows.Add([groupId, partition.Topic, Text(partition.Partition), offset >= 0 ? Text(offset) : "-", end >= 0 ? Text(end) : "-",
-                lag is { } l ? Text(l) : "-", owner?.MemberId ?? "-", owner?.Host ?? "-", owner?.ClientId ?? "-"]);
-        }
+            var owner = owners.GetValueOrDefault(lag.Partition);
+            return (string[])[.. cells[..6], owner?.MemberId ?? "-", owner?.Host ?? "-", owner?.ClientId ?? "-", .. cells[6..]];
+        });
         await console.Out.WriteLineAsync().ConfigureAwait(false);
-        await Table.WriteAsync(console.Out, ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"], rows)
+        await Table.WriteAsync(console.Out,
+            ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID", "LAG-SECONDS", "STATUS"], rows)
             .ConfigureAwait(false);
-        await console.Out.WriteLineAsync($"\nTotal lag: {totalLag}").ConfigureAwait(false);
+        await console.Out.WriteLineAsync($"\nTotal lag: {lags.Sum(l => l.Lag ?? 0)}").ConfigureAwait(false);
         return CliApp.Ok;
     }
 

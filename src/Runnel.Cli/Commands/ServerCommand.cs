@@ -56,7 +56,8 @@ internal sealed class ServerCommand : CliCommand
         {
             // A signal during start-up (which can wait long: for a quorum, or for an old registration's session to
             // expire) abandons it; StartAsync stops whatever it had started, cleanly.
-            broker = await RunnelBroker.StartAsync(config, logging, cancellationToken).ConfigureAwait(false);
+            // The HTTP listener (runnel.http.listeners: /metrics, /health, /ready) is composed here, not in the broker library.
+            broker = await RunnelBroker.StartAsync(config, [new Http.RunnelHttpHost(logging)], logging, cancellationToken).ConfigureAwait(false);
         }
         catch (ConfigException e)
         {
@@ -66,6 +67,12 @@ internal sealed class ServerCommand : CliCommand
         catch (SocketException e)
         {
             await console.Error.WriteLineAsync($"runnel server: cannot listen on {config.GetString("listeners")}: {e.Message}").ConfigureAwait(false);
+            return CliApp.Failed;
+        }
+        catch (IOException e)
+        {
+            // Kestrel's failure to bind runnel.http.listeners.
+            await console.Error.WriteLineAsync($"runnel server: cannot listen on {config.GetString(Http.RunnelHttpHost.ListenersKey)}: {e.Message}").ConfigureAwait(false);
             return CliApp.Failed;
         }
 

@@ -17,7 +17,8 @@ public class ServerCommandTests
         using var stderr = new StringWriter();
         var console = new CliConsole(new StringReader(""), stdout, stderr, false, false, false);
         var server = CliApp.RunAsync(
-            ["server", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"log.dirs={logDir}"],
+            ["server", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"log.dirs={logDir}",
+                "--override", "runnel.http.listeners="],
             console, stop.Token);
         try
         {
@@ -37,6 +38,32 @@ public class ServerCommandTests
         {
             await stop.CancelAsync();
             Assert.Equal(CliApp.Ok, await server.WaitAsync(TimeSpan.FromSeconds(30)));
+            Directory.Delete(logDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Server_fails_cleanly_when_its_http_listener_cannot_bind()
+    {
+        var logDir = Directory.CreateTempSubdirectory("runnel-cli-server-").FullName;
+        var port = FreePort();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var httpPort = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var console = new CliConsole(new StringReader(""), stdout, stderr, false, false, false);
+        try
+        {
+            var code = await CliApp.RunAsync(
+                ["server", "--override", $"listeners=PLAINTEXT://127.0.0.1:{port}", "--override", $"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                    "--override", $"log.dirs={logDir}", "--override", $"runnel.http.listeners=http://127.0.0.1:{httpPort}"],
+                console, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(CliApp.Failed, code);
+            Assert.Contains($"cannot listen on http://127.0.0.1:{httpPort}", stderr.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
             Directory.Delete(logDir, recursive: true);
         }
     }

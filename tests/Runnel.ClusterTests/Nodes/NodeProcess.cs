@@ -184,7 +184,8 @@ public sealed class NodeProcess : IAsyncDisposable
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var arg in (string[])["netns", "exec", Host.Namespace, DotnetHost(), runnel, "server"])
             start.ArgumentList.Add(arg);
-        foreach (var (key, value) in Settings.Overrides.Append(new("log.dirs", DataDirectory)))
+        // No HTTP listener (it would want localhost:8080) unless a scenario's settings ask for one; theirs come later and win.
+        foreach (var (key, value) in Settings.Overrides.Prepend(new("runnel.http.listeners", "")).Append(new("log.dirs", DataDirectory)))
         {
             start.ArgumentList.Add("--override");
             start.ArgumentList.Add($"{key}={value}");

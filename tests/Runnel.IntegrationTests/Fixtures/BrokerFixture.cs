@@ -11,6 +11,7 @@ namespace Runnel.IntegrationTests.Fixtures;
 public sealed class BrokerFixture : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _overrides;
+    private bool _http;
 
     private BrokerFixture(string dataDir, Dictionary<string, string> overrides)
     {
@@ -24,11 +25,18 @@ public sealed class BrokerFixture : IAsyncDisposable
 
     public string Bootstrap => Broker.BootstrapServers;
 
-    public static async Task<BrokerFixture> StartAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    /// <summary>The HTTP listener, when started with <c>http: true</c> (on a free port of 127.0.0.1); else null.</summary>
+    public Http.RunnelHttpHost? Http { get; private set; }
+
+    /// <summary>The HTTP listener's base address, e.g. http://127.0.0.1:40123.</summary>
+    public Uri HttpAddress => new(Http?.Urls[0] ?? throw new InvalidOperationException("started without http: true"));
+
+    /// <param name="http">Also run the HTTP listener (/metrics, /health, /ready) on a free port; off by default.</param>
+    public static async Task<BrokerFixture> StartAsync(IReadOnlyDictionary<string, string>? overrides = null, bool http = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), "runnel-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
-        var fixture = new BrokerFixture(dir, new Dictionary<string, string>(overrides ?? new Dictionary<string, string>()));
+        var fixture = new BrokerFixture(dir, new Dictionary<string, string>(overrides ?? new Dictionary<string, string>())) { _http = http };
         await fixture.StartBrokerAsync().ConfigureAwait(false);
         return fixture;
     }
@@ -41,9 +49,12 @@ public sealed class BrokerFixture : IAsyncDisposable
             ["log.dirs"] = DataDir,
             ["group.initial.rebalance.delay.ms"] = "0",
         };
+        if (_http)
+            settings["runnel.http.listeners"] = "http://127.0.0.1:0";
         foreach (var (key, value) in _overrides)
             settings[key] = value;
-        Broker = await RunnelBroker.StartAsync(BrokerConfig.Create(settings), TestLogging.Factory).ConfigureAwait(false);
+        Http = _http ? new Http.RunnelHttpHost(TestLogging.Factory) : null;
+        Broker = await RunnelBroker.StartAsync(BrokerConfig.Create(settings), Http is null ? [] : [Http], TestLogging.Factory).ConfigureAwait(false);
     }
 
     /// <summary>Stops cleanly and starts again on the same port and data.</summary>

@@ -65,6 +65,8 @@ public sealed class BrokerProcess : IAsyncDisposable
             ["listeners"] = $"PLAINTEXT://127.0.0.1:{Port}",
             ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{Port}",
             ["log.dirs"] = DataDir,
+            // runnel server's HTTP listener defaults to localhost:8080, which parallel brokers would fight over.
+            ["runnel.http.listeners"] = "",
         };
         foreach (var (key, value) in _overrides)
             settings[key] = value;
