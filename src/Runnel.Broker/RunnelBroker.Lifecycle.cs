@@ -75,6 +75,7 @@ public sealed partial class RunnelBroker
             var services = new BrokerServices(config, meta.ClusterId, topics, NoGroups(config, logger, time), quorum, loggerFactory, time)
             {
                 AdvertisedEndpoints = advertised,
+                Authorizer = Authorization.StandardAuthorizer.FromConfig(config, () => quorum.Loader.Image.Acls),
                 BoundEndpoints = listeners.ToDictionary(l => l.Address.Name, l => (l.Address.Host, l.BoundPort)),
             };
             services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.ProducerIds(),

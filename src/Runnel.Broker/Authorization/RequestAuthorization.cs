@@ -1,0 +1,31 @@
+using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
+
+namespace Runnel.Broker.Authorization;
+
+/// <summary>
+/// The one way handlers check a request against the authorizer. With no authorizer configured every check is a
+/// null test and allows. A request a node forwards to the controller is checked here, on the node that received it,
+/// with the client's principal; the controller trusts the forwarding broker (Kafka's envelope carries the principal
+/// for the same purpose).
+/// </summary>
+internal static class RequestAuthorization
+{
+    public static bool Authorize(this RequestContext context, AclOperation operation, AclResourceType type, string name)
+        => context.Broker.Authorizer is not { } authorizer || authorizer.Authorize(context.Connection, operation, type, name);
+
+    public static bool AuthorizeCluster(this RequestContext context, AclOperation operation)
+        => context.Authorize(operation, AclResourceType.Cluster, StandardAcl.ClusterName);
+
+    public static bool AuthorizeTopic(this RequestContext context, AclOperation operation, string topic)
+        => context.Authorize(operation, AclResourceType.Topic, topic);
+
+    public static bool AuthorizeGroup(this RequestContext context, AclOperation operation, string group)
+        => context.Authorize(operation, AclResourceType.Group, group);
+
+    public static bool AuthorizeTransactionalId(this RequestContext context, AclOperation operation, string transactionalId)
+        => context.Authorize(operation, AclResourceType.TransactionalId, transactionalId);
+
+    /// <summary>True when an authorizer is configured (the ACL APIs answer SECURITY_DISABLED otherwise).</summary>
+    public static bool HasAuthorizer(this RequestContext context) => context.Broker.Authorizer is not null;
+}
