@@ -26,6 +26,23 @@ internal static class RequestAuthorization
     public static bool AuthorizeTransactionalId(this RequestContext context, AclOperation operation, string transactionalId)
         => context.Authorize(operation, AclResourceType.TransactionalId, transactionalId);
 
+    /// <summary>
+    /// Kafka's authorizedOperations: the bit set (1 &lt;&lt; operation code) of those of <paramref name="operations"/> the
+    /// principal may perform on the resource; every one of them with no authorizer.
+    /// </summary>
+    public static int AuthorizedOperations(this RequestContext context, AclResourceType type, string name, int operations)
+    {
+        if (context.Broker.Authorizer is not { } authorizer)
+            return operations;
+        var allowed = 0;
+        for (var code = (int)AclOperation.Read; code <= (int)AclOperation.TwoPhaseCommit; code++)
+        {
+            if ((operations & (1 << code)) != 0 && authorizer.Authorize(context.Connection, (AclOperation)code, type, name))
+                allowed |= 1 << code;
+        }
+        return allowed;
+    }
+
     /// <summary>True when an authorizer is configured (the ACL APIs answer SECURITY_DISABLED otherwise).</summary>
     public static bool HasAuthorizer(this RequestContext context) => context.Broker.Authorizer is not null;
 }

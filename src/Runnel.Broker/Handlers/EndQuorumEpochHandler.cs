@@ -1,4 +1,6 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 
@@ -14,6 +16,8 @@ internal sealed class EndQuorumEpochHandler : ApiHandler<EndQuorumEpochRequest, 
     public override short MaxVersion => 1;
 
     protected override async ValueTask<EndQuorumEpochResponse?> HandleAsync(RequestContext context, EndQuorumEpochRequest request)
-        => await QuorumForwarding.ForwardAsync(context, Key, request,
+        => !context.AuthorizeCluster(AclOperation.ClusterAction)
+            ? new EndQuorumEpochResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed }
+            : await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new EndQuorumEpochResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

@@ -1,4 +1,6 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 
@@ -14,6 +16,8 @@ internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, Fe
     public override short MaxVersion => 1;
 
     protected override async ValueTask<FetchSnapshotResponse?> HandleAsync(RequestContext context, FetchSnapshotRequest request)
-        => await QuorumForwarding.ForwardAsync(context, Key, request,
+        => !context.AuthorizeCluster(AclOperation.ClusterAction)
+            ? new FetchSnapshotResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed }
+            : await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new FetchSnapshotResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }
