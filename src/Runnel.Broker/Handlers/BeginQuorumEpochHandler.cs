@@ -6,7 +6,7 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>BeginQuorumEpoch v0-1: a newly elected leader tells this voter about its epoch; the voter starts following.</summary>
+/// <summary>BeginQuorumEpoch v0-1: a newly elected leader tells this voter about its epoch; the voter starts following. With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED).</summary>
 internal sealed class BeginQuorumEpochHandler : ApiHandler<BeginQuorumEpochRequest, BeginQuorumEpochResponse>
 {
     public override ApiKey Key => ApiKey.BeginQuorumEpoch;

@@ -6,7 +6,7 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>CreatePartitions v0-3: grows topics; explicit assignments may only name this node.</summary>
+/// <summary>CreatePartitions v0-3: grows topics; explicit assignments may only name this node. With an authorizer, a topic needs ALTER (TOPIC_AUTHORIZATION_FAILED).</summary>
 internal sealed class CreatePartitionsHandler : ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse>
 {
     public override ApiKey Key => ApiKey.CreatePartitions;

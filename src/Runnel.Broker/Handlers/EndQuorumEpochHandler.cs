@@ -6,7 +6,7 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>EndQuorumEpoch v0-1: a resigning leader tells this voter; its preferred successors campaign first.</summary>
+/// <summary>EndQuorumEpoch v0-1: a resigning leader tells this voter; its preferred successors campaign first. With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED).</summary>
 internal sealed class EndQuorumEpochHandler : ApiHandler<EndQuorumEpochRequest, EndQuorumEpochResponse>
 {
     public override ApiKey Key => ApiKey.EndQuorumEpoch;

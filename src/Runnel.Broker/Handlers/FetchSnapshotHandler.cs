@@ -6,7 +6,7 @@ using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>FetchSnapshot v0-1: a follower behind the leader's log start downloads the metadata snapshot in chunks.</summary>
+/// <summary>FetchSnapshot v0-1: a follower behind the leader's log start downloads the metadata snapshot in chunks. With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED).</summary>
 internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, FetchSnapshotResponse>
 {
     public override ApiKey Key => ApiKey.FetchSnapshot;
