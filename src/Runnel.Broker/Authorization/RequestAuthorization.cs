@@ -26,6 +26,10 @@ internal static class RequestAuthorization
     public static bool AuthorizeTransactionalId(this RequestContext context, AclOperation operation, string transactionalId)
         => context.Authorize(operation, AclResourceType.TransactionalId, transactionalId);
 
+    /// <summary>Whether the principal may perform <paramref name="operation"/> on some resource of <paramref name="type"/>.</summary>
+    public static bool AuthorizeByResourceType(this RequestContext context, AclOperation operation, AclResourceType type)
+        => context.Broker.Authorizer is not { } authorizer || authorizer.AuthorizeByResourceType(context.Connection, operation, type);
+
     /// <summary>
     /// Kafka's authorizedOperations: the bit set (1 &lt;&lt; operation code) of those of <paramref name="operations"/> the
     /// principal may perform on the resource; every one of them with no authorizer.

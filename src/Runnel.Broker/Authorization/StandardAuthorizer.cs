@@ -66,6 +66,34 @@ internal sealed class StandardAuthorizer
         return state.Allowed || (!state.HasResourceAcls && _allowIfNoAcl);
     }
 
+    /// <summary>
+    /// Kafka's authorizeByResourceType: whether the principal may perform <paramref name="operation"/> on some resource
+    /// of <paramref name="type"/> (InitProducerId without a transactional id asks it for WRITE on topics). A matching
+    /// DENY of the LITERAL "*" refuses; otherwise some matching ALLOW must name a pattern that no matching DENY covers
+    /// (a LITERAL DENY of the same name, or a PREFIXED DENY its name starts with). With no ACL of the type at all,
+    /// <c>allow.everyone.if.no.acl.found</c> decides.
+    /// </summary>
+    public bool AuthorizeByResourceType(ConnectionInfo connection, AclOperation operation, AclResourceType type)
+    {
+        if (_superUsers.Contains(connection.Principal))
+            return true;
+        var acls = _acls().ById.Values.Where(a => a.ResourceType == type).ToList();
+        if (acls.Count == 0)
+            return _allowIfNoAcl;
+        var state = new Match(connection, operation);
+        bool Applies(StandardAcl acl, AclPermissionType permission) => acl.Permission == permission
+            && (acl.Principal == connection.Principal || acl.Principal == WildcardPrincipal)
+            && (acl.Host == StandardAcl.Wildcard || acl.Host == (state.ClientHost ??= connection.ClientHost))
+            && (acl.Operation == operation || acl.Operation == AclOperation.All);
+        var denies = acls.Where(a => Applies(a, AclPermissionType.Deny)).ToList();
+        if (denies.Any(d => d.PatternType == AclPatternType.Literal && d.ResourceName == StandardAcl.Wildcard))
+            return false;
+        bool Covered(StandardAcl allow) => denies.Any(d =>
+            (d.PatternType == AclPatternType.Prefixed && allow.ResourceName.StartsWith(d.ResourceName, StringComparison.Ordinal))
+            || (d.PatternType == AclPatternType.Literal && allow.PatternType == AclPatternType.Literal && d.ResourceName == allow.ResourceName));
+        return acls.Any(a => Applies(a, AclPermissionType.Allow) && !Covered(a));
+    }
+
     /// <summary>The index of the image's ACLs, rebuilt when the image's ACLs changed since the last check.</summary>
     private AclIndex Index()
     {
