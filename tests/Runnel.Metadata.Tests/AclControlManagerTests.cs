@@ -1,6 +1,7 @@
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Metadata.Tests;

@@ -1,4 +1,5 @@
 using Runnel.Metadata.Image;
+using Runnel.Protocol.Acls;
 
 namespace Runnel.Broker.Authorization;
 

@@ -1,5 +1,7 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Image;
+using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 
 namespace Runnel.Broker.Authorization;
 

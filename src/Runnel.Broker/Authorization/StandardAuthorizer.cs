@@ -1,6 +1,8 @@
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Image;
+using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 
 namespace Runnel.Broker.Authorization;
 

@@ -4,6 +4,7 @@ using Runnel.Metadata.Control;
 using Runnel.Metadata.Controller;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;

@@ -3,6 +3,7 @@ using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;

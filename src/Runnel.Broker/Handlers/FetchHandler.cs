@@ -4,6 +4,7 @@ using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Raft.Messages;
 

@@ -5,6 +5,7 @@ using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Primitives;
 using Resource = Runnel.Protocol.Messages.IncrementalAlterConfigsRequest.AlterConfigsResource;

@@ -5,6 +5,7 @@ using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;

@@ -1,3 +1,6 @@
+using Runnel.Protocol;
+using Runnel.Protocol.Acls;
+
 namespace Runnel.Metadata.Image;
 
 /// <summary>

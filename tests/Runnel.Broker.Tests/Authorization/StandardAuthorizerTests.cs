@@ -4,6 +4,8 @@ using Runnel.Broker.Authorization;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Image;
+using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 
 namespace Runnel.Broker.Tests.Authorization;
 
