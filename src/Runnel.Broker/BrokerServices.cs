@@ -54,6 +54,9 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
 
     public TopicManager Topics { get; } = topics;
 
+    /// <summary>The authorizer <c>authorizer.class.name</c> configures; null (every request allowed) by default, as in Kafka.</summary>
+    public Authorization.StandardAuthorizer? Authorizer { get; init; }
+
     /// <summary>Incremental fetch sessions (KIP-227).</summary>
     public FetchSessions.FetchSessionCache FetchSessions { get; } = new(config.GetInt("max.incremental.fetch.session.cache.slots"), time);
 

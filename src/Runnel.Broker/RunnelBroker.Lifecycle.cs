@@ -86,6 +86,7 @@ public sealed partial class RunnelBroker
             {
                 Metrics = metrics,
                 AdvertisedEndpoints = advertised,
+                Authorizer = Authorization.StandardAuthorizer.FromConfig(config, () => quorum.Loader.Image.Acls),
                 BoundEndpoints = listeners.ToDictionary(l => l.Address.Name, l => (l.Address.Host, l.BoundPort)),
             };
             services.Handlers = new HandlerRegistry([.. BrokerHandlers.Create(), .. BrokerHandlers.ProducerIds(),

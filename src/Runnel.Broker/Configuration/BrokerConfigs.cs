@@ -116,5 +116,6 @@ public static class BrokerConfigs
         new("socket.receive.buffer.bytes", ConfigType.Int, "102400", "socket receive buffer; -1 is the OS default"),
         new("zookeeper.connect", ConfigType.String, null, "not used: Runnel needs no ZooKeeper") { Ignored = true },
         .. SecurityConfigs.All,
+        .. AuthorizerConfigs.All,
     ];
 }

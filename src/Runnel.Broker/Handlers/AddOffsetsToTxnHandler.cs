@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Storage;
 
@@ -10,6 +13,8 @@ namespace Runnel.Broker.Handlers;
 /// AddOffsetsToTxn v0-4: the group's __consumer_offsets partition joins the producer's transaction, so the
 /// coordinator writes a marker there too and the offsets the producer commits with TxnOffsetCommit count only if the
 /// transaction commits.
+/// With an authorizer: WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group
+/// (GROUP_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>
 {
@@ -21,6 +26,10 @@ internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest
 
     protected override async ValueTask<AddOffsetsToTxnResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request)
     {
+        if (!context.AuthorizeTransactionalId(AclOperation.Write, request.TransactionalId))
+            return new AddOffsetsToTxnResponse { ErrorCode = (short)ErrorCode.TransactionalIdAuthorizationFailed };
+        if (!context.AuthorizeGroup(AclOperation.Read, request.GroupId))
+            return new AddOffsetsToTxnResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
         if (context.Broker.Transactions is not { } coordinator)
             return new AddOffsetsToTxnResponse { ErrorCode = (short)ErrorCode.CoordinatorNotAvailable };
         var offsetsPartition = context.Broker.Groups.PartitionFor(request.GroupId);

@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Storage;
 
@@ -10,6 +13,9 @@ namespace Runnel.Broker.Handlers;
 /// transactional produce) carry several transactions, each either added or, with verify_only, checked. As in Kafka, a
 /// partition that does not exist fails the whole transaction: it gets UNKNOWN_TOPIC_OR_PARTITION, the others
 /// OPERATION_NOT_ATTEMPTED, and nothing is added; otherwise every partition carries the coordinator's answer.
+/// With an authorizer: v4+ (from brokers) needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED); below v4
+/// WRITE on the transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition) and on each topic
+/// (TOPIC_AUTHORIZATION_FAILED, the other partitions OPERATION_NOT_ATTEMPTED).
 /// </summary>
 internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>
 {
@@ -21,6 +27,9 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
 
     protected override async ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request)
     {
+        // v4+ comes from brokers (KIP-890 verification), below v4 from producers, which need WRITE on the id and topics.
+        if (context.Version >= 4 && !context.AuthorizeCluster(AclOperation.ClusterAction))
+            return new AddPartitionsToTxnResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed };
         if (context.Version < 4)
         {
             var results = await HandleOneAsync(context, request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch,
@@ -44,6 +53,14 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
         long producerId, short producerEpoch, bool verifyOnly, List<AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics)
     {
         var partitions = topics.SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Name, p))).Distinct().ToList();
+        if (context.Version < 4 && !context.AuthorizeTransactionalId(AclOperation.Write, transactionalId))
+            return Results(partitions, _ => ErrorCode.TransactionalIdAuthorizationFailed, context.Version);
+        if (context.Version < 4 && context.HasAuthorizer())
+        {
+            var refused = topics.Where(t => !context.AuthorizeTopic(AclOperation.Write, t.Name)).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            if (refused.Count > 0)
+                return Results(partitions, p => refused.Contains(p.Topic) ? ErrorCode.TopicAuthorizationFailed : ErrorCode.OperationNotAttempted, context.Version);
+        }
         var unknown = partitions.Where(p => context.Broker.Topics.Find(p.Topic)?.Exists(p.Partition) != true).ToHashSet();
         if (unknown.Count > 0)
             return Results(partitions, p => unknown.Contains(p) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.OperationNotAttempted, context.Version);

@@ -1,7 +1,10 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Controller;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -10,6 +13,8 @@ namespace Runnel.Broker.Handlers;
 /// AllocateProducerIds v0 (KIP-730), served by controllers: a broker that is not the active controller gets its next
 /// block of producer ids, committed through the metadata quorum, so ids never repeat across brokers or restarts.
 /// NOT_CONTROLLER elsewhere; STALE_BROKER_EPOCH for a broker that is not registered with that epoch.
+/// With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED), so the principal other nodes
+/// connect as must be allowed it (super.users, as in Kafka setups).
 /// </summary>
 internal sealed class AllocateProducerIdsHandler : ApiHandler<AllocateProducerIdsRequest, AllocateProducerIdsResponse>
 {
@@ -21,6 +26,8 @@ internal sealed class AllocateProducerIdsHandler : ApiHandler<AllocateProducerId
 
     protected override async ValueTask<AllocateProducerIdsResponse?> HandleAsync(RequestContext context, AllocateProducerIdsRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.ClusterAction))
+            return new AllocateProducerIdsResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed };
         var quorum = context.Broker.Quorum;
         if (!quorum.Loader.IsActiveController)
             return new AllocateProducerIdsResponse { ErrorCode = (short)ErrorCode.NotController };

@@ -1,7 +1,10 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Controller;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -11,6 +14,8 @@ namespace Runnel.Broker.Handlers;
 /// (<see cref="ReplicationControlManager.AlterPartition"/>) and answers once the change is committed, with the
 /// partition's leader, epochs and ISR as they now are; any other controller answers NOT_CONTROLLER. v2+ name topics by
 /// id; v3 carries each ISR member's broker epoch (KIP-903).
+/// With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED), so the principal other nodes
+/// connect as must be allowed it (super.users, as in Kafka setups).
 /// </summary>
 internal sealed class AlterPartitionHandler : ApiHandler<AlterPartitionRequest, AlterPartitionResponse>
 {
@@ -22,6 +27,8 @@ internal sealed class AlterPartitionHandler : ApiHandler<AlterPartitionRequest, 
 
     protected override async ValueTask<AlterPartitionResponse?> HandleAsync(RequestContext context, AlterPartitionRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.ClusterAction))
+            return new AlterPartitionResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed };
         var quorum = context.Broker.Quorum;
         var version = context.Version;
         if (!quorum.Loader.IsActiveController)

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -12,6 +15,8 @@ namespace Runnel.Broker.Handlers;
 /// INVALID_REPLICA_ASSIGNMENT, NO_REASSIGNMENT_IN_PROGRESS; the answer comes once the move has started (or completed,
 /// when no new replica has to catch up), not when it is done. A request-wide failure (NOT_CONTROLLER,
 /// REQUEST_TIMED_OUT) is the top-level error and every partition's.
+/// With an authorizer, needs ALTER on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked on the node that received the
+/// request before it forwards.
 /// </summary>
 internal sealed class AlterPartitionReassignmentsHandler : ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>
 {
@@ -23,6 +28,8 @@ internal sealed class AlterPartitionReassignmentsHandler : ApiHandler<AlterParti
 
     protected override async ValueTask<AlterPartitionReassignmentsResponse?> HandleAsync(RequestContext context, AlterPartitionReassignmentsRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.Alter))
+            return ErrorResponse(request, ErrorCode.ClusterAuthorizationFailed, "Not authorized to alter the cluster.");
         var policy = context.Broker.Quorum.Policy;
         return await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
             image => ReplicationControlManager.AlterPartitionReassignments(image, request, policy),

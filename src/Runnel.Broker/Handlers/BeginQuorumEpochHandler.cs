@@ -1,10 +1,13 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>BeginQuorumEpoch v0-1: a newly elected leader tells this voter about its epoch; the voter starts following.</summary>
+/// <summary>BeginQuorumEpoch v0-1: a newly elected leader tells this voter about its epoch; the voter starts following. With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED).</summary>
 internal sealed class BeginQuorumEpochHandler : ApiHandler<BeginQuorumEpochRequest, BeginQuorumEpochResponse>
 {
     public override ApiKey Key => ApiKey.BeginQuorumEpoch;
@@ -14,6 +17,8 @@ internal sealed class BeginQuorumEpochHandler : ApiHandler<BeginQuorumEpochReque
     public override short MaxVersion => 1;
 
     protected override async ValueTask<BeginQuorumEpochResponse?> HandleAsync(RequestContext context, BeginQuorumEpochRequest request)
-        => await QuorumForwarding.ForwardAsync(context, Key, request,
+        => !context.AuthorizeCluster(AclOperation.ClusterAction)
+            ? new BeginQuorumEpochResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed }
+            : await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new BeginQuorumEpochResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

@@ -71,5 +71,8 @@ internal static class BrokerHandlers
         new DescribeProducersHandler(),
         new TxnOffsetCommitHandler(),
         new WriteTxnMarkersHandler(),
+        new DescribeAclsHandler(),
+        new CreateAclsHandler(),
+        new DeleteAclsHandler(),
     ];
 }

@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -9,6 +12,8 @@ namespace Runnel.Broker.Handlers;
 /// once its metadata has caught up with its registration, fences it when it asks to, and takes it through controlled
 /// shutdown. The connection a broker heartbeats on is watched: when it closes (the broker's process died), the
 /// controller fences the broker after a short grace instead of waiting out its session.
+/// With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED), so the principal other nodes
+/// connect as must be allowed it (super.users, as in Kafka setups).
 /// </summary>
 internal sealed class BrokerHeartbeatHandler : ApiHandler<BrokerHeartbeatRequest, BrokerHeartbeatResponse>
 {
@@ -20,6 +25,8 @@ internal sealed class BrokerHeartbeatHandler : ApiHandler<BrokerHeartbeatRequest
 
     protected override async ValueTask<BrokerHeartbeatResponse?> HandleAsync(RequestContext context, BrokerHeartbeatRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.ClusterAction))
+            return new BrokerHeartbeatResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed };
         if (context.Broker.Quorum.Lifecycle is not { } lifecycle)
             return new BrokerHeartbeatResponse { ErrorCode = (short)ErrorCode.NotController };
         var response = await lifecycle.HeartbeatAsync(request, context.Cancellation).ConfigureAwait(false);

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 
 namespace Runnel.Broker.Handlers;
 
@@ -10,6 +13,18 @@ internal static class ConfigResources
     public const sbyte Topic = 2;
     public const sbyte Broker = 4;
     public const sbyte BrokerLogger = 8;
+
+    /// <summary>
+    /// The authorization error for <paramref name="operation"/> (DESCRIBE_CONFIGS or ALTER_CONFIGS) on a config
+    /// resource, as Kafka checks it: a topic on the topic (TOPIC_AUTHORIZATION_FAILED), a broker or broker logger on the
+    /// cluster (CLUSTER_AUTHORIZATION_FAILED); null when allowed.
+    /// </summary>
+    public static ErrorCode? Refused(RequestContext context, sbyte type, string name, AclOperation operation) => type switch
+    {
+        Topic when !context.AuthorizeTopic(operation, name) => ErrorCode.TopicAuthorizationFailed,
+        Broker or BrokerLogger when !context.AuthorizeCluster(operation) => ErrorCode.ClusterAuthorizationFailed,
+        _ => null,
+    };
 
     /// <summary>A broker resource is this node's id, or "" for the cluster-wide default.</summary>
     public static bool IsThisBroker(RequestContext context, string name)

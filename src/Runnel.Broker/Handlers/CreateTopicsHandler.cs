@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -10,6 +13,9 @@ namespace Runnel.Broker.Handlers;
 /// registered, unfenced broker per partition (this node on a single node). validateOnly (v1+) checks without
 /// creating. A name given twice in one request fails for both entries (INVALID_REQUEST), as in Kafka. v5+ replies with the new topic's partitions, replication factor and
 /// configs; v7+ with its id.
+/// With an authorizer, a topic needs CREATE on the cluster or on the topic (TOPIC_AUTHORIZATION_FAILED otherwise,
+/// nothing created), and its configs, partitions and replication factor are answered only with DESCRIBE_CONFIGS on it
+/// (else TopicConfigErrorCode TOPIC_AUTHORIZATION_FAILED, as Kafka does).
 /// </summary>
 internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
 {
@@ -22,11 +28,14 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
     protected override async ValueTask<CreateTopicsResponse?> HandleAsync(RequestContext context, CreateTopicsRequest request)
     {
         var response = new CreateTopicsResponse();
+        var clusterCreate = context.AuthorizeCluster(AclOperation.Create);
         var duplicates = request.Topics.GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var creatable in request.Topics)
         {
             var result = duplicates.Contains(creatable.Name)
                 ? new TopicResult(ErrorCode.InvalidRequest, $"Create topics request from client contains a duplicate topic: {creatable.Name}")
+                : !clusterCreate && !context.AuthorizeTopic(AclOperation.Create, creatable.Name)
+                ? new TopicResult(ErrorCode.TopicAuthorizationFailed, null)
                 : await CreateAsync(context, creatable, request.validateOnly).ConfigureAwait(false);
             var reply = new CreateTopicsResponse.CreatableTopicResult
             {
@@ -34,7 +43,9 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest, Crea
                 ErrorCode = (short)result.Error,
                 ErrorMessage = result.Message,
             };
-            if (result.Succeeded && context.Broker.Topics.Find(creatable.Name) is { } topic && !request.validateOnly)
+            if (result.Succeeded && !context.AuthorizeTopic(AclOperation.DescribeConfigs, creatable.Name))
+                (reply.NumPartitions, reply.ReplicationFactor, reply.TopicConfigErrorCode) = (-1, -1, (short)ErrorCode.TopicAuthorizationFailed);
+            else if (result.Succeeded && context.Broker.Topics.Find(creatable.Name) is { } topic && !request.validateOnly)
                 Describe(context, topic, reply);
             else if (result.Succeeded)
                 reply.NumPartitions = creatable.NumPartitions;

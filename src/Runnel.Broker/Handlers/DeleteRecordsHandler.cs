@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Storage;
 
@@ -11,6 +14,7 @@ namespace Runnel.Broker.Handlers;
 /// start are removed by the next retention pass. Only the leader deletes (NOT_LEADER_OR_FOLLOWER elsewhere); followers
 /// take the new log start from their next fetch. The answer does not wait for them (Kafka's waits until every replica's
 /// low watermark reached the offset).
+/// With an authorizer, a topic needs DELETE (TOPIC_AUTHORIZATION_FAILED for its partitions).
 /// </summary>
 internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse>
 {
@@ -28,10 +32,16 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest, De
             var topic = context.Broker.Topics.Find(topicRequest.Name);
             var topicReply = new DeleteRecordsResponse.DeleteRecordsTopicResult { Name = topicRequest.Name };
             response.Topics.Add(topicReply);
+            var authorized = context.AuthorizeTopic(AclOperation.Delete, topicRequest.Name);
             foreach (var partitionRequest in topicRequest.Partitions)
             {
                 var reply = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = partitionRequest.PartitionIndex, LowWatermark = -1 };
                 topicReply.Partitions.Add(reply);
+                if (!authorized)
+                {
+                    reply.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+                    continue;
+                }
                 if (Topics.TopicState.Leader(topic, partitionRequest.PartitionIndex, -1, out var error) is not { } partition)
                 {
                     reply.ErrorCode = (short)error;

@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -7,6 +10,8 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// DeleteTopics v0-6: by name (v0-5) or by name or id (v6). Deletion is refused with TOPIC_DELETION_DISABLED when
 /// delete.topic.enable is false; an unknown name gives UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID.
+/// With an authorizer, a topic needs DELETE (TOPIC_AUTHORIZATION_FAILED); one named by id that the principal may not
+/// DESCRIBE answers TOPIC_AUTHORIZATION_FAILED without its name.
 /// </summary>
 internal sealed class DeleteTopicsHandler : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>
 {
@@ -30,6 +35,16 @@ internal sealed class DeleteTopicsHandler : ApiHandler<DeleteTopicsRequest, Dele
             if (topic is null && name is null)
             {
                 reply.ErrorCode = (short)ErrorCode.UnknownTopicId;
+            }
+            else if (name is null && !context.AuthorizeTopic(AclOperation.Describe, topic!.Name))
+            {
+                // Kafka hides the name from a client that may not describe the topic; the id is not secret.
+                reply.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+            }
+            else if (!context.AuthorizeTopic(AclOperation.Delete, topic?.Name ?? name!))
+            {
+                reply.Name = topic?.Name ?? name;
+                reply.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
             }
             else
             {

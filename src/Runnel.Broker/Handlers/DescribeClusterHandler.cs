@@ -1,17 +1,21 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
 /// DescribeCluster v0-1: the cluster id, the active controller (the metadata quorum's leader), and this node as the
-/// only broker; a controller-only node lists the voters instead.
+/// only broker; a controller-only node lists the voters instead. With an authorizer, needs DESCRIBE on the cluster
+/// (CLUSTER_AUTHORIZATION_FAILED), and the authorized operations are those the principal may perform.
 /// </summary>
 internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest, DescribeClusterResponse>
 {
     /// <summary>Cluster operations (create, alter, describe, cluster action, describe/alter configs, idempotent write) as ACL bits.</summary>
-    private const int AllClusterOperations = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+    internal const int AllClusterOperations = (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 
     public override ApiKey Key => ApiKey.DescribeCluster;
 
@@ -21,6 +25,8 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
 
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.Describe))
+            return new(new DescribeClusterResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed, ClusterAuthorizedOperations = int.MinValue });
         var broker = context.Broker;
         return new(new DescribeClusterResponse
         {
@@ -28,7 +34,7 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
             ClusterId = broker.ClusterId,
             ControllerId = broker.ControllerId,
             Brokers = [.. broker.ListedNodes(context.Connection.ListenerName).Select(n => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = n.Id, Host = n.Host, Port = n.Port })],
-            ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
+            ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? context.AuthorizedOperations(AclResourceType.Cluster, StandardAcl.ClusterName, AllClusterOperations) : int.MinValue,
         });
     }
 }

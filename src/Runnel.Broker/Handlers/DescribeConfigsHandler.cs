@@ -1,7 +1,10 @@
 using System.Globalization;
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -11,6 +14,8 @@ namespace Runnel.Broker.Handlers;
 /// in force, its source (v1+), its synonyms when asked (as Kafka's ConfigHelper lists them, see
 /// <see cref="ConfigDescriber"/>), and its type and documentation (v3+). A null or empty key list means all configs.
 /// BROKER_LOGGER resources have no configs here.
+/// With an authorizer, DESCRIBE_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or, for brokers and loggers, on the
+/// cluster (CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
 {
@@ -27,6 +32,11 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
         {
             var result = new DescribeConfigsResponse.DescribeConfigsResult { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName };
             response.Results.Add(result);
+            if (ConfigResources.Refused(context, resource.ResourceType, resource.ResourceName, AclOperation.DescribeConfigs) is { } refused)
+            {
+                (result.ErrorCode, result.ErrorMessage) = ((short)refused, null);
+                continue;
+            }
             var entries = Entries(context, resource, result);
             if (entries is null)
                 continue;

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -10,6 +13,8 @@ namespace Runnel.Broker.Handlers;
 /// id, host, metadata and assignment. An unknown group is reported in state Dead without an error, as Kafka does
 /// up to v5; a group this node does not coordinate has the error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). v3+ the
 /// authorized operations when asked (not with an error, as Kafka); v4+ the group instance id; v5+ flexible.
+/// With an authorizer, a group needs DESCRIBE (GROUP_AUTHORIZATION_FAILED); authorized operations are those the
+/// principal may perform.
 /// </summary>
 internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
 {
@@ -24,9 +29,14 @@ internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest, 
         var response = new DescribeGroupsResponse();
         foreach (var groupId in request.Groups)
         {
+            if (!context.AuthorizeGroup(AclOperation.Describe, groupId))
+            {
+                response.Groups.Add(new DescribeGroupsResponse.DescribedGroup { GroupId = groupId, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed });
+                continue;
+            }
             var described = context.Broker.Groups.Describe(groupId);
             if (request.IncludeAuthorizedOperations && described.ErrorCode == 0)
-                described.AuthorizedOperations = GroupCoordinator.AllGroupOperations;
+                described.AuthorizedOperations = context.AuthorizedOperations(AclResourceType.Group, groupId, GroupCoordinator.AllGroupOperations);
             response.Groups.Add(described);
         }
         return new(response);

@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -7,6 +10,7 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// DescribeLogDirs v0-4: each data directory with the size of every partition in it (or of those asked for), and
 /// (v4+) the file system's total and usable bytes. Offset lag is 0: there are no future replicas to move logs.
+/// With an authorizer, needs DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class DescribeLogDirsHandler : ApiHandler<DescribeLogDirsRequest, DescribeLogDirsResponse>
 {
@@ -18,6 +22,8 @@ internal sealed class DescribeLogDirsHandler : ApiHandler<DescribeLogDirsRequest
 
     protected override ValueTask<DescribeLogDirsResponse?> HandleAsync(RequestContext context, DescribeLogDirsRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.Describe))
+            return new(new DescribeLogDirsResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed });
         var wanted = request.Topics?.ToDictionary(t => t.Topic, t => t.Partitions.ToHashSet(), StringComparer.Ordinal);
         var response = new DescribeLogDirsResponse();
         foreach (var dir in context.Broker.Config.LogDirs.Select(Path.GetFullPath))

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Storage;
 
@@ -13,6 +16,7 @@ namespace Runnel.Broker.Handlers;
 /// for each of its partitions; a partition the topic does not have is UNKNOWN_TOPIC_OR_PARTITION, one not hosted here
 /// NOT_LEADER_OR_FOLLOWER and one whose log cannot be read KAFKA_STORAGE_ERROR, without a message (Kafka's
 /// getPartitionOrError).
+/// With an authorizer, a topic needs READ (TOPIC_AUTHORIZATION_FAILED for its partitions).
 /// </summary>
 internal sealed class DescribeProducersHandler : ApiHandler<DescribeProducersRequest, DescribeProducersResponse>
 {
@@ -32,7 +36,8 @@ internal sealed class DescribeProducersHandler : ApiHandler<DescribeProducersReq
         {
             var reply = new DescribeProducersResponse.TopicResponse { Name = topicRequest.Name };
             var topic = context.Broker.Topics.Find(topicRequest.Name);
-            var topicError = TopicNames.Problem(topicRequest.Name) is { } invalid ? (ErrorCode.InvalidTopicException, invalid)
+            var topicError = !context.AuthorizeTopic(AclOperation.Read, topicRequest.Name) ? (ErrorCode.TopicAuthorizationFailed, "Not authorized to read the topic.")
+                : TopicNames.Problem(topicRequest.Name) is { } invalid ? (ErrorCode.InvalidTopicException, invalid)
                 : topic is null ? (ErrorCode.UnknownTopicOrPartition, UnknownTopicMessage)
                 : ((ErrorCode, string)?)null;
             foreach (var index in topicRequest.PartitionIndexes)

@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Raft;
 using Runnel.Raft.Messages;
@@ -12,6 +15,7 @@ namespace Runnel.Broker.Handlers;
 /// other node answers NOT_LEADER_OR_FOLLOWER with the leader and epoch it knows, so a tool can go there. v1+ adds
 /// fetch and caught-up times (wall clock ms), v2 the voters' endpoints. A broker-only node passes the request to the
 /// active controller.
+/// With an authorizer, needs DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
 {
@@ -23,6 +27,8 @@ internal sealed class DescribeQuorumHandler : ApiHandler<DescribeQuorumRequest, 
 
     protected override async ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.Describe))
+            return new DescribeQuorumResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed };
         var quorum = context.Broker.Quorum;
         // A broker-only node only follows: the active controller answers (Kafka's brokers forward DescribeQuorum).
         if (!quorum.IsVoter && quorum.Forwarder is { } forwarder

@@ -1,6 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -17,6 +19,8 @@ namespace Runnel.Broker.Handlers;
 /// when topics were named. A cursor whose topic is not among those named, or with a negative partition, is
 /// INVALID_REQUEST for every named topic. Topic authorized operations: every topic operation (there is no authorizer,
 /// and Kafka fills the field for every topic it describes); the spec's default, -2147483648, on error entries.
+/// With an authorizer, a named topic the principal may not DESCRIBE is TOPIC_AUTHORIZATION_FAILED, unnamed ones are
+/// left out, and authorized operations are those the principal may perform.
 /// </summary>
 internal sealed class DescribeTopicPartitionsHandler : ApiHandler<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>
 {
@@ -47,6 +51,13 @@ internal sealed class DescribeTopicPartitionsHandler : ApiHandler<DescribeTopicP
                 response.NextCursor = new DescribeTopicPartitionsResponse.Cursor { TopicName = name, PartitionIndex = 0 };
                 break;
             }
+            if (!context.AuthorizeTopic(AclOperation.Describe, name))
+            {
+                // As Kafka: a named topic the principal may not DESCRIBE is refused without its id; unnamed ones are left out.
+                if (!all)
+                    response.Topics.Add(new() { ErrorCode = (short)ErrorCode.TopicAuthorizationFailed, Name = name, IsInternal = IsInternal(name) });
+                continue;
+            }
             if (image.Topics.Find(name) is not { } topic)
             {
                 if (!all)
@@ -56,6 +67,7 @@ internal sealed class DescribeTopicPartitionsHandler : ApiHandler<DescribeTopicP
             var start = name == fromTopic && cursor is not null ? cursor.PartitionIndex : 0;
             var end = Math.Min(topic.PartitionCount, start + remaining);
             var described = Describe(image, topic, start, end, listener);
+            described.TopicAuthorizedOperations = context.AuthorizedOperations(AclResourceType.Topic, name, MetadataHandler.AllTopicOperations);
             response.Topics.Add(described);
             remaining -= described.Partitions.Count;
             if (end < topic.PartitionCount)

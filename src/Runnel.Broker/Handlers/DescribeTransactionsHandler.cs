@@ -1,11 +1,18 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Transactions;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>DescribeTransactions v0: each transactional id's producer, epoch, state, timeout, start time and partitions, from its coordinator.</summary>
+/// <summary>
+///DescribeTransactions v0: each transactional id's producer, epoch, state, timeout, start time and partitions, from its coordinator.
+/// With an authorizer, a transactional id needs DESCRIBE (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and only the topics
+/// the principal may DESCRIBE are listed.
+/// </summary>
 internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransactionsRequest, DescribeTransactionsResponse>
 {
     public override ApiKey Key => ApiKey.DescribeTransactions;
@@ -19,7 +26,9 @@ internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransacti
         var response = new DescribeTransactionsResponse();
         foreach (var transactionalId in request.TransactionalIds)
         {
-            var (error, transaction) = context.Broker.Transactions?.Describe(transactionalId) ?? (ErrorCode.CoordinatorNotAvailable, null);
+            var (error, transaction) = !context.AuthorizeTransactionalId(AclOperation.Describe, transactionalId)
+                ? (ErrorCode.TransactionalIdAuthorizationFailed, null)
+                : context.Broker.Transactions?.Describe(transactionalId) ?? (ErrorCode.CoordinatorNotAvailable, null);
             response.TransactionStates.Add(transaction is null
                 ? new DescribeTransactionsResponse.TransactionStateData { ErrorCode = (short)error, TransactionalId = transactionalId }
                 : new DescribeTransactionsResponse.TransactionStateData
@@ -30,7 +39,8 @@ internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransacti
                     TransactionStartTimeMs = transaction.StartTimestampMs,
                     ProducerId = transaction.ProducerId,
                     ProducerEpoch = transaction.ProducerEpoch,
-                    Topics = [.. transaction.Partitions.GroupBy(p => p.Topic).Select(t => new DescribeTransactionsResponse.TopicData
+                    // As Kafka: only the topics the principal may DESCRIBE.
+                    Topics = [.. transaction.Partitions.GroupBy(p => p.Topic).Where(t => context.AuthorizeTopic(AclOperation.Describe, t.Key)).Select(t => new DescribeTransactionsResponse.TopicData
                     {
                         Topic = t.Key,
                         Partitions = [.. t.Select(p => p.Partition).Order()],

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -13,6 +16,8 @@ namespace Runnel.Broker.Handlers;
 /// ELIGIBLE_LEADERS_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION. A request-wide failure (an unknown election type:
 /// INVALID_REQUEST; NOT_CONTROLLER, REQUEST_TIMED_OUT) is the top-level error from v1 and, as Kafka's error response
 /// does, every named partition's error.
+/// With an authorizer, needs ALTER on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked on the node that received the
+/// request before it forwards.
 /// </summary>
 internal sealed class ElectLeadersHandler : ApiHandler<ElectLeadersRequest, ElectLeadersResponse>
 {
@@ -24,6 +29,8 @@ internal sealed class ElectLeadersHandler : ApiHandler<ElectLeadersRequest, Elec
 
     protected override async ValueTask<ElectLeadersResponse?> HandleAsync(RequestContext context, ElectLeadersRequest request)
     {
+        if (!context.AuthorizeCluster(AclOperation.Alter))
+            return ErrorResponse(request, ErrorCode.ClusterAuthorizationFailed, null);
         if (context.Version == 0)
             request.ElectionType = 0;
         if (ReplicationControlManager.ElectionOf(request.ElectionType) is not { } election)

@@ -1,8 +1,11 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.FetchSessions;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Compression;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Records;
@@ -33,6 +36,25 @@ internal sealed partial class FetchHandler
         /// <summary>What this fetch may read up to, and so waits on: the log end, the high watermark or the last stable offset.</summary>
         public FetchBound Bound => IsReplica ? FetchBound.LogEnd : request.IsolationLevel == ReadCommitted ? FetchBound.LastStable : FetchBound.HighWatermark;
 
+        private bool? _replicaAllowed;
+        private string? _checkedTopic;
+        private bool _checkedAllowed;
+
+        /// <summary>
+        /// Kafka's fetch authorization: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on each topic
+        /// (checked once per run of a topic's partitions); refused partitions answer TOPIC_AUTHORIZATION_FAILED.
+        /// </summary>
+        private bool MayRead(string topic)
+        {
+            if (!context.HasAuthorizer())
+                return true;
+            if (IsReplica)
+                return _replicaAllowed ??= context.AuthorizeCluster(AclOperation.ClusterAction);
+            if (topic != _checkedTopic)
+                (_checkedTopic, _checkedAllowed) = (topic, context.AuthorizeTopic(AclOperation.Read, topic));
+            return _checkedAllowed;
+        }
+
         /// <summary>Reads every target once. Every answer has a record set, empty where there is nothing or an error.</summary>
         public FetchPass ReadAll(List<FetchTarget> targets)
         {
@@ -50,6 +72,14 @@ internal sealed partial class FetchHandler
                 pass.Answers.Add((target, reply));
                 // read_committed lists the aborted transactions its records overlap; an errored partition has none at all (null), as in Kafka.
                 reply.AbortedTransactions = request.IsolationLevel == ReadCommitted ? [] : null;
+                if ((key.Topic ?? topic?.Name) is { } authorizedName && !MayRead(authorizedName))
+                {
+                    reply.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+                    reply.HighWatermark = reply.LastStableOffset = reply.LogStartOffset = -1;
+                    reply.AbortedTransactions = null;
+                    immediate = true;
+                    continue;
+                }
                 if (topic is null || !topic.Exists(key.Partition))
                 {
                     reply.ErrorCode = (short)(topic is null && key.Topic is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);

@@ -1,7 +1,10 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.FetchSessions;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Raft.Messages;
 
@@ -21,7 +24,9 @@ namespace Runnel.Broker.Handlers;
 /// v13+ name topics by id. zstd batches are refused below v10 with UNSUPPORTED_COMPRESSION_TYPE. Aborted
 /// transactions: null for read_uncommitted; for read_committed those the records overlap (maybe none), and a
 /// read_committed fetch reads only below the last stable offset. A fetch of __cluster_metadata (by name or
-/// Kafka's fixed topic id) is a voter replicating the metadata log and goes to the quorum member.
+/// Kafka's fixed topic id) is a voter replicating the metadata log and goes to the quorum member (CLUSTER_ACTION on
+/// the cluster). With an authorizer, a consumer needs READ on each topic and a follower CLUSTER_ACTION on the cluster;
+/// other partitions answer TOPIC_AUTHORIZATION_FAILED.
 /// </summary>
 internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchResponse>
 {
@@ -36,8 +41,10 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
         // A voter replicating the metadata log: the quorum member answers (see RaftNode.Fetch).
         if (request.Topics is [var only] && (only.Topic == RaftRequests.MetadataTopic || only.TopicId == RaftRequests.MetadataTopicId))
         {
-            return await QuorumForwarding.ForwardAsync(context, Key, request,
-                () => new FetchResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
+            return !context.AuthorizeCluster(AclOperation.ClusterAction)
+                ? new FetchResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed }
+                : await QuorumForwarding.ForwardAsync(context, Key, request,
+                    () => new FetchResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
         }
         var fetch = new FetchReader(context, request);
         var session = context.Broker.FetchSessions.NewContext(context.Version, request.SessionId, request.SessionEpoch, fetch.IsReplica,

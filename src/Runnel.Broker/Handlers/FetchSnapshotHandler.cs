@@ -1,10 +1,13 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
 
-/// <summary>FetchSnapshot v0-1: a follower behind the leader's log start downloads the metadata snapshot in chunks.</summary>
+/// <summary>FetchSnapshot v0-1: a follower behind the leader's log start downloads the metadata snapshot in chunks. With an authorizer, needs CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED).</summary>
 internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, FetchSnapshotResponse>
 {
     public override ApiKey Key => ApiKey.FetchSnapshot;
@@ -14,6 +17,8 @@ internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, Fe
     public override short MaxVersion => 1;
 
     protected override async ValueTask<FetchSnapshotResponse?> HandleAsync(RequestContext context, FetchSnapshotRequest request)
-        => await QuorumForwarding.ForwardAsync(context, Key, request,
+        => !context.AuthorizeCluster(AclOperation.ClusterAction)
+            ? new FetchSnapshotResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed }
+            : await QuorumForwarding.ForwardAsync(context, Key, request,
             () => new FetchSnapshotResponse { ErrorCode = (short)ErrorCode.BrokerNotAvailable }).ConfigureAwait(false);
 }

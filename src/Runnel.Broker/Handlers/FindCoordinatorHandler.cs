@@ -1,8 +1,10 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Transactions;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -16,6 +18,8 @@ namespace Runnel.Broker.Handlers;
 /// 1) finds the leader of its __transaction_state partition the same way, the topic being created on the first such
 /// request, as Kafka creates it; share-group keys (type 2, v6) and unknown types are INVALID_REQUEST, as in a Kafka
 /// without share groups.
+/// With an authorizer, a group key needs DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), a transactional id
+/// DESCRIBE on it (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
 {
@@ -43,6 +47,8 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
             context.Broker.Transactions?.RequestStateTopic();
         Found Lookup(string key) => request.KeyType switch
         {
+            GroupKey when !context.AuthorizeGroup(AclOperation.Describe, key) => Found.None(ErrorCode.GroupAuthorizationFailed, "Not authorized to describe the group."),
+            TransactionKey when key.Length > 0 && !context.AuthorizeTransactionalId(AclOperation.Describe, key) => Found.None(ErrorCode.TransactionalIdAuthorizationFailed, "Not authorized to describe the transactional id."),
             GroupKey => GroupCoordinatorIn(image, key, listener),
             TransactionKey when key.Length == 0 => Found.None(ErrorCode.InvalidRequest, "An empty transactional id has no coordinator."),
             TransactionKey when context.Broker.Transactions is null => Found.None(ErrorCode.CoordinatorNotAvailable, "This node has no transaction coordinator."),

@@ -1,9 +1,11 @@
 using System.Globalization;
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Configuration;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Primitives;
 using Resource = Runnel.Protocol.Messages.IncrementalAlterConfigsRequest.AlterConfigsResource;
@@ -19,6 +21,8 @@ namespace Runnel.Broker.Handlers;
 /// active controller (<see cref="ControllerDecision"/>), which applies SET (0), DELETE (1), APPEND (2) and SUBTRACT (3)
 /// to the values in its image in one serial step (<see cref="ConfigurationControlManager.IncrementalAlter"/>), so
 /// concurrent changes to different keys of one resource all survive.
+/// With an authorizer, ALTER_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or, for brokers and loggers, on the
+/// cluster (CLUSTER_AUTHORIZATION_FAILED), checked on the node that received the request before it forwards.
 /// </summary>
 internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
@@ -46,6 +50,11 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
             if (Preprocess(context, resource) is { } refused)
             {
                 answers[i] = Answer(resource, refused.Error, refused.Message);
+                continue;
+            }
+            if (ConfigResources.Refused(context, resource.ResourceType, resource.ResourceName, AclOperation.AlterConfigs) is { } unauthorized)
+            {
+                answers[i] = Answer(resource, unauthorized, null);
                 continue;
             }
             forwarded.Add(i);

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -11,6 +14,8 @@ namespace Runnel.Broker.Handlers;
 /// epoch (v3+), since an idempotent producer's bump is a fresh id. Advertising this is what lets the Java client's
 /// default (enable.idempotence=true) and franz-go's default work. With a transactional id the transaction coordinator
 /// answers (an empty one is INVALID_REQUEST, as in Kafka); a node without one (controller-only) is COORDINATOR_NOT_AVAILABLE.
+/// With an authorizer: a transactional id needs WRITE on it (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent
+/// producer IDEMPOTENT_WRITE on the cluster or WRITE on some topic (CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
 {
@@ -24,6 +29,11 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest, 
     {
         if (request.TransactionalId is { Length: 0 })
             return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.InvalidRequest, ProducerEpoch = -1 };
+        if (request.TransactionalId is { } writer && !context.AuthorizeTransactionalId(AclOperation.Write, writer))
+            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.TransactionalIdAuthorizationFailed, ProducerEpoch = -1 };
+        if (request.TransactionalId is null && !context.AuthorizeCluster(AclOperation.IdempotentWrite)
+            && !context.AuthorizeByResourceType(AclOperation.Write, AclResourceType.Topic))
+            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed, ProducerEpoch = -1 };
         if (request.TransactionalId is { } transactionalId)
         {
             if (context.Broker.Transactions is not { } coordinator)

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -10,6 +13,7 @@ namespace Runnel.Broker.Handlers;
 /// v0 has no rebalance timeout (the session timeout serves); v4+ new members get MEMBER_ID_REQUIRED and their id
 /// first; v5+ static membership (group.instance.id); v6+ flexible; v7+ the protocol type in the reply; v8+ a
 /// reason (accepted, not used); v9+ SkipAssignment for a static leader that rejoins without a rebalance.
+/// With an authorizer, needs READ on the group (GROUP_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest, JoinGroupResponse>
 {
@@ -21,6 +25,8 @@ internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest, JoinGroupR
 
     protected override async ValueTask<JoinGroupResponse?> HandleAsync(RequestContext context, JoinGroupRequest request)
     {
+        if (!context.AuthorizeGroup(AclOperation.Read, request.GroupId))
+            return new JoinGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed, GenerationId = -1, MemberId = "" };
         var client = new GroupClient(context.Header.ClientId ?? "", "/" + context.Connection.ClientHost, context.Version);
         return await context.Broker.Groups.JoinAsync(request, client).WaitAsync(context.Cancellation).ConfigureAwait(false);
     }

@@ -1,6 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -12,6 +14,8 @@ namespace Runnel.Broker.Handlers;
 /// Resources come in Kafka's order: groups with configs, client metrics subscriptions (Runnel has neither, so none),
 /// then each registered broker with an endpoint on the request's listener as a broker logger and again as a broker,
 /// then every topic.
+/// With an authorizer, needs DESCRIBE_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED), as Kafka's
+/// ListClientMetricsResources.
 /// </summary>
 internal sealed class ListConfigResourcesHandler : ApiHandler<ListConfigResourcesRequest, ListConfigResourcesResponse>
 {
@@ -30,6 +34,11 @@ internal sealed class ListConfigResourcesHandler : ApiHandler<ListConfigResource
     protected override ValueTask<ListConfigResourcesResponse?> HandleAsync(RequestContext context, ListConfigResourcesRequest request)
     {
         var response = new ListConfigResourcesResponse();
+        if (!context.AuthorizeCluster(AclOperation.DescribeConfigs))
+        {
+            response.ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed;
+            return new(response);
+        }
         var supported = context.Version == 0 ? V0Types : V1Types;
         var types = request.ResourceTypes.Count == 0 ? supported : [.. request.ResourceTypes];
         if (types.Any(t => !supported.Contains(t)))

@@ -1,5 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -9,6 +12,7 @@ namespace Runnel.Broker.Handlers;
 /// groups that only hold offsets (protocol type ""), with COORDINATOR_LOAD_IN_PROGRESS while a partition led here is still
 /// loading. v3+ flexible; v4+ the state in the reply and a state filter (any case); v5+ the type ("classic") and a type
 /// filter.
+/// With an authorizer, DESCRIBE on the cluster lists every group, else only the groups the principal may DESCRIBE.
 /// </summary>
 internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest, ListGroupsResponse>
 {
@@ -21,6 +25,9 @@ internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest, ListGrou
     protected override ValueTask<ListGroupsResponse?> HandleAsync(RequestContext context, ListGroupsRequest request)
     {
         var (error, groups) = context.Broker.Groups.List(request.StatesFilter, request.TypesFilter);
+        // As Kafka: DESCRIBE on the cluster lists every group, else only those the principal may DESCRIBE.
+        if (context.HasAuthorizer() && !context.AuthorizeCluster(AclOperation.Describe))
+            groups.RemoveAll(g => !context.AuthorizeGroup(AclOperation.Describe, g.GroupId));
         return new(new ListGroupsResponse { ErrorCode = (short)error, Groups = groups });
     }
 }

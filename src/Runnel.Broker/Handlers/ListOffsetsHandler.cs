@@ -1,7 +1,10 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -16,7 +19,8 @@ namespace Runnel.Broker.Handlers;
 /// old list form with a single offset. Only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); a follower
 /// replica asking (ReplicaId at least 0) gets the log end for latest, which it needs to truncate. While a new leader's
 /// high watermark is still below where its epoch began, latest and timestamp look-ups are OFFSET_NOT_AVAILABLE, as in
-/// Kafka (the previous leader may have exposed more).
+/// Kafka (the previous leader may have exposed more). With an authorizer, a topic the principal may not DESCRIBE
+/// answers TOPIC_AUTHORIZATION_FAILED for its partitions.
 /// </summary>
 internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
 {
@@ -36,11 +40,14 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest, ListOf
             var topic = context.Broker.Topics.Find(topicRequest.Name);
             var topicReply = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = topicRequest.Name };
             response.Topics.Add(topicReply);
+            var authorized = context.AuthorizeTopic(AclOperation.Describe, topicRequest.Name);
             foreach (var partitionRequest in topicRequest.Partitions)
             {
                 var reply = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partitionRequest.PartitionIndex };
                 topicReply.Partitions.Add(reply);
-                if (TopicState.Leader(topic, partitionRequest.PartitionIndex, partitionRequest.CurrentLeaderEpoch, out var error) is not { } partition)
+                if (!authorized)
+                    (reply.ErrorCode, reply.Timestamp, reply.Offset) = ((short)ErrorCode.TopicAuthorizationFailed, -1, -1);
+                else if (TopicState.Leader(topic, partitionRequest.PartitionIndex, partitionRequest.CurrentLeaderEpoch, out var error) is not { } partition)
                     reply.ErrorCode = (short)error;
                 else
                     Lookup(partition, partitionRequest.Timestamp, request.IsolationLevel == 1, request.ReplicaId >= 0, reply);

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -11,6 +14,7 @@ namespace Runnel.Broker.Handlers;
 /// partitions being moved, with their replicas, adding and removing replicas; every topic when the list is null.
 /// Partitions that do not exist or are not moving are left out. NOT_CONTROLLER or REQUEST_TIMED_OUT at the top when no
 /// active controller answers.
+/// With an authorizer, needs DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class ListPartitionReassignmentsHandler : ApiHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>
 {
@@ -21,7 +25,9 @@ internal sealed class ListPartitionReassignmentsHandler : ApiHandler<ListPartiti
     public override short MaxVersion => 0;
 
     protected override async ValueTask<ListPartitionReassignmentsResponse?> HandleAsync(RequestContext context, ListPartitionReassignmentsRequest request)
-        => await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
+        => !context.AuthorizeCluster(AclOperation.Describe)
+            ? new ListPartitionReassignmentsResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed }
+            : await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
             image => ControllerResult.Of(ReplicationControlManager.ListPartitionReassignments(image, request.Topics)),
             r => (ErrorCode)r.ErrorCode, (error, message) => new ListPartitionReassignmentsResponse { ErrorCode = (short)error, ErrorMessage = message },
             changes: false).ConfigureAwait(false);

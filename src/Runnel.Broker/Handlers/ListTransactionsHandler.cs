@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Transactions;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -8,6 +11,7 @@ namespace Runnel.Broker.Handlers;
 /// <summary>
 /// ListTransactions v0-1: the transactional ids this broker coordinates, filtered by state, producer id and (v1) the
 /// time a transaction has been open. State filters that name no state are echoed in UnknownStateFilters, as in Kafka.
+/// With an authorizer, only the transactional ids the principal may DESCRIBE are listed.
 /// </summary>
 internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsRequest, ListTransactionsResponse>
 {
@@ -35,7 +39,7 @@ internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsReque
         {
             ErrorCode = (short)error,
             UnknownStateFilters = unknown,
-            TransactionStates = [.. listed.Select(t => new ListTransactionsResponse.TransactionStateData
+            TransactionStates = [.. listed.Where(t => context.AuthorizeTransactionalId(AclOperation.Describe, t.TransactionalId)).Select(t => new ListTransactionsResponse.TransactionStateData
             {
                 TransactionalId = t.TransactionalId,
                 ProducerId = t.ProducerId,

@@ -1,6 +1,9 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Groups;
 using Runnel.Broker.Pipeline;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -12,6 +15,7 @@ namespace Runnel.Broker.Handlers;
 /// UNSTABLE_OFFSET_COMMIT, so the consumer retries until the transaction ended; v8+ several groups per request; v9's member id and epoch belong to KIP-848 groups and are not checked for classic ones. A group
 /// this node does not coordinate now (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) gets the error and no offsets: per
 /// partition asked for in v0-1, at the top in v2-7, per group in v8+.
+/// With an authorizer, a group needs DESCRIBE (GROUP_AUTHORIZATION_FAILED) and topics DESCRIBE (see Fetch).
 /// </summary>
 internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>
 {
@@ -28,11 +32,11 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, Offset
         if (context.Version >= 8)
         {
             foreach (var requested in request.Groups)
-                response.Groups.Add(groups.FetchOffsets(requested.GroupId, requested.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
+                response.Groups.Add(Fetch(context, requested.GroupId, requested.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
                     request.RequireStable));
             return new(response);
         }
-        var group = groups.FetchOffsets(request.GroupId, request.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
+        var group = Fetch(context, request.GroupId, request.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
             request.RequireStable);
         if (group.ErrorCode != 0 && context.Version < 2)
         {
@@ -64,5 +68,38 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, Offset
             })],
         })];
         return new(response);
+    }
+
+    /// <summary>
+    /// One group's offsets, as Kafka authorizes them: DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED), and of the
+    /// topics only those the principal may DESCRIBE: named ones it may not answer TOPIC_AUTHORIZATION_FAILED per
+    /// partition, and with no topics named (all) they are left out.
+    /// </summary>
+    private static OffsetFetchResponse.OffsetFetchResponseGroup Fetch(RequestContext context, string groupId,
+        List<(string Topic, IReadOnlyList<int> Partitions)>? topics, bool requireStable)
+    {
+        if (!context.AuthorizeGroup(AclOperation.Describe, groupId))
+            return new() { GroupId = groupId, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
+        if (!context.HasAuthorizer())
+            return context.Broker.Groups.FetchOffsets(groupId, topics, requireStable);
+        if (topics is null)
+        {
+            var all = context.Broker.Groups.FetchOffsets(groupId, null, requireStable);
+            all.Topics.RemoveAll(t => !context.AuthorizeTopic(AclOperation.Describe, t.Name));
+            return all;
+        }
+        var refused = topics.Where(t => !context.AuthorizeTopic(AclOperation.Describe, t.Topic)).ToList();
+        var group = context.Broker.Groups.FetchOffsets(groupId, refused.Count == 0 ? topics : [.. topics.Except(refused)], requireStable);
+        group.Topics.AddRange(refused.Select(t => new OffsetFetchResponse.OffsetFetchResponseTopics
+        {
+            Name = t.Topic,
+            Partitions = [.. t.Partitions.Select(p => new OffsetFetchResponse.OffsetFetchResponsePartitions
+            {
+                PartitionIndex = p,
+                CommittedOffset = -1,
+                ErrorCode = (short)ErrorCode.TopicAuthorizationFailed,
+            })],
+        }));
+        return group;
     }
 }

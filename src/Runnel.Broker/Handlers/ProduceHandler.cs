@@ -1,8 +1,11 @@
 using System.Runtime.InteropServices;
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Primitives;
 using Runnel.Protocol.Records;
@@ -22,7 +25,9 @@ namespace Runnel.Broker.Handlers;
 /// does not host is NOT_LEADER_OR_FOLLOWER, with the current leader from v10 (KIP-951). Only the group coordinator
 /// writes to __consumer_offsets; clients get INVALID_TOPIC_EXCEPTION. Transactional batches open their producer's
 /// transaction on the partition (ended by WriteTxnMarkers); a request with transactional batches but no
-/// transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, as Kafka answers it.
+/// transactional id (or, with an authorizer, one the principal may not WRITE) is TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+/// for every partition, as Kafka answers it. With an authorizer, a topic the principal may not WRITE answers
+/// TOPIC_AUTHORIZATION_FAILED for its partitions and nothing is appended to it.
 /// </summary>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -45,7 +50,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
 
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
-        if (request.TransactionalId is null && HasTransactionalRecords(request))
+        if (HasTransactionalRecords(request)
+            && (request.TransactionalId is not { } writer || !context.AuthorizeTransactionalId(AclOperation.Write, writer)))
             return new(RefuseAll(request, ErrorCode.TransactionalIdAuthorizationFailed));
         if (request.TransactionalId is { } transactionalId && Unverified(context, request) is { Count: > 0 } unverified)
             return VerifyThenAppendAsync(context, request, transactionalId, unverified);
@@ -62,6 +68,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
         foreach (var topicData in request.TopicData)
         {
             var topic = context.Broker.Topics.Find(topicData.Name);
+            if (!context.AuthorizeTopic(AclOperation.Write, topicData.Name))
+                continue;
             foreach (var partitionData in topicData.PartitionData)
             {
                 if (partitionData.Records is not { } records || !RecordBatchHeader.TryRead(records.Span, out var header) || !header.IsTransactional
@@ -104,11 +112,14 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
             var topicReply = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
             response.Responses.Add(topicReply);
             var topic = context.Broker.Topics.Find(topicData.Name);
+            var authorized = context.AuthorizeTopic(AclOperation.Write, topicData.Name);
             foreach (var partitionData in topicData.PartitionData)
             {
                 var reply = new ProduceResponse.PartitionProduceResponse { Index = partitionData.Index };
                 topicReply.PartitionResponses.Add(reply);
-                if (!validAcks)
+                if (!authorized)
+                    (reply.ErrorCode, reply.BaseOffset) = ((short)ErrorCode.TopicAuthorizationFailed, -1);
+                else if (!validAcks)
                     reply.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
                 else if (topic is null || !topic.Exists(partitionData.Index))
                     reply.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;

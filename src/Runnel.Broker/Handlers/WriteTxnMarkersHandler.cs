@@ -1,7 +1,10 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Partitions;
 using Runnel.Broker.Pipeline;
 using Runnel.Broker.Topics;
+using Runnel.Metadata.Image;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 using Runnel.Storage;
 
@@ -17,6 +20,8 @@ namespace Runnel.Broker.Handlers;
 /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, KAFKA_STORAGE_ERROR). As Kafka builds the response from a map keyed by producer id,
 /// markers of the same producer answer as one entry, in the order the producer first appears. Once a marker on a
 /// __consumer_offsets partition counts, the group coordinator commits or drops the producer's pending offsets there.
+/// With an authorizer, needs ALTER or CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED for every partition,
+/// nothing written).
 /// </summary>
 internal sealed class WriteTxnMarkersHandler : ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse>
 {
@@ -32,6 +37,8 @@ internal sealed class WriteTxnMarkersHandler : ApiHandler<WriteTxnMarkersRequest
     {
         var response = new WriteTxnMarkersResponse();
         var byProducer = new Dictionary<long, WriteTxnMarkersResponse.WritableTxnMarkerResult>();
+        // Kafka's check: ALTER on the cluster, else CLUSTER_ACTION; refused, every partition answers CLUSTER_AUTHORIZATION_FAILED.
+        var authorized = context.AuthorizeCluster(AclOperation.Alter) || context.AuthorizeCluster(AclOperation.ClusterAction);
         var waits = new List<(WriteTxnMarkersRequest.WritableTxnMarker Marker, WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult Reply, Partition Partition, long LastOffset)>();
         foreach (var marker in request.Markers)
         {
@@ -54,7 +61,9 @@ internal sealed class WriteTxnMarkersHandler : ApiHandler<WriteTxnMarkersRequest
                 {
                     var reply = new WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult { PartitionIndex = index };
                     topicReply.Partitions.Add(reply);
-                    if (Append(topic, index, marker, reply) is var (partition, lastOffset))
+                    if (!authorized)
+                        reply.ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed;
+                    else if (Append(topic, index, marker, reply) is var (partition, lastOffset))
                         waits.Add((marker, reply, partition, lastOffset));
                 }
             }

@@ -15,6 +15,7 @@ public sealed class MetadataDelta(MetadataImage image)
     private readonly ImmutableSortedDictionary<string, TopicImage>.Builder _names = image.Topics.ByName.ToBuilder();
     private readonly ImmutableDictionary<ConfigResource, ImmutableSortedDictionary<string, string>>.Builder _configs = image.Configs.Resources.ToBuilder();
     private readonly ImmutableSortedDictionary<int, BrokerRegistration>.Builder _brokers = image.Cluster.Brokers.ToBuilder();
+    private readonly ImmutableDictionary<Guid, StandardAcl>.Builder _acls = image.Acls.ById.ToBuilder();
     private long _nextProducerId = image.Cluster.NextProducerId;
     private long _offset = image.Offset;
 
@@ -88,6 +89,13 @@ public sealed class MetadataDelta(MetadataImage image)
                     throw new InvalidDataException($"Producer ids would go back from {_nextProducerId} to {ids.NextProducerId}.");
                 _nextProducerId = ids.NextProducerId;
                 break;
+            case AccessControlEntryRecord acl:
+                _acls[acl.Id] = StandardAcl.From(acl);
+                break;
+            case RemoveAccessControlEntryRecord removeAcl:
+                if (!_acls.Remove(removeAcl.Id))
+                    throw new InvalidDataException($"Removal of unknown ACL {removeAcl.Id}.");
+                break;
             default:
                 throw new InvalidDataException($"Unexpected record {record.GetType().Name}.");
         }
@@ -101,7 +109,10 @@ public sealed class MetadataDelta(MetadataImage image)
     public MetadataImage Apply() => new(_offset,
         new TopicsImage(_topics.ToImmutable(), _names.ToImmutable()),
         new ConfigsImage(_configs.ToImmutable()),
-        new ClusterImage(_brokers.ToImmutable(), _nextProducerId));
+        new ClusterImage(_brokers.ToImmutable(), _nextProducerId))
+    {
+        Acls = new AclsImage(_acls.ToImmutable()),
+    };
 
     private void SetTopic(TopicImage topic)
     {

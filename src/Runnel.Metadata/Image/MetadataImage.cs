@@ -9,5 +9,8 @@ public sealed record MetadataImage(long Offset, TopicsImage Topics, ConfigsImage
     /// <summary>The state before any record: offset -1.</summary>
     public static readonly MetadataImage Empty = new(-1, TopicsImage.Empty, ConfigsImage.Empty, ClusterImage.Empty);
 
-    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0;
+    /// <summary>The access control entries (AccessControlEntryRecord), by id.</summary>
+    public AclsImage Acls { get; init; } = AclsImage.Empty;
+
+    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0 && Acls.ById.IsEmpty;
 }

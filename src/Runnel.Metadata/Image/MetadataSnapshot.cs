@@ -44,6 +44,8 @@ public static class MetadataSnapshot
             foreach (var (name, value) in values)
                 yield return new ConfigRecord { ResourceType = (sbyte)resource.Type, ResourceName = resource.Name, Name = name, Value = value };
         }
+        foreach (var (id, acl) in image.Acls.ById.OrderBy(a => a.Key))
+            yield return acl.ToRecord(id);
     }
 
     public static PartitionRecord ToRecord(Guid topicId, PartitionImage p) => new()

@@ -16,6 +16,8 @@ public enum MetadataRecordType : short
     RemoveTopic = 9,
     ProducerIds = 15,
     BrokerRegistrationChange = 17,
+    AccessControlEntry = 18,
+    RemoveAccessControlEntry = 19,
 }
 
 /// <summary>
@@ -39,6 +41,8 @@ public static class MetadataRecordSerde
         RemoveTopicRecord => MetadataRecordType.RemoveTopic,
         ProducerIdsRecord => MetadataRecordType.ProducerIds,
         BrokerRegistrationChangeRecord => MetadataRecordType.BrokerRegistrationChange,
+        AccessControlEntryRecord => MetadataRecordType.AccessControlEntry,
+        RemoveAccessControlEntryRecord => MetadataRecordType.RemoveAccessControlEntry,
         _ => throw new ArgumentException($"{record.GetType().Name} is not a metadata record.", nameof(record)),
     };
 
@@ -88,6 +92,8 @@ public static class MetadataRecordSerde
             MetadataRecordType.RemoveTopic => (new RemoveTopicRecord(), RemoveTopicRecord.HighestSupportedVersion),
             MetadataRecordType.ProducerIds => (new ProducerIdsRecord(), ProducerIdsRecord.HighestSupportedVersion),
             MetadataRecordType.BrokerRegistrationChange => (new BrokerRegistrationChangeRecord(), BrokerRegistrationChangeRecord.HighestSupportedVersion),
+            MetadataRecordType.AccessControlEntry => (new AccessControlEntryRecord(), AccessControlEntryRecord.HighestSupportedVersion),
+            MetadataRecordType.RemoveAccessControlEntry => (new RemoveAccessControlEntryRecord(), RemoveAccessControlEntryRecord.HighestSupportedVersion),
             _ => throw new InvalidDataException($"Unknown metadata record type {(short)type}."),
         };
         if (version < 0 || version > known.Highest)
