@@ -71,5 +71,7 @@ internal static class BrokerHandlers
         new DescribeProducersHandler(),
         new TxnOffsetCommitHandler(),
         new WriteTxnMarkersHandler(),
+        new DescribeUserScramCredentialsHandler(),
+        new AlterUserScramCredentialsHandler(),
     ];
 }

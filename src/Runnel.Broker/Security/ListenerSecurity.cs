@@ -9,6 +9,9 @@ namespace Runnel.Broker.Security;
 /// </summary>
 internal sealed record ListenerSecurity(string ListenerName, SecurityProtocol Protocol, TlsServerSettings? Tls, SaslSettings? Sasl)
 {
+    /// <summary>The SCRAM credentials of the metadata image (AlterUserScramCredentials), set once the quorum is open.</summary>
+    public StoredScramCredentials? StoredScram { get; init; }
+
     public static ListenerSecurity Load(BrokerConfig config, string listener)
     {
         var protocol = config.SecurityProtocolOf(listener);

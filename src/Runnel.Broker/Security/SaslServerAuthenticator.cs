@@ -33,7 +33,7 @@ internal readonly record struct SaslStep(
 /// SaslHandshake), and closes the connection. A mechanism not enabled is answered UNSUPPORTED_SASL_MECHANISM, a failed
 /// authentication SASL_AUTHENTICATION_FAILED; both then close.
 /// </summary>
-internal sealed class SaslServerAuthenticator(SaslSettings settings)
+internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScramCredentials? stored = null)
 {
     private enum State { Handshake, Authenticate, Complete, Failed }
 
@@ -94,7 +94,7 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings)
         if (reader.Failed)
             return Fail($"malformed SaslHandshake request: {reader.Failure}");
         var response = new SaslHandshakeResponse { Mechanisms = [.. settings.Mechanisms] };
-        _server = settings.CreateServer(request.Mechanism);
+        _server = settings.CreateServer(request.Mechanism, stored);
         if (_server is null)
         {
             _state = State.Failed;

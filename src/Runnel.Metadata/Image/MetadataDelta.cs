@@ -17,6 +17,7 @@ public sealed class MetadataDelta(MetadataImage image)
     private readonly ImmutableSortedDictionary<int, BrokerRegistration>.Builder _brokers = image.Cluster.Brokers.ToBuilder();
     private long _nextProducerId = image.Cluster.NextProducerId;
     private long _offset = image.Offset;
+    private readonly SecurityDelta _security = new(image);
 
     public bool HasChanges { get; private set; }
 
@@ -88,6 +89,9 @@ public sealed class MetadataDelta(MetadataImage image)
                     throw new InvalidDataException($"Producer ids would go back from {_nextProducerId} to {ids.NextProducerId}.");
                 _nextProducerId = ids.NextProducerId;
                 break;
+            case UserScramCredentialRecord or RemoveUserScramCredentialRecord or ClientQuotaRecord:
+                _security.Replay(record);
+                break;
             default:
                 throw new InvalidDataException($"Unexpected record {record.GetType().Name}.");
         }
@@ -101,7 +105,11 @@ public sealed class MetadataDelta(MetadataImage image)
     public MetadataImage Apply() => new(_offset,
         new TopicsImage(_topics.ToImmutable(), _names.ToImmutable()),
         new ConfigsImage(_configs.ToImmutable()),
-        new ClusterImage(_brokers.ToImmutable(), _nextProducerId));
+        new ClusterImage(_brokers.ToImmutable(), _nextProducerId))
+    {
+        Scram = _security.Scram,
+        ClientQuotas = _security.ClientQuotas,
+    };
 
     private void SetTopic(TopicImage topic)
     {

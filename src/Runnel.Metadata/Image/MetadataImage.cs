@@ -9,5 +9,12 @@ public sealed record MetadataImage(long Offset, TopicsImage Topics, ConfigsImage
     /// <summary>The state before any record: offset -1.</summary>
     public static readonly MetadataImage Empty = new(-1, TopicsImage.Empty, ConfigsImage.Empty, ClusterImage.Empty);
 
-    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0;
+    /// <summary>The SCRAM credentials (UserScramCredentialRecord).</summary>
+    public ScramImage Scram { get; init; } = ScramImage.Empty;
+
+    /// <summary>The client quotas (ClientQuotaRecord).</summary>
+    public ClientQuotasImage ClientQuotas { get; init; } = ClientQuotasImage.Empty;
+
+    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0
+        && Scram.Users.IsEmpty && ClientQuotas.Entities.IsEmpty;
 }

@@ -14,8 +14,11 @@ public enum MetadataRecordType : short
     FenceBroker = 7,
     UnfenceBroker = 8,
     RemoveTopic = 9,
+    UserScramCredential = 11,
+    ClientQuota = 14,
     ProducerIds = 15,
     BrokerRegistrationChange = 17,
+    RemoveUserScramCredential = 22,
 }
 
 /// <summary>
@@ -39,6 +42,9 @@ public static class MetadataRecordSerde
         RemoveTopicRecord => MetadataRecordType.RemoveTopic,
         ProducerIdsRecord => MetadataRecordType.ProducerIds,
         BrokerRegistrationChangeRecord => MetadataRecordType.BrokerRegistrationChange,
+        UserScramCredentialRecord => MetadataRecordType.UserScramCredential,
+        RemoveUserScramCredentialRecord => MetadataRecordType.RemoveUserScramCredential,
+        ClientQuotaRecord => MetadataRecordType.ClientQuota,
         _ => throw new ArgumentException($"{record.GetType().Name} is not a metadata record.", nameof(record)),
     };
 
@@ -88,6 +94,9 @@ public static class MetadataRecordSerde
             MetadataRecordType.RemoveTopic => (new RemoveTopicRecord(), RemoveTopicRecord.HighestSupportedVersion),
             MetadataRecordType.ProducerIds => (new ProducerIdsRecord(), ProducerIdsRecord.HighestSupportedVersion),
             MetadataRecordType.BrokerRegistrationChange => (new BrokerRegistrationChangeRecord(), BrokerRegistrationChangeRecord.HighestSupportedVersion),
+            MetadataRecordType.UserScramCredential => (new UserScramCredentialRecord(), UserScramCredentialRecord.HighestSupportedVersion),
+            MetadataRecordType.RemoveUserScramCredential => (new RemoveUserScramCredentialRecord(), RemoveUserScramCredentialRecord.HighestSupportedVersion),
+            MetadataRecordType.ClientQuota => (new ClientQuotaRecord(), ClientQuotaRecord.HighestSupportedVersion),
             _ => throw new InvalidDataException($"Unknown metadata record type {(short)type}."),
         };
         if (version < 0 || version > known.Highest)
