@@ -73,5 +73,7 @@ internal static class BrokerHandlers
         new WriteTxnMarkersHandler(),
         new DescribeUserScramCredentialsHandler(),
         new AlterUserScramCredentialsHandler(),
+        new DescribeClientQuotasHandler(),
+        new AlterClientQuotasHandler(),
     ];
 }
