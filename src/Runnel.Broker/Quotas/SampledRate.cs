@@ -3,9 +3,9 @@ namespace Runnel.Broker.Quotas;
 /// <summary>
 /// A rate over a sliding window of samples (Kafka's Rate with SampledStat): <c>samples</c> buckets of
 /// <c>sampleWindow</c> each; a bucket older than the whole window is dropped. The rate is the total of the live
-/// buckets divided by the time they cover: from the oldest bucket's start to now, but never less than
-/// <c>(samples - 1) * sampleWindow</c>, so a burst just after start is not taken for an enormous rate. Not
-/// thread-safe: callers lock.
+/// buckets divided by the time they cover: from the oldest bucket's start to now, plus one sample window for each of
+/// the <c>samples - 1</c> full windows that time falls short of (Kafka's Rate.windowSize), so a burst just after
+/// start is not taken for an enormous rate. Not thread-safe: callers lock.
 /// </summary>
 internal sealed class SampledRate(int samples, TimeSpan sampleWindow)
 {
@@ -37,8 +37,12 @@ internal sealed class SampledRate(int samples, TimeSpan sampleWindow)
             if (_starts[i] > 0)
                 oldest = Math.Min(oldest, _starts[i] - 1);
         }
-        var elapsed = oldest == long.MaxValue ? 0 : nowMs - oldest;
-        return Math.Max(elapsed, (samples - 1) * sampleWindow.TotalMilliseconds);
+        var window = sampleWindow.TotalMilliseconds;
+        double elapsed = oldest == long.MaxValue ? 0 : nowMs - oldest;
+        var fullWindows = Math.Floor(elapsed / window);
+        if (fullWindows < samples - 1)
+            elapsed += (samples - 1 - fullWindows) * window;
+        return elapsed;
     }
 
     private double Total(long nowMs)
