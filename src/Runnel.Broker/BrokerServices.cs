@@ -96,6 +96,9 @@ internal sealed class BrokerServices(BrokerConfig config, string clusterId, Topi
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>Client byte-rate quotas.</summary>
+    public Quotas.BrokerQuotas Quotas { get; } = new(time);
+
     /// <summary>Set once at start-up, after the handlers exist (ApiVersions reads it).</summary>
     public HandlerRegistry Handlers { get; set; } = new([]);
 

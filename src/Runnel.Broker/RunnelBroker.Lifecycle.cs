@@ -48,6 +48,8 @@ public sealed partial class RunnelBroker
         {
             meta = MetaProperties.LoadOrCreate(config.LogDirs, config.NodeId, config.GetString("cluster.id"));
             quorum = MetadataQuorum.Start(config, loggerFactory, time);
+            var stored = new Security.StoredScramCredentials(() => quorum.Loader.Image);
+            security = security.ToDictionary(s => s.Key, s => s.Value with { StoredScram = stored }, StringComparer.Ordinal);
         }
         catch
         {

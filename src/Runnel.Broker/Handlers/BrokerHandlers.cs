@@ -74,5 +74,9 @@ internal static class BrokerHandlers
         new DescribeAclsHandler(),
         new CreateAclsHandler(),
         new DeleteAclsHandler(),
+        new DescribeUserScramCredentialsHandler(),
+        new AlterUserScramCredentialsHandler(),
+        new DescribeClientQuotasHandler(),
+        new AlterClientQuotasHandler(),
     ];
 }

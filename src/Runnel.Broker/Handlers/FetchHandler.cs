@@ -36,7 +36,16 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
 
     public override short MaxVersion => 17;
 
-    protected override async ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
+    protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
+    {
+        var served = ServeAsync(context, request);
+        // Followers are not held to client quotas (Kafka throttles replication separately).
+        if ((context.Version >= 15 ? request.ReplicaState.ReplicaId : request.ReplicaId) >= 0)
+            return served;
+        return context.Broker.Quotas.ThrottleFetchAsync(context, served);
+    }
+
+    private async ValueTask<FetchResponse?> ServeAsync(RequestContext context, FetchRequest request)
     {
         // A voter replicating the metadata log: the quorum member answers (see RaftNode.Fetch).
         if (request.Topics is [var only] && (only.Topic == RaftRequests.MetadataTopic || only.TopicId == RaftRequests.MetadataTopicId))

@@ -50,6 +50,14 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
 
     protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
     {
+        var throttle = context.Broker.Quotas.RecordProduce(context, request.TopicData.Sum(t => t.PartitionData.Sum(p => (long)(p.Records?.Length ?? 0))));
+        if (throttle > TimeSpan.Zero)
+            return context.Broker.Quotas.ThrottleAsync(context, Serve(context, request), throttle, muteAfterReply: context.Version >= 6, (r, ms) => r.ThrottleTimeMs = ms);
+        return Serve(context, request);
+    }
+
+    private static ValueTask<ProduceResponse?> Serve(RequestContext context, ProduceRequest request)
+    {
         if (HasTransactionalRecords(request)
             && (request.TransactionalId is not { } writer || !context.AuthorizeTransactionalId(AclOperation.Write, writer)))
             return new(RefuseAll(request, ErrorCode.TransactionalIdAuthorizationFailed));

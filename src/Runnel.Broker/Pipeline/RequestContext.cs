@@ -60,5 +60,8 @@ internal sealed record ConnectionInfo(long Id, EndPoint? Remote, string Listener
     /// </summary>
     public string Principal { get; set; } = "User:ANONYMOUS";
 
+    /// <summary>Until when the connection reads no further request (a quota throttle, KIP-219); null when not muted.</summary>
+    public DateTimeOffset? MutedUntil { get; set; }
+
     public string ClientHost => Remote is IPEndPoint ip ? ip.Address.ToString() : Remote?.ToString() ?? "unknown";
 }

@@ -11,6 +11,8 @@ internal sealed record ListenerSecurity(string ListenerName, SecurityProtocol Pr
 {
     /// <summary>ssl.principal.mapping.rules: how a client certificate's name becomes the principal's user name.</summary>
     public SslPrincipalMapper PrincipalMapper { get; init; } = SslPrincipalMapper.Default;
+    /// <summary>The SCRAM credentials of the metadata image (AlterUserScramCredentials), set once the quorum is open.</summary>
+    public StoredScramCredentials? StoredScram { get; init; }
 
     public static ListenerSecurity Load(BrokerConfig config, string listener)
     {

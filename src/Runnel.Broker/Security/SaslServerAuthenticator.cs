@@ -34,7 +34,7 @@ internal readonly record struct SaslStep(
 /// authentication SASL_AUTHENTICATION_FAILED; both then close. The successful SaslAuthenticate reply (v1+) carries the
 /// session lifetime (KIP-368; connections.max.reauth.ms, 0 when re-authentication is not required).
 /// </summary>
-internal sealed class SaslServerAuthenticator(SaslSettings settings)
+internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScramCredentials? stored = null)
 {
     /// <summary>The SaslAuthenticate version the client used; v1+ clients can re-authenticate (KIP-368).</summary>
     public short AuthenticateVersion { get; private set; } = -1;
@@ -99,7 +99,7 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings)
         if (reader.Failed)
             return Fail($"malformed SaslHandshake request: {reader.Failure}");
         var response = new SaslHandshakeResponse { Mechanisms = [.. settings.Mechanisms] };
-        _server = settings.CreateServer(request.Mechanism);
+        _server = settings.CreateServer(request.Mechanism, stored);
         if (_server is null)
         {
             _state = State.Failed;

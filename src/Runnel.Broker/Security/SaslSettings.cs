@@ -8,8 +8,9 @@ namespace Runnel.Broker.Security;
 /// start-up. Each mechanism needs its JAAS config as Kafka spells it,
 /// listener.name.&lt;listener&gt;.&lt;mechanism in lower case&gt;.sasl.jaas.config. PLAIN takes its users from the
 /// user_&lt;name&gt;="&lt;password&gt;" options of PlainLoginModule, as Kafka's PlainServerCallbackHandler does. SCRAM
-/// credentials are not stored through the metadata quorum yet: ScramLoginModule's config takes the same
-/// user_&lt;name&gt; options here, and each password becomes a salted credential with 4096 iterations at start-up.
+/// credentials come from the metadata image (AlterUserScramCredentials, see <see cref="StoredScramCredentials"/>);
+/// beyond Kafka, ScramLoginModule's config may also take user_&lt;name&gt; options, each password becoming a salted
+/// credential with 4096 iterations at start-up, used for a user and mechanism the image holds no credential for.
 /// </summary>
 internal sealed class SaslSettings
 {
@@ -44,14 +45,15 @@ internal sealed class SaslSettings
     /// <summary>connection.failed.authentication.delay.ms: how long the reply to a failed authentication waits.</summary>
     public int FailedAuthenticationDelayMs { get; }
 
-    public ISaslMechanismServer? CreateServer(string mechanism)
+    /// <summary>A server for <paramref name="mechanism"/>, or null when it is not enabled; SCRAM looks in <paramref name="stored"/> first.</summary>
+    public ISaslMechanismServer? CreateServer(string mechanism, StoredScramCredentials? stored = null)
     {
         if (!Mechanisms.Contains(mechanism, StringComparer.Ordinal))
             return null;
         if (mechanism == "PLAIN")
             return new PlainServer(_plainUsers);
         var scram = ScramMechanism.Find(mechanism)!;
-        return new ScramServer(scram, user => _scram.GetValueOrDefault((scram.Name, user)));
+        return new ScramServer(scram, user => stored?.Find(scram, user) ?? _scram.GetValueOrDefault((scram.Name, user)));
     }
 
     public static SaslSettings Load(BrokerConfig config, string listener)

@@ -31,6 +31,7 @@ internal sealed partial class ClientConnection
                     break;
                 var arrived = _time.GetTimestamp();
                 await _budget.AcquireAsync(size, cancellation).ConfigureAwait(false);
+                await WaitWhileMutedAsync(cancellation).ConfigureAwait(false);
                 // The request's byte fields (records) are slices of this copy, which lives until the reply is sent.
                 var frame = ArrayPool<byte>.Shared.Rent(size);
                 buffer.Slice(4, size).CopyTo(frame);
@@ -42,6 +43,17 @@ internal sealed partial class ClientConnection
             if (result.IsCompleted)
                 return;
         }
+    }
+
+    /// <summary>A throttled connection (KIP-219) reads its next request once the throttle time has passed, on a timer.</summary>
+    private async ValueTask WaitWhileMutedAsync(CancellationToken cancellation)
+    {
+        if (_info.MutedUntil is not { } until)
+            return;
+        _info.MutedUntil = null;
+        var remaining = until - _time.GetUtcNow();
+        if (remaining > TimeSpan.Zero)
+            await Task.Delay(remaining, _time, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Starts one request and queues its reply; false when the connection must close.</summary>

@@ -55,7 +55,7 @@ internal sealed partial class ClientConnection
 
     private async Task<bool> AuthenticateSaslAsync(SaslSettings settings)
     {
-        var authenticator = new SaslServerAuthenticator(settings);
+        var authenticator = new SaslServerAuthenticator(settings, _security.StoredScram);
         var maxFrame = Math.Min(settings.MaxReceiveSize, _maxFrameBytes);
         using var encoder = new KafkaWriter(4096);
         while (!authenticator.IsComplete)

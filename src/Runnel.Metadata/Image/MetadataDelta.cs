@@ -18,6 +18,7 @@ public sealed class MetadataDelta(MetadataImage image)
     private readonly ImmutableDictionary<Guid, StandardAcl>.Builder _acls = image.Acls.ById.ToBuilder();
     private long _nextProducerId = image.Cluster.NextProducerId;
     private long _offset = image.Offset;
+    private readonly SecurityDelta _security = new(image);
 
     public bool HasChanges { get; private set; }
 
@@ -96,6 +97,9 @@ public sealed class MetadataDelta(MetadataImage image)
                 if (!_acls.Remove(removeAcl.Id))
                     throw new InvalidDataException($"Removal of unknown ACL {removeAcl.Id}.");
                 break;
+            case UserScramCredentialRecord or RemoveUserScramCredentialRecord or ClientQuotaRecord:
+                _security.Replay(record);
+                break;
             default:
                 throw new InvalidDataException($"Unexpected record {record.GetType().Name}.");
         }
@@ -112,6 +116,8 @@ public sealed class MetadataDelta(MetadataImage image)
         new ClusterImage(_brokers.ToImmutable(), _nextProducerId))
     {
         Acls = new AclsImage(_acls.ToImmutable()),
+        Scram = _security.Scram,
+        ClientQuotas = _security.ClientQuotas,
     };
 
     private void SetTopic(TopicImage topic)

@@ -12,5 +12,12 @@ public sealed record MetadataImage(long Offset, TopicsImage Topics, ConfigsImage
     /// <summary>The access control entries (AccessControlEntryRecord), by id.</summary>
     public AclsImage Acls { get; init; } = AclsImage.Empty;
 
-    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0 && Acls.ById.IsEmpty;
+    /// <summary>The SCRAM credentials (UserScramCredentialRecord).</summary>
+    public ScramImage Scram { get; init; } = ScramImage.Empty;
+
+    /// <summary>The client quotas (ClientQuotaRecord).</summary>
+    public ClientQuotasImage ClientQuotas { get; init; } = ClientQuotasImage.Empty;
+
+    public bool IsEmpty => Topics.ById.IsEmpty && Configs.Resources.IsEmpty && Cluster.Brokers.IsEmpty && Cluster.NextProducerId == 0
+        && Acls.ById.IsEmpty && Scram.Users.IsEmpty && ClientQuotas.Entities.IsEmpty;
 }

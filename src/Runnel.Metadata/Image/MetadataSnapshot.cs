@@ -46,6 +46,30 @@ public static class MetadataSnapshot
         }
         foreach (var (id, acl) in image.Acls.ById.OrderBy(a => a.Key))
             yield return acl.ToRecord(id);
+        foreach (var record in SecurityRecords(image))
+            yield return record;
+    }
+
+    /// <summary>The SCRAM credentials and client quotas of <paramref name="image"/> as records.</summary>
+    private static IEnumerable<IKafkaMessage> SecurityRecords(MetadataImage image)
+    {
+        foreach (var (user, credentials) in image.Scram.Users)
+        {
+            foreach (var (mechanism, c) in credentials)
+                yield return new UserScramCredentialRecord { Name = user, Mechanism = (sbyte)mechanism, Salt = c.Salt, StoredKey = c.StoredKey, ServerKey = c.ServerKey, Iterations = c.Iterations };
+        }
+        foreach (var (entity, values) in image.ClientQuotas.Entities)
+        {
+            foreach (var (key, value) in values)
+            {
+                yield return new ClientQuotaRecord
+                {
+                    Entity = [.. entity.Parts.Select(p => new ClientQuotaRecord.EntityData { EntityType = p.Key, EntityName = p.Value })],
+                    Key = key,
+                    Value = value,
+                };
+            }
+        }
     }
 
     public static PartitionRecord ToRecord(Guid topicId, PartitionImage p) => new()

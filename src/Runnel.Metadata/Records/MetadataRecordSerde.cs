@@ -14,10 +14,13 @@ public enum MetadataRecordType : short
     FenceBroker = 7,
     UnfenceBroker = 8,
     RemoveTopic = 9,
+    UserScramCredential = 11,
+    ClientQuota = 14,
     ProducerIds = 15,
     BrokerRegistrationChange = 17,
     AccessControlEntry = 18,
     RemoveAccessControlEntry = 19,
+    RemoveUserScramCredential = 22,
 }
 
 /// <summary>
@@ -43,6 +46,9 @@ public static class MetadataRecordSerde
         BrokerRegistrationChangeRecord => MetadataRecordType.BrokerRegistrationChange,
         AccessControlEntryRecord => MetadataRecordType.AccessControlEntry,
         RemoveAccessControlEntryRecord => MetadataRecordType.RemoveAccessControlEntry,
+        UserScramCredentialRecord => MetadataRecordType.UserScramCredential,
+        RemoveUserScramCredentialRecord => MetadataRecordType.RemoveUserScramCredential,
+        ClientQuotaRecord => MetadataRecordType.ClientQuota,
         _ => throw new ArgumentException($"{record.GetType().Name} is not a metadata record.", nameof(record)),
     };
 
@@ -94,6 +100,9 @@ public static class MetadataRecordSerde
             MetadataRecordType.BrokerRegistrationChange => (new BrokerRegistrationChangeRecord(), BrokerRegistrationChangeRecord.HighestSupportedVersion),
             MetadataRecordType.AccessControlEntry => (new AccessControlEntryRecord(), AccessControlEntryRecord.HighestSupportedVersion),
             MetadataRecordType.RemoveAccessControlEntry => (new RemoveAccessControlEntryRecord(), RemoveAccessControlEntryRecord.HighestSupportedVersion),
+            MetadataRecordType.UserScramCredential => (new UserScramCredentialRecord(), UserScramCredentialRecord.HighestSupportedVersion),
+            MetadataRecordType.RemoveUserScramCredential => (new RemoveUserScramCredentialRecord(), RemoveUserScramCredentialRecord.HighestSupportedVersion),
+            MetadataRecordType.ClientQuota => (new ClientQuotaRecord(), ClientQuotaRecord.HighestSupportedVersion),
             _ => throw new InvalidDataException($"Unknown metadata record type {(short)type}."),
         };
         if (version < 0 || version > known.Highest)

@@ -19,8 +19,9 @@ public sealed class SchemaAgreementTests
     {
         var problems = new List<string>();
         var count = 0;
-        // Kafka's metadata records (MetadataRecords, AclRecords) live in its metadata module, not among the reference's message specs.
-        var schemas = GeneratorRun.LoadSchemas(ReferenceSpecs.RepositoryRoot).Where(f => f.Key is not ("MetadataRecords" or "AclRecords"));
+        // Kafka's metadata records live in its metadata module, not among the reference's message specs: every
+        // *Records.schema file but RaftRecords (whose control records the reference has) holds them.
+        var schemas = GeneratorRun.LoadSchemas(ReferenceSpecs.RepositoryRoot).Where(f => !f.Key.EndsWith("Records", StringComparison.Ordinal) || f.Key == "RaftRecords");
         foreach (var message in schemas.SelectMany(f => f.Value))
         {
             var path = Path.Combine(ReferenceSpecs.Directory!, message.Name + ".json");
