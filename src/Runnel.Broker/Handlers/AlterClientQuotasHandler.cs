@@ -1,6 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -19,8 +21,11 @@ internal sealed class AlterClientQuotasHandler : ApiHandler<AlterClientQuotasReq
 
     public override short MaxVersion => 1;
 
+    /// <summary>ALTER_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED for every entry), as Kafka's KafkaApis checks it.</summary>
     protected override async ValueTask<AlterClientQuotasResponse?> HandleAsync(RequestContext context, AlterClientQuotasRequest request)
-        => await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
+        => !context.AuthorizeCluster(AclOperation.AlterConfigs)
+            ? ErrorResponse(request, ErrorCode.ClusterAuthorizationFailed, "Cluster authorization failed.")
+            : await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
             image => ClientQuotaControlManager.Alter(image, request),
             TopLevel, (error, message) => ErrorResponse(request, error, message), changes: !request.ValidateOnly).ConfigureAwait(false);
 

@@ -1,6 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -19,8 +21,11 @@ internal sealed class AlterUserScramCredentialsHandler : ApiHandler<AlterUserScr
 
     public override short MaxVersion => 0;
 
+    /// <summary>ALTER on the cluster (else CLUSTER_AUTHORIZATION_FAILED for every user), as Kafka's KafkaApis checks it.</summary>
     protected override async ValueTask<AlterUserScramCredentialsResponse?> HandleAsync(RequestContext context, AlterUserScramCredentialsRequest request)
-        => await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
+        => !context.AuthorizeCluster(AclOperation.Alter)
+            ? ErrorResponse(request, ErrorCode.ClusterAuthorizationFailed, "Cluster authorization failed.")
+            : await ControllerDecision.RunAsync(context, Key, MaxVersion, request,
             image => ScramControlManager.Alter(image, request),
             TopLevel, (error, message) => ErrorResponse(request, error, message), changes: true).ConfigureAwait(false);
 

@@ -1,6 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -17,6 +19,9 @@ internal sealed class DescribeClientQuotasHandler : ApiHandler<DescribeClientQuo
 
     public override short MaxVersion => 1;
 
+    /// <summary>DESCRIBE_CONFIGS on the cluster, as Kafka's KafkaApis checks it.</summary>
     protected override ValueTask<DescribeClientQuotasResponse?> HandleAsync(RequestContext context, DescribeClientQuotasRequest request)
-        => new(ClientQuotaDescriber.Describe(context.Broker.Quorum.Loader.Image, request));
+        => new(context.AuthorizeCluster(AclOperation.DescribeConfigs)
+            ? ClientQuotaDescriber.Describe(context.Broker.Quorum.Loader.Image, request)
+            : new DescribeClientQuotasResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed, ErrorMessage = "Cluster authorization failed.", Entries = null });
 }

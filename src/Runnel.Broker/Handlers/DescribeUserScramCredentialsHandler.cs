@@ -1,6 +1,8 @@
+using Runnel.Broker.Authorization;
 using Runnel.Broker.Pipeline;
 using Runnel.Metadata.Control;
 using Runnel.Protocol;
+using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -18,6 +20,9 @@ internal sealed class DescribeUserScramCredentialsHandler : ApiHandler<DescribeU
 
     public override short MaxVersion => 0;
 
+    /// <summary>DESCRIBE on the cluster, as Kafka's KafkaApis checks it.</summary>
     protected override ValueTask<DescribeUserScramCredentialsResponse?> HandleAsync(RequestContext context, DescribeUserScramCredentialsRequest request)
-        => new(ScramControlManager.Describe(context.Broker.Quorum.Loader.Image, request.Users?.Select(u => u.Name).ToList()));
+        => new(context.AuthorizeCluster(AclOperation.Describe)
+            ? ScramControlManager.Describe(context.Broker.Quorum.Loader.Image, request.Users?.Select(u => u.Name).ToList())
+            : new DescribeUserScramCredentialsResponse { ErrorCode = (short)ErrorCode.ClusterAuthorizationFailed, ErrorMessage = "Cluster authorization failed." });
 }

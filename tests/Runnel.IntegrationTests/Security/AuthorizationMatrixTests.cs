@@ -147,6 +147,22 @@ public sealed class AuthorizationMatrixTests(AclFixture fixture) : IClassFixture
         ["ListPartitionReassignments"] = new(Cluster, Describe, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<ListPartitionReassignmentsResponse>(ApiKey.ListPartitionReassignments, 0, new ListPartitionReassignmentsRequest())).ErrorCode),
         ["AlterPartitionReassignments"] = new(Cluster, Alter, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<AlterPartitionReassignmentsResponse>(ApiKey.AlterPartitionReassignments, 0, new AlterPartitionReassignmentsRequest())).ErrorCode),
         ["ElectLeaders"] = new(Cluster, Alter, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<ElectLeadersResponse>(ApiKey.ElectLeaders, 2, new ElectLeadersRequest { TopicPartitions = [] })).ErrorCode),
+        ["DescribeUserScramCredentials"] = new(Cluster, Describe, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<DescribeUserScramCredentialsResponse>(ApiKey.DescribeUserScramCredentials, 0, new DescribeUserScramCredentialsRequest { Users = null })).ErrorCode),
+        // Deleting a credential nobody has changes nothing: RESOURCE_NOT_FOUND once authorized.
+        ["AlterUserScramCredentials"] = new(Cluster, Alter, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<AlterUserScramCredentialsResponse>(ApiKey.AlterUserScramCredentials, 0, new AlterUserScramCredentialsRequest
+            {
+                Deletions = [new() { Name = "nobody-here", Mechanism = 1 }],
+            })).Results[0].ErrorCode),
+        ["DescribeClientQuotas"] = new(Cluster, DescribeConfigs, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<DescribeClientQuotasResponse>(ApiKey.DescribeClientQuotas, 1, new DescribeClientQuotasRequest())).ErrorCode),
+        ["AlterClientQuotas"] = new(Cluster, AlterConfigs, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<AlterClientQuotasResponse>(ApiKey.AlterClientQuotas, 1, new AlterClientQuotasRequest
+            {
+                ValidateOnly = true,
+                Entries = [new() { Entity = [new() { EntityType = "client-id", EntityName = "matrix" }], Ops = [new() { Key = "producer_byte_rate", Value = 1024 }] }],
+            })).Entries[0].ErrorCode),
         ["DescribeAcls"] = new(Cluster, Describe, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<DescribeAclsResponse>(ApiKey.DescribeAcls, 3, new DescribeAclsRequest
         {
             ResourceTypeFilter = 1,
