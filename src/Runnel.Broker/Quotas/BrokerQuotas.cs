@@ -41,13 +41,15 @@ internal sealed class BrokerQuotas(TimeProvider time)
     public async ValueTask<T?> ThrottleAsync<T>(RequestContext context, ValueTask<T?> reply, TimeSpan throttle, bool muteAfterReply, Action<T, int> setThrottle)
         where T : class
     {
+        // Muted at once, before this request's reply is ready: the read loop must not take the client's next pipelined
+        // request meanwhile (Kafka reads none while one is being served, and none during the throttle after it).
+        if (muteAfterReply && throttle > TimeSpan.Zero)
+            context.Connection.MutedUntil = time.GetUtcNow() + throttle;
         var response = await reply.ConfigureAwait(false);
         if (response is null || throttle <= TimeSpan.Zero)
             return response;
         setThrottle(response, (int)Math.Ceiling(throttle.TotalMilliseconds));
-        if (muteAfterReply)
-            context.Connection.MutedUntil = time.GetUtcNow() + throttle;
-        else
+        if (!muteAfterReply)
             await Task.Delay(throttle, time, context.Cancellation).ConfigureAwait(false);
         return response;
     }
