@@ -40,24 +40,31 @@ jaas='org.apache.kafka.common.security.scram.ScramLoginModule required user_benc
   --override ssl.truststore.type=PEM --override "ssl.truststore.location=$certs/ca.pem" \
   --override listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512 \
   --override "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$jaas" \
-  --override log.dirs="$work/data" > "$work/broker.log" 2>&1 &
+  --override runnel.http.listeners= --override log.dirs="$work/data" > "$work/broker.log" 2>&1 &
 pids+=($!)
 wait_started "$work/broker.log"
 
 paths=(plaintext ssl sasl_ssl)
 authz=""
 if ./runnel acl --help >/dev/null 2>&1; then
-  authz=$(free_port)
-  ./runnel server --override "listeners=PLAINTEXT://127.0.0.1:$authz" --override "advertised.listeners=PLAINTEXT://127.0.0.1:$authz" \
-    --override authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer \
-    --override super.users=User:admin --override log.dirs="$work/data-authz" > "$work/broker-authz.log" 2>&1 &
+  # The bench client is User:ANONYMOUS on PLAINTEXT; the ACLs are added by the super user admin over SASL_PLAINTEXT.
+  authz=$(free_port); admin_port=$(free_port)
+  ./runnel server --override "listeners=PLAINTEXT://127.0.0.1:$authz,SASL_PLAINTEXT://127.0.0.1:$admin_port" \
+    --override "advertised.listeners=PLAINTEXT://127.0.0.1:$authz,SASL_PLAINTEXT://127.0.0.1:$admin_port" \
+    --override listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN \
+    --override 'listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";' \
+    --override authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer --override super.users=User:admin \
+    --override runnel.http.listeners= --override log.dirs="$work/data-authz" > "$work/broker-authz.log" 2>&1 &
   pids+=($!)
   wait_started "$work/broker-authz.log"
+  printf '%s\n' security.protocol=SASL_PLAINTEXT sasl.mechanism=PLAIN \
+    'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret";' > "$work/admin.properties"
   for op in Write Read Describe Create; do
     ./runnel acl add --allow-principal User:ANONYMOUS --operation "$op" --topic bench --resource-pattern-type prefixed \
-      --bootstrap-server "127.0.0.1:$authz" >/dev/null
+      --bootstrap-server "127.0.0.1:$admin_port" --command-config "$work/admin.properties" >/dev/null
   done
-  ./runnel acl add --allow-principal User:ANONYMOUS --operation Create --cluster --bootstrap-server "127.0.0.1:$authz" >/dev/null
+  ./runnel acl add --allow-principal User:ANONYMOUS --operation Create --cluster \
+    --bootstrap-server "127.0.0.1:$admin_port" --command-config "$work/admin.properties" >/dev/null
   paths+=(authorizer)
 fi
 
