@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,6 +29,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private Quorum.BrokerLifecycleManager? _lifecycle;
     private Transactions.InterBrokerConnections? _interBroker;
     private long _nextConnectionId;
+    private readonly ConnectionsPerIp _perIp;
     private int _stopRequested;
     private readonly List<IBrokerComponent> _components = [];
     private bool _serving;
@@ -35,6 +37,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private RunnelBroker(BrokerServices services, List<SocketListener> listeners, RequestPipeline pipeline, ILogger logger)
     {
         _services = services;
+        _perIp = new ConnectionsPerIp(services.Config);
         _listeners = listeners;
         _pipeline = pipeline;
         _logger = logger;
@@ -96,6 +99,14 @@ public sealed partial class RunnelBroker : IAsyncDisposable
 
     private void Accept(Socket socket, string listenerName)
     {
+        var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        if (address is not null && !_perIp.TryAdmit(address))
+        {
+            _logger.LogWarning("Rejected connection from {Address} on {Listener}: the address already has the configured maximum of {Limit} connections",
+                address, listenerName, _perIp.LimitOf(address));
+            socket.Dispose();
+            return;
+        }
         var id = Interlocked.Increment(ref _nextConnectionId);
         ClientConnection? connection = null;
         var info = new ConnectionInfo(id, socket.RemoteEndPoint, listenerName) { Close = reason => connection?.Close(reason) };
@@ -120,6 +131,8 @@ public sealed partial class RunnelBroker : IAsyncDisposable
         finally
         {
             _connections.TryRemove(connection.Info.Id, out _);
+            if (connection.Info.Remote is IPEndPoint remote)
+                _perIp.Release(remote.Address);
         }
     }
 

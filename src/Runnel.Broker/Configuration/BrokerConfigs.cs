@@ -35,6 +35,8 @@ public static class BrokerConfigs
         new("delete.topic.enable", ConfigType.Boolean, "true", "allow DeleteTopics"),
         new("message.max.bytes", ConfigType.Int, "1048588", "largest record batch a topic accepts by default") { Min = 0 },
         new("socket.request.max.bytes", ConfigType.Int, "104857600", "largest request frame; bigger closes the connection") { Min = 1 },
+        new("max.connections.per.ip", ConfigType.Int, "2147483647", "connections one client address may hold; more are closed at accept") { Min = 0 },
+        new("max.connections.per.ip.overrides", ConfigType.List, "", "per-address limits as host:count, comma-separated, over max.connections.per.ip"),
         new("connections.max.idle.ms", ConfigType.Long, "600000", "close connections idle this long") { Min = 1 },
         new("queued.max.request.bytes", ConfigType.Long, "-1", "request bytes a connection may have queued; -1 means 2 x socket.request.max.bytes"),
         new("log.retention.hours", ConfigType.Int, "168", "segment age limit in hours") { Min = -1 },
