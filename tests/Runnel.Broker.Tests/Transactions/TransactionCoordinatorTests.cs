@@ -31,6 +31,8 @@ internal sealed class MemoryMarkerWriter : ITransactionMarkerWriter
     {
         if (Gate is { } gate)
             await gate.Task.WaitAsync(stop);
+        // A coordinator that stopped (resigned, disposed) sends nothing more, however late its send started.
+        stop.ThrowIfCancellationRequested();
         if (Fence)
             return false;
         lock (_written)
