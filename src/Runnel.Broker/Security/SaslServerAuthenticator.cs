@@ -32,10 +32,18 @@ internal readonly record struct SaslStep(
 /// SaslAuthenticate after it is answered with ILLEGAL_SASL_STATE where its reply can be built (ApiVersions,
 /// SaslHandshake), and closes the connection. A mechanism not enabled is answered UNSUPPORTED_SASL_MECHANISM, a failed
 /// authentication SASL_AUTHENTICATION_FAILED; both then close. The successful SaslAuthenticate reply (v1+) carries the
-/// session lifetime (KIP-368; connections.max.reauth.ms, 0 when re-authentication is not required).
+/// session lifetime (KIP-368; connections.max.reauth.ms, 0 when re-authentication is not required). A
+/// re-authentication (<paramref name="previous"/>: the session it renews) follows Kafka's rules: a handshake naming
+/// another enabled mechanism is answered as usual and the SaslAuthenticate after it fails; an exchange that ends as
+/// another principal fails; both with SASL_AUTHENTICATION_FAILED, then close.
 /// </summary>
-internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScramCredentials? stored = null)
+internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScramCredentials? stored = null, SaslServerAuthenticator.Session? previous = null)
 {
+    /// <summary>What a completed authentication established: its mechanism and principal.</summary>
+    public sealed record Session(string Mechanism, string Principal);
+
+    private string? _badMechanism;
+
     /// <summary>The SaslAuthenticate version the client used; v1+ clients can re-authenticate (KIP-368).</summary>
     public short AuthenticateVersion { get; private set; } = -1;
 
@@ -109,6 +117,8 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScram
         }
         _handshakeVersion = header.RequestApiVersion;
         _state = State.Authenticate;
+        if (previous is not null && request.Mechanism != previous.Mechanism)
+            _badMechanism = $"SASL mechanism '{request.Mechanism}' requested by client is not supported for re-authentication of mechanism '{previous.Mechanism}'";
         return new SaslStep(SaslStep.Kind.Reply, header, response);
     }
 
@@ -117,7 +127,14 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScram
         byte[] challenge;
         try
         {
+            if (_badMechanism is { } bad)
+                throw new SaslAuthenticationException(bad);
             challenge = _server!.EvaluateResponse(token);
+            if (previous is not null && _server.IsComplete && KafkaPrincipals.User(_server.Username!) != previous.Principal)
+            {
+                throw new SaslAuthenticationException(
+                    $"Cannot change principals during re-authentication from {Dotted(previous.Principal)}: {Dotted(KafkaPrincipals.User(_server.Username!))}");
+            }
         }
         catch (SaslAuthenticationException e)
         {
@@ -142,6 +159,10 @@ internal sealed class SaslServerAuthenticator(SaslSettings settings, StoredScram
                 SessionLifetimeMs = _state == State.Complete ? settings.MaxReauthMs : 0,
             });
     }
+
+    /// <summary>Kafka's message spells a principal type.name.</summary>
+    private static string Dotted(string principal) => principal.IndexOf(':', StringComparison.Ordinal) is var colon and > 0
+        ? $"{principal[..colon]}.{principal[(colon + 1)..]}" : principal;
 
     private SaslStep Fail(string reason)
     {

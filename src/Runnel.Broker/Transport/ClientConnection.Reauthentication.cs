@@ -57,23 +57,11 @@ internal sealed partial class ClientConnection
         {
             // Every earlier request is answered under the old session before the new one begins.
             await WrittenAsync(cancellation).ConfigureAwait(false);
-            _reauthentication = new SaslServerAuthenticator(settings);
+            _reauthentication = new SaslServerAuthenticator(settings, _security.StoredScram, new SaslServerAuthenticator.Session(_saslMechanism!, _info.Principal));
         }
         var authenticator = _reauthentication;
         var step = authenticator.Handle(frame.AsMemory(0, size));
-        var response = step.Response;
-        var failure = step.CloseReason;
-        if (failure is null && authenticator.Mechanism is { } mechanism && mechanism != _saslMechanism)
-        {
-            failure = $"SASL mechanism '{mechanism}' requested by client is not supported for re-authentication of mechanism '{_saslMechanism}'";
-            response = new SaslHandshakeResponse { ErrorCode = (short)ErrorCode.UnsupportedSaslMechanism, Mechanisms = [_saslMechanism!] };
-        }
-        else if (failure is null && authenticator.IsComplete && authenticator.Principal != _info.Principal)
-        {
-            failure = $"Cannot change principals during re-authentication from {_info.Principal}: {authenticator.Principal}";
-            response = new SaslAuthenticateResponse { ErrorCode = (short)ErrorCode.SaslAuthenticationFailed, ErrorMessage = failure };
-        }
-        if (step.Action == SaslStep.Kind.Reply && response is not null)
+        if (step is { Action: SaslStep.Kind.Reply, Response: { } response })
         {
             var header = step.Header!;
             var reply = new PendingResponse(header.CorrelationId, header.RequestApiKey, header.RequestApiVersion, default, false, null);
@@ -84,7 +72,7 @@ internal sealed partial class ClientConnection
             ArrayPool<byte>.Shared.Return(frame);
             _budget.Release(size);
         }
-        if (failure is not null)
+        if (step.CloseReason is { } failure)
         {
             _logger.LogWarning("Failed re-authentication with {Remote} on {Listener} ({Reason})", _info.Remote, _info.ListenerName, failure);
             await WrittenAsync(cancellation).ConfigureAwait(false);
