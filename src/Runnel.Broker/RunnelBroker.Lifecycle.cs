@@ -101,7 +101,7 @@ public sealed partial class RunnelBroker
             // is elected over these listeners.
             var clientListeners = listeners.Where(l => config.ClientListeners.Any(c => c.Name == l.Address.Name)).ToList();
             foreach (var listener in listeners.Except(clientListeners))
-                broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
+                broker._background.Add(listener.AcceptAllAsync(broker._connectionQuotas, broker.Accept, broker._stopping.Token));
 
             // Registered (and, when heartbeating, unfenced) before anything is placed: new partitions go to registered
             // brokers, so __consumer_offsets below can land on this one. The broker role of a lone voter registers
@@ -127,7 +127,7 @@ public sealed partial class RunnelBroker
             }
 
             foreach (var listener in clientListeners)
-                broker._background.Add(listener.AcceptAllAsync(broker.Accept, broker._stopping.Token));
+                broker._background.Add(listener.AcceptAllAsync(broker._connectionQuotas, broker.Accept, broker._stopping.Token));
             broker._background.Add(broker.SweepIdleConnectionsAsync(broker._stopping.Token));
             broker._background.Add(broker.RunLogMaintenanceAsync(broker._stopping.Token));
             if (config.GetBool("log.cleaner.enable"))

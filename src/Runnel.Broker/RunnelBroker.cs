@@ -29,7 +29,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private Quorum.BrokerLifecycleManager? _lifecycle;
     private Transactions.InterBrokerConnections? _interBroker;
     private long _nextConnectionId;
-    private readonly ConnectionsPerIp _perIp;
+    private readonly ConnectionQuotas _connectionQuotas;
     private int _stopRequested;
     private readonly List<IBrokerComponent> _components = [];
     private bool _serving;
@@ -37,7 +37,7 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private RunnelBroker(BrokerServices services, List<SocketListener> listeners, RequestPipeline pipeline, ILogger logger)
     {
         _services = services;
-        _perIp = new ConnectionsPerIp(services.Config);
+        _connectionQuotas = new ConnectionQuotas(services.Config, services.Time);
         _listeners = listeners;
         _pipeline = pipeline;
         _logger = logger;
@@ -100,11 +100,12 @@ public sealed partial class RunnelBroker : IAsyncDisposable
     private void Accept(Socket socket, string listenerName)
     {
         var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        if (address is not null && !_perIp.TryAdmit(address))
+        if (address is not null && !_connectionQuotas.TryAdmit(address))
         {
             _logger.LogWarning("Rejected connection from {Address} on {Listener}: the address already has the configured maximum of {Limit} connections",
-                address, listenerName, _perIp.LimitOf(address));
+                address, listenerName, _connectionQuotas.LimitOf(address));
             socket.Dispose();
+            _connectionQuotas.Release(listenerName);
             return;
         }
         var id = Interlocked.Increment(ref _nextConnectionId);
@@ -132,7 +133,8 @@ public sealed partial class RunnelBroker : IAsyncDisposable
         {
             _connections.TryRemove(connection.Info.Id, out _);
             if (connection.Info.Remote is IPEndPoint remote)
-                _perIp.Release(remote.Address);
+                _connectionQuotas.Release(remote.Address);
+            _connectionQuotas.Release(connection.Info.ListenerName);
         }
     }
 

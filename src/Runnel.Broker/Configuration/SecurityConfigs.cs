@@ -57,7 +57,15 @@ public static class SecurityConfigs
         new(FailedAuthenticationDelayMs, ConfigType.Int, "100", "delay before the reply to a failed authentication, after which the connection closes") { Min = 0 },
     ];
 
-    private static readonly Dictionary<string, ConfigDefinition> ByName = All.ToDictionary(d => d.Name, StringComparer.Ordinal);
+    /// <summary>Broker keys that, besides the security keys, may be set for one listener, as in Kafka.</summary>
+    private static readonly string[] ListenerScopedBrokerKeys = ["max.connections", "max.connection.creation.rate"];
+
+    // Built on first use: BrokerConfigs' static list is not yet there while this class initialises.
+    private static Dictionary<string, ConfigDefinition>? _byName;
+
+    private static Dictionary<string, ConfigDefinition> ByName => _byName ??= All
+        .Concat(BrokerConfigs.All.Where(d => ListenerScopedBrokerKeys.Contains(d.Name)))
+        .ToDictionary(d => d.Name, StringComparer.Ordinal);
 
     /// <summary>
     /// The definition behind a listener-prefixed key (listener.name.&lt;name&gt;.[&lt;mechanism&gt;.]&lt;key&gt;), or null when

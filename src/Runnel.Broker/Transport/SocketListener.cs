@@ -89,25 +89,39 @@ internal sealed class SocketListener : IAsyncDisposable
         return Dns.GetHostAddresses(host).Take(1).ToArray();
     }
 
-    /// <summary>Accepts until disposed, handing each socket to <paramref name="accepted"/>.</summary>
-    public Task AcceptAllAsync(Action<Socket, string> accepted, CancellationToken stopping)
-        => Task.WhenAll(_sockets.Select(socket => AcceptLoopAsync(socket, accepted, stopping)));
+    /// <summary>
+    /// Accepts until disposed, handing each socket to <paramref name="accepted"/>, which then owns the connection slot
+    /// reserved for it in <paramref name="quotas"/> (and gives it back when the connection ends).
+    /// </summary>
+    public Task AcceptAllAsync(ConnectionQuotas quotas, Action<Socket, string> accepted, CancellationToken stopping)
+        => Task.WhenAll(_sockets.Select(socket => AcceptLoopAsync(socket, quotas, accepted, stopping)));
 
-    private async Task AcceptLoopAsync(Socket socket, Action<Socket, string> accepted, CancellationToken stopping)
+    private async Task AcceptLoopAsync(Socket socket, ConnectionQuotas quotas, Action<Socket, string> accepted, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
             Socket client;
             try
             {
+                // At a connection limit nothing is accepted: new clients wait in the backlog, as Kafka's acceptor blocks.
+                await quotas.WaitForSlotAsync(Address.Name, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
                 client = await socket.AcceptAsync(stopping).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
+                quotas.Release(Address.Name);
                 return;
             }
             catch (SocketException e)
             {
+                quotas.Release(Address.Name);
                 _logger.LogWarning("Accept on {Listener} failed: {Error}", Address, e.Message);
                 continue;
             }

@@ -6,7 +6,8 @@ namespace Runnel.IntegrationTests.Security;
 
 /// <summary>
 /// max.connections.per.ip with an override for 127.0.0.1: connections beyond the address's limit are closed at accept,
-/// those within it are served, and a freed slot is usable again.
+/// those within it are served, and a freed slot is usable again. max.connections: at the broker's limit a new
+/// connection is not accepted (its request waits unanswered) until another ends, and is then served.
 /// </summary>
 public sealed class ConnectionLimitTests
 {
@@ -51,6 +52,31 @@ public sealed class ConnectionLimitTests
         {
             foreach (var connection in open)
                 await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task At_max_connections_a_new_connection_waits_until_another_ends_and_is_then_served()
+    {
+        await using var broker = await BrokerFixture.StartAsync(new Dictionary<string, string> { ["max.connections"] = "2" });
+        var first = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
+        await using var second = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
+        try
+        {
+            foreach (var connection in new[] { first, second })
+                Assert.Equal(0, (await connection.RequestAsync<ApiVersionsResponse>(ApiKey.ApiVersions, 3, new ApiVersionsRequest())).ErrorCode);
+            // The third connects (the kernel's backlog takes it) but the broker does not accept it while two are open.
+            await using var third = await RawKafkaConnection.ConnectAsync(broker.Bootstrap);
+            var reply = third.RequestAsync<ApiVersionsResponse>(ApiKey.ApiVersions, 3, new ApiVersionsRequest());
+            var early = await Task.WhenAny(reply, Task.Delay(TimeSpan.FromMilliseconds(500)));
+            Assert.NotSame(reply, early);
+
+            await first.DisposeAsync();
+            Assert.Equal(0, (await reply.WaitAsync(TimeSpan.FromSeconds(10))).ErrorCode);
+        }
+        finally
+        {
+            await first.DisposeAsync();
         }
     }
 }
