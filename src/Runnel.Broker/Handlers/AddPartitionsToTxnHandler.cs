@@ -4,6 +4,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Handlers;
@@ -24,6 +25,9 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
     public override short MinVersion => 0;
 
     public override short MaxVersion => 5;
+
+    /// <summary>From v4 the callers are brokers verifying transactions, outside request quotas.</summary>
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => version >= 4;
 
     protected override async ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request)
     {

@@ -6,6 +6,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Handlers;
 
@@ -23,6 +24,8 @@ internal sealed class AllocateProducerIdsHandler : ApiHandler<AllocateProducerId
     public override short MinVersion => 0;
 
     public override short MaxVersion => 0;
+
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => true;
 
     protected override async ValueTask<AllocateProducerIdsResponse?> HandleAsync(RequestContext context, AllocateProducerIdsRequest request)
     {

@@ -6,6 +6,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Handlers;
 
@@ -24,6 +25,8 @@ internal sealed class AlterPartitionHandler : ApiHandler<AlterPartitionRequest, 
     public override short MinVersion => 0;
 
     public override short MaxVersion => 3;
+
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => true;
 
     protected override async ValueTask<AlterPartitionResponse?> HandleAsync(RequestContext context, AlterPartitionRequest request)
     {

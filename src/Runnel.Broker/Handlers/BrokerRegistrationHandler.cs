@@ -4,6 +4,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Handlers;
 
@@ -20,6 +21,8 @@ internal sealed class BrokerRegistrationHandler : ApiHandler<BrokerRegistrationR
     public override short MinVersion => 0;
 
     public override short MaxVersion => 4;
+
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => true;
 
     protected override async ValueTask<BrokerRegistrationResponse?> HandleAsync(RequestContext context, BrokerRegistrationRequest request)
         => !context.AuthorizeCluster(AclOperation.ClusterAction)

@@ -6,6 +6,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 using Runnel.Raft.Messages;
 
 namespace Runnel.Broker.Handlers;
@@ -35,6 +36,9 @@ internal sealed partial class FetchHandler : ApiHandler<FetchRequest, FetchRespo
     public override short MinVersion => 4;
 
     public override short MaxVersion => 17;
+
+    /// <summary>A follower's fetch is replication, outside request quotas.</summary>
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => request is FetchRequest fetch && (version >= 15 ? fetch.ReplicaState.ReplicaId : fetch.ReplicaId) >= 0;
 
     protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
     {

@@ -4,6 +4,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Handlers;
 
@@ -15,6 +16,8 @@ internal sealed class FetchSnapshotHandler : ApiHandler<FetchSnapshotRequest, Fe
     public override short MinVersion => 0;
 
     public override short MaxVersion => 1;
+
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => true;
 
     protected override async ValueTask<FetchSnapshotResponse?> HandleAsync(RequestContext context, FetchSnapshotRequest request)
         => !context.AuthorizeCluster(AclOperation.ClusterAction)

@@ -37,6 +37,9 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest, ProduceRespons
 
     public override short MaxVersion => 11;
 
+    /// <summary>Kafka does not hold acks=0 producers to request quotas (they read no reply to see a throttle time).</summary>
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => request is ProduceRequest { Acks: 0 };
+
     public override bool AllowsPipelining => true;
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Runnel.Broker.Pipeline;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Handlers;
 
@@ -16,6 +17,8 @@ internal sealed class SaslHandshakeHandler : ApiHandler<SaslHandshakeRequest, Sa
     public override short MinVersion => 0;
 
     public override short MaxVersion => 1;
+
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => true;
 
     protected override ValueTask<SaslHandshakeResponse?> HandleAsync(RequestContext context, SaslHandshakeRequest request)
         => new(new SaslHandshakeResponse { ErrorCode = (short)ErrorCode.IllegalSaslState });

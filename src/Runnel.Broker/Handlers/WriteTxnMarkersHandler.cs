@@ -6,6 +6,7 @@ using Runnel.Metadata.Image;
 using Runnel.Protocol;
 using Runnel.Protocol.Acls;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 using Runnel.Storage;
 
 namespace Runnel.Broker.Handlers;
@@ -32,6 +33,8 @@ internal sealed class WriteTxnMarkersHandler : ApiHandler<WriteTxnMarkersRequest
     public override short MinVersion => 0;
 
     public override short MaxVersion => 1;
+
+    public override bool ExemptFromRequestQuota(IKafkaMessage request, short version) => true;
 
     protected override async ValueTask<WriteTxnMarkersResponse?> HandleAsync(RequestContext context, WriteTxnMarkersRequest request)
     {

@@ -22,6 +22,13 @@ internal abstract class ApiHandler
     /// </summary>
     public virtual bool AllowsPipelining => false;
 
+    /// <summary>
+    /// Whether this request is outside request_percentage quotas: the cluster's own traffic (replication, the quorum,
+    /// broker registration and heartbeats, transaction markers) and authentication, as Kafka answers them with
+    /// sendResponseExemptThrottle or outside KafkaApis.
+    /// </summary>
+    public virtual bool ExemptFromRequestQuota(IKafkaMessage request, short version) => false;
+
     /// <summary>Returns the response body, or null when the client expects no reply (Produce with acks=0).</summary>
     public abstract ValueTask<IKafkaMessage?> HandleAsync(RequestContext context, IKafkaMessage request);
 

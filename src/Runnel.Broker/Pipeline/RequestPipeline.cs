@@ -16,13 +16,15 @@ internal readonly record struct PendingResponse(
 /// <summary>
 /// Decodes a frame's header, routes it by API key to its handler and starts the handler. Requests for an unknown
 /// API or version, or with a body that does not decode, close the connection as Kafka does — except an ApiVersions
-/// version above ours, which gets the v0-shaped UNSUPPORTED_VERSION reply so the client can retry lower.
+/// version above ours, which gets the v0-shaped UNSUPPORTED_VERSION reply so the client can retry lower. The time
+/// spent decoding and starting a handler counts against the client's request quota (<see cref="Quotas.BrokerQuotas.ThrottleRequest"/>).
 /// </summary>
 internal sealed class RequestPipeline(HandlerRegistry handlers, BrokerServices broker, ILogger logger)
 {
     /// <param name="arrivedTimestamp">When the whole frame had arrived, by the broker's clock; 0 for now.</param>
     public PendingResponse Dispatch(ReadOnlyMemory<byte> frame, ConnectionInfo connection, CancellationToken cancellation, long arrivedTimestamp = 0)
     {
+        var decoding = broker.Time.GetTimestamp();
         var reader = new KafkaReader(frame);
         var header = Framing.ReadRequestHeader(ref reader, frame.Span);
         if (reader.Failed)
@@ -50,7 +52,10 @@ internal sealed class RequestPipeline(HandlerRegistry handlers, BrokerServices b
             ArrivedTimestamp = arrivedTimestamp == 0 ? started : arrivedTimestamp,
             StartedTimestamp = started,
         };
-        return new PendingResponse(header.CorrelationId, key, version, Invoke(handler, context, request), handler.AllowsPipelining, null, context);
+        var body = handler.ExemptFromRequestQuota(request, version)
+            ? Invoke(handler, context, request)
+            : broker.Quotas.ThrottleRequest(context, Invoke(handler, context, request), decoding);
+        return new PendingResponse(header.CorrelationId, key, version, body, handler.AllowsPipelining, null, context);
     }
 
     /// <summary>

@@ -73,7 +73,9 @@ internal sealed partial class MessageEmitter
     {
         if (_message.Summary is not null)
             code.Line($"/// <summary>{Escape(_message.Summary)}</summary>");
-        code.Open($"public sealed partial class {_message.Name} : IKafkaMessage");
+        // A response with a top-level throttle time can be throttled by the broker without knowing its type.
+        var throttled = _message.Fields.Any(f => f.Name == "ThrottleTimeMs" && f.Type.Name == "int32" && f.Type.Element is null);
+        code.Open($"public sealed partial class {_message.Name} : IKafkaMessage{(throttled ? ", IThrottledResponse" : "")}");
         code.Line($"public const short LowestSupportedVersion = {_versions.Low};");
         code.Line($"public const short HighestSupportedVersion = {_versions.High};");
         code.Line();

@@ -40,7 +40,7 @@ public sealed partial class AddOffsetsToTxnRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AddOffsetsToTxnResponse : IKafkaMessage
+public sealed partial class AddOffsetsToTxnResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -216,7 +216,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
+public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

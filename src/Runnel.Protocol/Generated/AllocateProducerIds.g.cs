@@ -32,7 +32,7 @@ public sealed partial class AllocateProducerIdsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AllocateProducerIdsResponse : IKafkaMessage
+public sealed partial class AllocateProducerIdsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -154,7 +154,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AlterClientQuotasResponse : IKafkaMessage
+public sealed partial class AlterClientQuotasResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

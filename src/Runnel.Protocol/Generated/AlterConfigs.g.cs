@@ -115,7 +115,7 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AlterConfigsResponse : IKafkaMessage
+public sealed partial class AlterConfigsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 2;

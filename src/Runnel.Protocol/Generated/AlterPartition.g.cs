@@ -215,7 +215,7 @@ public sealed partial class AlterPartitionRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AlterPartitionResponse : IKafkaMessage
+public sealed partial class AlterPartitionResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 3;

@@ -122,7 +122,7 @@ public sealed partial class AlterPartitionReassignmentsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AlterPartitionReassignmentsResponse : IKafkaMessage
+public sealed partial class AlterPartitionReassignmentsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

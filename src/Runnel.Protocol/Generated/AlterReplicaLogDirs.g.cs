@@ -121,7 +121,7 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
+public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 2;

@@ -115,7 +115,7 @@ public sealed partial class AlterUserScramCredentialsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class AlterUserScramCredentialsResponse : IKafkaMessage
+public sealed partial class AlterUserScramCredentialsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -46,7 +46,7 @@ public sealed partial class ApiVersionsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ApiVersionsResponse : IKafkaMessage
+public sealed partial class ApiVersionsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -84,7 +84,7 @@ public sealed partial class BrokerHeartbeatRequest : IKafkaMessage
     }
 }
 
-public sealed partial class BrokerHeartbeatResponse : IKafkaMessage
+public sealed partial class BrokerHeartbeatResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

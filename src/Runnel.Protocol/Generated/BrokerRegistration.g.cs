@@ -166,7 +166,7 @@ public sealed partial class BrokerRegistrationRequest : IKafkaMessage
     }
 }
 
-public sealed partial class BrokerRegistrationResponse : IKafkaMessage
+public sealed partial class BrokerRegistrationResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -44,7 +44,7 @@ public sealed partial class ConsumerGroupDescribeRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ConsumerGroupDescribeResponse : IKafkaMessage
+public sealed partial class ConsumerGroupDescribeResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

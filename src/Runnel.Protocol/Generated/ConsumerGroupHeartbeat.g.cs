@@ -131,7 +131,7 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ConsumerGroupHeartbeatResponse : IKafkaMessage
+public sealed partial class ConsumerGroupHeartbeatResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

@@ -91,7 +91,7 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class CreateAclsResponse : IKafkaMessage
+public sealed partial class CreateAclsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 3;

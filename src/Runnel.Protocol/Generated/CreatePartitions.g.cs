@@ -131,7 +131,7 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class CreatePartitionsResponse : IKafkaMessage
+public sealed partial class CreatePartitionsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 3;

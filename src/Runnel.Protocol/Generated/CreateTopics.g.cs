@@ -181,7 +181,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class CreateTopicsResponse : IKafkaMessage
+public sealed partial class CreateTopicsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 7;

@@ -91,7 +91,7 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DeleteAclsResponse : IKafkaMessage
+public sealed partial class DeleteAclsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 3;

@@ -43,7 +43,7 @@ public sealed partial class DeleteGroupsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DeleteGroupsResponse : IKafkaMessage
+public sealed partial class DeleteGroupsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 2;

@@ -112,7 +112,7 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DeleteRecordsResponse : IKafkaMessage
+public sealed partial class DeleteRecordsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 2;

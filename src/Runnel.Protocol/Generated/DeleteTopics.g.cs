@@ -112,7 +112,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DeleteTopicsResponse : IKafkaMessage
+public sealed partial class DeleteTopicsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 6;

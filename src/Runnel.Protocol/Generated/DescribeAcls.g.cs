@@ -55,7 +55,7 @@ public sealed partial class DescribeAclsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeAclsResponse : IKafkaMessage
+public sealed partial class DescribeAclsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 3;

@@ -76,7 +76,7 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
+public sealed partial class DescribeClientQuotasResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

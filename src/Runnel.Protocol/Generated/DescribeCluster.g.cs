@@ -38,7 +38,7 @@ public sealed partial class DescribeClusterRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeClusterResponse : IKafkaMessage
+public sealed partial class DescribeClusterResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

@@ -107,7 +107,7 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeConfigsResponse : IKafkaMessage
+public sealed partial class DescribeConfigsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -52,7 +52,7 @@ public sealed partial class DescribeGroupsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeGroupsResponse : IKafkaMessage
+public sealed partial class DescribeGroupsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

@@ -86,7 +86,7 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeLogDirsResponse : IKafkaMessage
+public sealed partial class DescribeLogDirsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -78,7 +78,7 @@ public sealed partial class DescribeProducersRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeProducersResponse : IKafkaMessage
+public sealed partial class DescribeProducersResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -103,7 +103,7 @@ public sealed partial class DescribeTopicPartitionsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage
+public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -41,7 +41,7 @@ public sealed partial class DescribeTransactionsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeTransactionsResponse : IKafkaMessage
+public sealed partial class DescribeTransactionsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -67,7 +67,7 @@ public sealed partial class DescribeUserScramCredentialsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class DescribeUserScramCredentialsResponse : IKafkaMessage
+public sealed partial class DescribeUserScramCredentialsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

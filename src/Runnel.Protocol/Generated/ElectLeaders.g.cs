@@ -98,7 +98,7 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ElectLeadersResponse : IKafkaMessage
+public sealed partial class ElectLeadersResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 2;

@@ -40,7 +40,7 @@ public sealed partial class EndTxnRequest : IKafkaMessage
     }
 }
 
-public sealed partial class EndTxnResponse : IKafkaMessage
+public sealed partial class EndTxnResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

@@ -426,7 +426,7 @@ public sealed partial class FetchRequest : IKafkaMessage
     }
 }
 
-public sealed partial class FetchResponse : IKafkaMessage
+public sealed partial class FetchResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 17;

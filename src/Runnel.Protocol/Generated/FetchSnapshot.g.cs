@@ -204,7 +204,7 @@ public sealed partial class FetchSnapshotRequest : IKafkaMessage
     }
 }
 
-public sealed partial class FetchSnapshotResponse : IKafkaMessage
+public sealed partial class FetchSnapshotResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

@@ -67,7 +67,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaMessage
     }
 }
 
-public sealed partial class FindCoordinatorResponse : IKafkaMessage
+public sealed partial class FindCoordinatorResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 6;

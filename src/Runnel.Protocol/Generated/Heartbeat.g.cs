@@ -46,7 +46,7 @@ public sealed partial class HeartbeatRequest : IKafkaMessage
     }
 }
 
-public sealed partial class HeartbeatResponse : IKafkaMessage
+public sealed partial class HeartbeatResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -118,7 +118,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
+public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

@@ -52,7 +52,7 @@ public sealed partial class InitProducerIdRequest : IKafkaMessage
     }
 }
 
-public sealed partial class InitProducerIdResponse : IKafkaMessage
+public sealed partial class InitProducerIdResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

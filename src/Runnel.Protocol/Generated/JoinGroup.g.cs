@@ -109,7 +109,7 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
     }
 }
 
-public sealed partial class JoinGroupResponse : IKafkaMessage
+public sealed partial class JoinGroupResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 9;

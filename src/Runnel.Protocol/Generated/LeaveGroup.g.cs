@@ -109,7 +109,7 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
     }
 }
 
-public sealed partial class LeaveGroupResponse : IKafkaMessage
+public sealed partial class LeaveGroupResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

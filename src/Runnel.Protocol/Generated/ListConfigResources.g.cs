@@ -47,7 +47,7 @@ public sealed partial class ListConfigResourcesRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ListConfigResourcesResponse : IKafkaMessage
+public sealed partial class ListConfigResourcesResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

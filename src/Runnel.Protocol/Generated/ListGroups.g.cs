@@ -70,7 +70,7 @@ public sealed partial class ListGroupsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ListGroupsResponse : IKafkaMessage
+public sealed partial class ListGroupsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

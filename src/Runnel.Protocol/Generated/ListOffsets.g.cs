@@ -148,7 +148,7 @@ public sealed partial class ListOffsetsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ListOffsetsResponse : IKafkaMessage
+public sealed partial class ListOffsetsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 10;

@@ -85,7 +85,7 @@ public sealed partial class ListPartitionReassignmentsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ListPartitionReassignmentsResponse : IKafkaMessage
+public sealed partial class ListPartitionReassignmentsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

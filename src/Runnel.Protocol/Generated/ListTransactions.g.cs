@@ -65,7 +65,7 @@ public sealed partial class ListTransactionsRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ListTransactionsResponse : IKafkaMessage
+public sealed partial class ListTransactionsResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 1;

@@ -107,7 +107,7 @@ public sealed partial class MetadataRequest : IKafkaMessage
     }
 }
 
-public sealed partial class MetadataResponse : IKafkaMessage
+public sealed partial class MetadataResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 12;

@@ -169,7 +169,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
     }
 }
 
-public sealed partial class OffsetCommitResponse : IKafkaMessage
+public sealed partial class OffsetCommitResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 9;

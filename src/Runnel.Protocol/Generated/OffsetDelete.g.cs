@@ -94,7 +94,7 @@ public sealed partial class OffsetDeleteRequest : IKafkaMessage
     }
 }
 
-public sealed partial class OffsetDeleteResponse : IKafkaMessage
+public sealed partial class OffsetDeleteResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -267,7 +267,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
     }
 }
 
-public sealed partial class OffsetFetchResponse : IKafkaMessage
+public sealed partial class OffsetFetchResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 9;

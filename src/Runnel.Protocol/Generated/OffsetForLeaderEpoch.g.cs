@@ -127,7 +127,7 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
     }
 }
 
-public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage
+public sealed partial class OffsetForLeaderEpochResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -124,7 +124,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
     }
 }
 
-public sealed partial class ProduceResponse : IKafkaMessage
+public sealed partial class ProduceResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 11;

@@ -106,7 +106,7 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
     }
 }
 
-public sealed partial class SyncGroupResponse : IKafkaMessage
+public sealed partial class SyncGroupResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 5;

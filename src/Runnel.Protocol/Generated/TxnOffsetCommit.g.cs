@@ -160,7 +160,7 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
     }
 }
 
-public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
+public sealed partial class TxnOffsetCommitResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 4;

@@ -29,7 +29,7 @@ public sealed partial class UnregisterBrokerRequest : IKafkaMessage
     }
 }
 
-public sealed partial class UnregisterBrokerResponse : IKafkaMessage
+public sealed partial class UnregisterBrokerResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 0;

@@ -96,7 +96,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaMessage
     }
 }
 
-public sealed partial class UpdateFeaturesResponse : IKafkaMessage
+public sealed partial class UpdateFeaturesResponse : IKafkaMessage, IThrottledResponse
 {
     public const short LowestSupportedVersion = 0;
     public const short HighestSupportedVersion = 2;

@@ -9,6 +9,12 @@ public interface IKafkaMessage
     void Write(KafkaWriter writer, short version);
 }
 
+/// <summary>A response with a top-level throttle_time_ms (the versions without the field do not encode it).</summary>
+public interface IThrottledResponse
+{
+    int ThrottleTimeMs { get; set; }
+}
+
 /// <summary>
 /// A tagged field this code does not know. It is kept so the message re-encodes byte for byte, which lets
 /// newer clients' optional fields pass through us untouched.

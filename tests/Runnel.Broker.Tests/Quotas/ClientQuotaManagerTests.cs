@@ -67,4 +67,19 @@ public sealed class ClientQuotaManagerTests
         Assert.InRange(rate, 80_000, 120_000);
         Assert.True(throttled > 10, $"throttled {throttled} times");
     }
+
+    [Fact]
+    public void A_request_time_throttle_is_at_most_one_window_and_a_byte_rate_throttle_the_whole_window()
+    {
+        var time = new ManualTimeProvider();
+        var request = new ClientQuotaManager(ClientQuotaType.Request, time);
+        var produce = new ClientQuotaManager(ClientQuotaType.Produce, time);
+        var quotas = Quotas(
+            (ClientQuotaEntity.Of(("client-id", "c1")), "request_percentage", 1),
+            (ClientQuotaEntity.Of(("client-id", null)), "producer_byte_rate", 1));
+        Assert.Equal("request_percentage", request.QuotaKey);
+        // 500 percent-seconds (five seconds of a thread) against 1%: far over either way.
+        Assert.Equal(TimeSpan.FromSeconds(1), request.RecordAndGetThrottleTime(quotas, null, "c1", 500));
+        Assert.Equal(TimeSpan.FromSeconds(11), produce.RecordAndGetThrottleTime(quotas, null, "c1", 1_000_000));
+    }
 }

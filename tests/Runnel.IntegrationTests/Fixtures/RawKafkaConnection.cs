@@ -23,12 +23,12 @@ public sealed class RawKafkaConnection : IAsyncDisposable
         _stream.ReadTimeout = 10_000;
     }
 
-    public static async Task<RawKafkaConnection> ConnectAsync(string bootstrap)
+    public static async Task<RawKafkaConnection> ConnectAsync(string bootstrap, string clientId = "raw-test")
     {
         var colon = bootstrap.LastIndexOf(':');
         var client = new TcpClient();
         await client.ConnectAsync(bootstrap[..colon], int.Parse(bootstrap[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        return new RawKafkaConnection(client);
+        return new RawKafkaConnection(client) { ClientId = clientId };
     }
 
     public Task SendRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
@@ -49,6 +49,9 @@ public sealed class RawKafkaConnection : IAsyncDisposable
         return response;
     }
 
+    /// <summary>The client id its request headers carry.</summary>
+    public string ClientId { get; private init; } = "raw-test";
+
     /// <summary>The size of the last request sent, its size prefix included.</summary>
     public int LastRequestBytes { get; private set; }
 
@@ -59,7 +62,7 @@ public sealed class RawKafkaConnection : IAsyncDisposable
     {
         var correlationId = ++_correlationId;
         using var writer = new KafkaWriter();
-        Framing.WriteRequest(writer, new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = correlationId, ClientId = "raw-test" }, body);
+        Framing.WriteRequest(writer, new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = correlationId, ClientId = ClientId }, body);
         await _stream.WriteAsync(writer.WrittenMemory);
         LastRequestBytes = writer.WrittenMemory.Length;
         return correlationId;
