@@ -165,4 +165,22 @@ public sealed class BrokerLifecycleControllerTests
         Assert.Equal((short)ErrorCode.NotController, (await inactive.RegisterAsync(Registration(Guid.NewGuid()))).ErrorCode);
         Assert.Equal((short)ErrorCode.NotController, (await inactive.HeartbeatAsync(new BrokerHeartbeatRequest { BrokerId = 4 })).ErrorCode);
     }
+
+    [Fact]
+    public async Task A_registration_from_elsewhere_under_the_in_process_broker_s_id_is_a_duplicate()
+    {
+        await using var quorum = await Quorum.StartAsync();
+        var lifecycle = quorum.Lifecycle();
+        // The lone voter's own broker (node 1, exempt from sessions) registered itself unfenced, as the node does at start.
+        await quorum.Controller.ExecuteAsync(image => Control.ClusterControlManager.Register(image, 1, Guid.NewGuid(),
+            [new Image.BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9092, 0)], rack: null, fenced: false));
+        var before = quorum.Loader.Image.Cluster.Brokers[1];
+
+        var impostor = Registration(Guid.NewGuid());
+        impostor.BrokerId = 1;
+        var reply = await lifecycle.RegisterAsync(impostor);
+
+        Assert.Equal((short)ErrorCode.DuplicateBrokerRegistration, reply.ErrorCode);
+        Assert.Equal(before, quorum.Loader.Image.Cluster.Brokers[1]);
+    }
 }

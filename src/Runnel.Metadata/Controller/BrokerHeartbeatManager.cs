@@ -121,11 +121,17 @@ public sealed class BrokerHeartbeatManager(long sessionTimeoutMs, Func<int, bool
             return _sessions.TryGetValue(brokerId, out var session) ? session.RegistrationOffset : _activatedAtOffset;
     }
 
-    /// <summary>True when the broker is unfenced and heartbeated within the session timeout (Kafka's hasValidSession).</summary>
+    /// <summary>
+    /// True when the broker is unfenced and heartbeated within the session timeout (Kafka's hasValidSession), or is
+    /// exempt (lives in this controller's process, so it is alive as long as the controller is): a registration from
+    /// elsewhere under its id is then refused as a duplicate instead of replacing it.
+    /// </summary>
     public bool HasValidSession(MetadataImage image, int brokerId, long nowMs)
     {
         if (image.Cluster.Brokers.GetValueOrDefault(brokerId) is not { Fenced: false })
             return false;
+        if (_exempt(brokerId))
+            return true;
         lock (_lock)
             return _sessions.TryGetValue(brokerId, out var session) && nowMs - session.LastContactMs <= sessionTimeoutMs
                 && !(nowMs - session.ConnectionLostMs > connectionLossGraceMs);

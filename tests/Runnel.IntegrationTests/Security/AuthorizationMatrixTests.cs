@@ -1,7 +1,10 @@
+using Confluent.Kafka;
+using Runnel.ClusterTests.Workload;
 using Runnel.IntegrationTests.Fixtures;
 using Runnel.IntegrationTests.Transactions;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using ErrorCode = Runnel.Protocol.ErrorCode;
 
 namespace Runnel.IntegrationTests.Security;
 
@@ -18,8 +21,19 @@ public sealed class AuthorizationMatrixTests(AclFixture fixture) : IClassFixture
     private static readonly short[] AuthorizationErrors =
         [(short)ErrorCode.TopicAuthorizationFailed, (short)ErrorCode.GroupAuthorizationFailed, (short)ErrorCode.ClusterAuthorizationFailed, (short)ErrorCode.TransactionalIdAuthorizationFailed];
 
-    /// <summary>One API's check: the resource and operation it needs, the error when refused, and a request returning the error to look at.</summary>
-    public sealed record Case(sbyte Type, sbyte Operation, ErrorCode Refused, bool NeedsTopic, Func<RawKafkaConnection, string, Task<short>> Call);
+    /// <summary>
+    /// One API's check: the resource and operation it needs, the error when refused, and a request returning the error
+    /// to look at. <see cref="AlsoNeeds"/>: further ACLs every user is given (a resource named "{0}" is the case's own
+    /// name), for APIs whose checked resource comes after another check.
+    /// </summary>
+    public sealed record Case(sbyte Type, sbyte Operation, ErrorCode Refused, bool NeedsTopic, Func<RawKafkaConnection, string, Task<short>> Call)
+    {
+        public (sbyte Type, string Name, sbyte Operation)[] AlsoNeeds { get; init; } = [];
+    }
+
+    private const string NotThisCluster = "not-this-cluster";
+
+    private static readonly string[] NonSuperUsers = ["alice", "bob", "carol"];
 
     private static readonly Dictionary<string, Case> Cases = new()
     {
@@ -179,6 +193,99 @@ public sealed class AuthorizationMatrixTests(AclFixture fixture) : IClassFixture
             Filters = [new() { ResourceTypeFilter = 2, ResourceNameFilter = "unused", PatternTypeFilter = 3, PrincipalFilter = "User:nobody", Operation = 1, PermissionType = 1 }],
         })).FilterResults[0].ErrorCode),
         ["AlterPartition"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<AlterPartitionResponse>(ApiKey.AlterPartition, 3, new AlterPartitionRequest { BrokerId = 99 })).ErrorCode),
+        ["SyncGroup"] = new(Group, Read, ErrorCode.GroupAuthorizationFailed, false, async (c, g) => (await c.RequestAsync<SyncGroupResponse>(ApiKey.SyncGroup, 5, new SyncGroupRequest
+        {
+            GroupId = g,
+            GenerationId = 1,
+            MemberId = "m",
+            ProtocolType = "consumer",
+            ProtocolName = "range",
+        })).ErrorCode),
+        ["LeaveGroup"] = new(Group, Read, ErrorCode.GroupAuthorizationFailed, false, async (c, g) => (await c.RequestAsync<LeaveGroupResponse>(ApiKey.LeaveGroup, 5, new LeaveGroupRequest
+        {
+            GroupId = g,
+            Members = [new() { MemberId = "m" }],
+        })).ErrorCode),
+        ["AlterConfigs"] = new(Topic, AlterConfigs, ErrorCode.TopicAuthorizationFailed, true, async (c, t) => (await c.RequestAsync<AlterConfigsResponse>(ApiKey.AlterConfigs, 2, new AlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = 2, ResourceName = t, Configs = [new() { Name = "retention.ms", Value = "600000" }] }],
+            ValidateOnly = true,
+        })).Responses[0].ErrorCode),
+        ["DescribeTopicPartitions"] = new(Topic, Describe, ErrorCode.TopicAuthorizationFailed, true, async (c, t) =>
+            (await c.RequestAsync<DescribeTopicPartitionsResponse>(ApiKey.DescribeTopicPartitions, 0, new DescribeTopicPartitionsRequest { Topics = [new() { Name = t }] })).Topics[0].ErrorCode),
+        ["ListConfigResources"] = new(Cluster, DescribeConfigs, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<ListConfigResourcesResponse>(ApiKey.ListConfigResources, 1, new ListConfigResourcesRequest { ResourceTypes = [2] })).ErrorCode),
+        // A transaction nobody began: INVALID_PRODUCER_ID_MAPPING (or like) once every check passes; nothing changes.
+        ["AddPartitionsToTxn"] = new(TransactionalId, Write, ErrorCode.TransactionalIdAuthorizationFailed, false, async (c, x) =>
+            (await c.RequestAsync<AddPartitionsToTxnResponse>(ApiKey.AddPartitionsToTxn, 3, new AddPartitionsToTxnRequest
+            {
+                V3AndBelowTransactionalId = x,
+                V3AndBelowProducerId = 12345,
+                V3AndBelowProducerEpoch = 0,
+                V3AndBelowTopics = [new() { Name = AclFixture.ReadableTopic, Partitions = [0] }],
+            })).ResultsByTopicV3AndBelow[0].ResultsByPartition[0].PartitionErrorCode)
+        {
+            AlsoNeeds = [(Topic, AclFixture.ReadableTopic, Write)],
+        },
+        ["AddOffsetsToTxn"] = new(TransactionalId, Write, ErrorCode.TransactionalIdAuthorizationFailed, false, async (c, x) =>
+            (await c.RequestAsync<AddOffsetsToTxnResponse>(ApiKey.AddOffsetsToTxn, 3, new AddOffsetsToTxnRequest
+            {
+                TransactionalId = x,
+                ProducerId = 12345,
+                ProducerEpoch = 0,
+                GroupId = x,
+            })).ErrorCode)
+        {
+            AlsoNeeds = [(Group, "{0}", Read)],
+        },
+        ["TxnOffsetCommit"] = new(TransactionalId, Write, ErrorCode.TransactionalIdAuthorizationFailed, false, async (c, x) =>
+            (await c.RequestAsync<TxnOffsetCommitResponse>(ApiKey.TxnOffsetCommit, 3, new TxnOffsetCommitRequest
+            {
+                TransactionalId = x,
+                GroupId = x,
+                ProducerId = 12345,
+                ProducerEpoch = 0,
+                Topics = [new() { Name = AclFixture.ReadableTopic, Partitions = [new() { PartitionIndex = 0, CommittedOffset = 1 }] }],
+            })).Topics[0].Partitions[0].ErrorCode)
+        {
+            AlsoNeeds = [(Group, "{0}", Read)],
+        },
+        // A marker for a topic that does not exist: UNKNOWN_TOPIC_OR_PARTITION once authorized, no log written.
+        ["WriteTxnMarkers"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, 1, new WriteTxnMarkersRequest
+            {
+                Markers = [new() { ProducerId = 12345, ProducerEpoch = 0, TransactionResult = false, CoordinatorEpoch = 0, Topics = [new() { Name = "m-no-such-topic", PartitionIndexes = [0] }] }],
+            })).Markers[0].Topics[0].Partitions[0].ErrorCode),
+        // The node's own id (1) with another incarnation: DUPLICATE_BROKER_REGISTRATION once authorized, nothing registered.
+        // (Not another id: a node without cluster.id accepts any cluster id, and a registered broker takes replicas.)
+        ["BrokerRegistration"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<BrokerRegistrationResponse>(ApiKey.BrokerRegistration, 4, new BrokerRegistrationRequest { BrokerId = 1, ClusterId = NotThisCluster, IncarnationId = Guid.NewGuid() })).ErrorCode),
+        // The quorum's own APIs with another cluster's id: INCONSISTENT_CLUSTER_ID once authorized, the quorum untouched.
+        ["Vote"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<VoteResponse>(ApiKey.Vote, 2, new VoteRequest
+        {
+            ClusterId = NotThisCluster,
+            VoterId = 1,
+            Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0, CandidateEpoch = 0, CandidateId = 99, LastOffsetEpoch = 0, LastOffset = 0 }] }],
+        })).ErrorCode),
+        ["BeginQuorumEpoch"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<BeginQuorumEpochResponse>(ApiKey.BeginQuorumEpoch, 1, new BeginQuorumEpochRequest
+        {
+            ClusterId = NotThisCluster,
+            VoterId = 1,
+            Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0, LeaderId = 99, LeaderEpoch = 0 }] }],
+        })).ErrorCode),
+        ["EndQuorumEpoch"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<EndQuorumEpochResponse>(ApiKey.EndQuorumEpoch, 1, new EndQuorumEpochRequest
+        {
+            ClusterId = NotThisCluster,
+            Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0, LeaderId = 99, LeaderEpoch = 0 }] }],
+        })).ErrorCode),
+        ["FetchSnapshot"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<FetchSnapshotResponse>(ApiKey.FetchSnapshot, 1, new FetchSnapshotRequest
+        {
+            ClusterId = NotThisCluster,
+            ReplicaId = 99,
+            Topics = [new() { Name = "__cluster_metadata", Partitions = [new() { Partition = 0, CurrentLeaderEpoch = 0, SnapshotId = new() { EndOffset = 0, Epoch = 0 } }] }],
+        })).ErrorCode),
+        ["AllocateProducerIds"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) =>
+            (await c.RequestAsync<AllocateProducerIdsResponse>(ApiKey.AllocateProducerIds, 0, new AllocateProducerIdsRequest { BrokerId = 99, BrokerEpoch = 1 })).ErrorCode),
         ["BrokerHeartbeat"] = new(Cluster, ClusterAction, ErrorCode.ClusterAuthorizationFailed, false, async (c, _) => (await c.RequestAsync<BrokerHeartbeatResponse>(ApiKey.BrokerHeartbeat, 1, new BrokerHeartbeatRequest { BrokerId = 99, BrokerEpoch = 1 })).ErrorCode),
     };
 
@@ -195,6 +302,8 @@ public sealed class AuthorizationMatrixTests(AclFixture fixture) : IClassFixture
         // Cases on the cluster share its ACLs per operation; creating one that exists changes nothing.
         await fixture.AddAclsAsync(AclFixture.Acl("bob", check.Type, resource, check.Operation), AclFixture.Acl("carol", check.Type, resource, check.Operation),
             AclFixture.Acl("carol", check.Type, resource, check.Operation, allow: false));
+        foreach (var (type, name, operation) in check.AlsoNeeds)
+            await fixture.AddAclsAsync([.. NonSuperUsers.Select(u => AclFixture.Acl(u, type, string.Format(System.Globalization.CultureInfo.InvariantCulture, name, resource), operation))]);
 
         foreach (var (user, refused) in new[] { ("alice", true), ("carol", true), ("bob", false), ("admin", false) })
         {
@@ -212,12 +321,57 @@ public sealed class AuthorizationMatrixTests(AclFixture fixture) : IClassFixture
     {
         var checkedApis = Cases.Keys.Select(Enum.Parse<ApiKey>).ToHashSet();
         ApiKey[] open = [ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate];
-        // Covered elsewhere or not safe to send from a client to a live quorum: the quorum's own APIs, the broker-to-broker
-        // ones and those that need a live transaction or a rebalance (their checks are the helpers the matrix exercises).
-        ApiKey[] elsewhere = [ApiKey.Vote, ApiKey.BeginQuorumEpoch, ApiKey.EndQuorumEpoch, ApiKey.FetchSnapshot, ApiKey.BrokerRegistration, ApiKey.AllocateProducerIds,
-            ApiKey.WriteTxnMarkers, ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.TxnOffsetCommit, ApiKey.ListTransactions, ApiKey.ListGroups, ApiKey.SyncGroup,
-            ApiKey.LeaveGroup, ApiKey.AlterConfigs, ApiKey.DescribeTopicPartitions, ApiKey.ListConfigResources];
+        // These filter what they list rather than refuse (by Describe on each group or transactional id): tested below.
+        ApiKey[] elsewhere = [ApiKey.ListTransactions, ApiKey.ListGroups];
         var served = fixture.Broker.Broker.Services.Handlers.All.Select(h => h.Key);
         Assert.Empty(served.Except(checkedApis).Except(open).Except(elsewhere));
+    }
+
+    [Fact]
+    public async Task ListGroups_and_ListTransactions_show_only_what_a_principal_may_describe()
+    {
+        await fixture.CreateTopicAsync("m-listed-topic");
+        // Confluent.Kafka as the super user makes the groups (a commit) and the transactional ids (InitTransactions).
+        KafkaNative.EnsureLoaded();
+        var sasl = new ClientConfig
+        {
+            BootstrapServers = fixture.Broker.Bootstrap,
+            SecurityProtocol = SecurityProtocol.SaslPlaintext,
+            SaslMechanism = SaslMechanism.Plain,
+            SaslUsername = "admin",
+            SaslPassword = "admin-secret",
+        };
+        foreach (var name in new[] { "m-listed-visible", "m-listed-hidden" })
+        {
+            using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig(sasl) { GroupId = name }).Build())
+                consumer.Commit([new TopicPartitionOffset("m-listed-topic", 0, 0)]);
+            using var producer = new ProducerBuilder<Null, Null>(new ProducerConfig(sasl) { TransactionalId = name }).Build();
+            producer.InitTransactions(TimeSpan.FromSeconds(30));
+        }
+        // carol: the matrix gives her a DENY of Describe on the cluster, so only her ACLs on each group count (bob's
+        // Describe on the cluster would show him every group, as in Kafka).
+        await fixture.AddAclsAsync(AclFixture.Acl("carol", Group, "m-listed-visible", Describe), AclFixture.Acl("carol", TransactionalId, "m-listed-visible", Describe),
+            AclFixture.Acl("carol", Cluster, "kafka-cluster", Describe, allow: false));
+
+        async Task<(List<string> Groups, List<string> Transactions)> ListAsync(string user)
+        {
+            await using var connection = await fixture.ConnectAsync(user);
+            var groups = await connection.RequestAsync<ListGroupsResponse>(ApiKey.ListGroups, 4, new ListGroupsRequest());
+            var transactions = await connection.RequestAsync<ListTransactionsResponse>(ApiKey.ListTransactions, 1, new ListTransactionsRequest());
+            Assert.Equal(0, groups.ErrorCode);
+            Assert.Equal(0, transactions.ErrorCode);
+            return ([.. groups.Groups.Select(g => g.GroupId).Where(g => g.StartsWith("m-listed-", StringComparison.Ordinal)).Order()],
+                [.. transactions.TransactionStates.Select(t => t.TransactionalId).Where(t => t.StartsWith("m-listed-", StringComparison.Ordinal)).Order()]);
+        }
+
+        var asAdmin = await ListAsync("admin");
+        Assert.Equal(["m-listed-hidden", "m-listed-visible"], asAdmin.Groups);
+        Assert.Equal(["m-listed-hidden", "m-listed-visible"], asAdmin.Transactions);
+        var asCarol = await ListAsync("carol");
+        Assert.Equal(["m-listed-visible"], asCarol.Groups);
+        Assert.Equal(["m-listed-visible"], asCarol.Transactions);
+        var asAlice = await ListAsync("alice");
+        Assert.Empty(asAlice.Groups);
+        Assert.Empty(asAlice.Transactions);
     }
 }
