@@ -61,6 +61,9 @@ internal sealed partial class ClientConnection
         }
         var authenticator = _reauthentication;
         var step = authenticator.Handle(frame.AsMemory(0, size));
+        // connection.failed.authentication.delay.ms holds a failed re-authentication's reply back, as a failed first one.
+        if (step.Failed && settings.FailedAuthenticationDelayMs > 0)
+            await Task.Delay(TimeSpan.FromMilliseconds(settings.FailedAuthenticationDelayMs), _time, cancellation).ConfigureAwait(false);
         if (step is { Action: SaslStep.Kind.Reply, Response: { } response })
         {
             var header = step.Header!;

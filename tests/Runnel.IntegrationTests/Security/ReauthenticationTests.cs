@@ -119,7 +119,10 @@ public sealed class ReauthenticationTests : IAsyncLifetime, IDisposable
     {
         await using var raw = await AuthenticatedAsync();
         Assert.Equal(0, (await raw.RequestAsync<SaslHandshakeResponse>(ApiKey.SaslHandshake, 1, new SaslHandshakeRequest { Mechanism = "PLAIN" })).ErrorCode);
+        var clock = Stopwatch.StartNew();
         var refused = await raw.RequestAsync<SaslAuthenticateResponse>(ApiKey.SaslAuthenticate, 2, new SaslAuthenticateRequest { AuthBytes = Plain("bob", "bob-secret") });
+        // connection.failed.authentication.delay.ms (100 ms by default) holds the refusal back.
+        Assert.True(clock.ElapsedMilliseconds >= 95, $"refused after {clock.ElapsedMilliseconds} ms");
         Assert.Equal((short)ErrorCode.SaslAuthenticationFailed, refused.ErrorCode);
         Assert.Equal("Cannot change principals during re-authentication from User.alice: User.bob", refused.ErrorMessage);
         Assert.True(await raw.IsClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
