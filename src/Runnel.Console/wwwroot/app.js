@@ -117,8 +117,9 @@ async function overview() {
   render(
     h('h1', {}, 'Cluster ', h('span', { class: 'muted' }, text(c.clusterId))),
     h('div', { class: 'cards' },
-      card('Brokers', c.brokers.length, 'brokers'), card('Controller', c.controllerId, 'controller'),
-      card('Quorum leader', q ? q.leaderId + ' (epoch ' + q.leaderEpoch + ')' : 'unknown', 'quorum-leader'),
+      // The quorum leader is the active controller; DescribeCluster names a random broker as controller (KIP-590).
+      card('Brokers', c.brokers.length, 'brokers'), card('Active controller', q ? q.leaderId : 'unknown', 'controller'),
+      card('Quorum epoch', q ? q.leaderEpoch : 'unknown', 'quorum-epoch'),
       card('Topics', c.topics, 'topics'), card('Partitions', c.partitions, 'partitions')),
     h('h2', {}, 'Alerts'),
     c.alerts.length === 0 ? h('p', { class: 'good', 'data-testid': 'no-alerts' }, 'No alerts: every partition has a leader and a full ISR, the quorum is in step.')
@@ -126,7 +127,7 @@ async function overview() {
     h('h2', {}, 'Brokers'),
     table([col('ID', true), 'HOST', col('PORT', true), 'RACK', col('LEADERS', true), col('REPLICAS', true), 'ROLE'],
       c.brokers.map(b => h('tr', {}, td(b.id, true), td(b.host), td(b.port, true), td(b.rack), td(b.leaders, true), td(b.replicas, true),
-        td([b.id === c.controllerId ? 'controller' : null, b.id === c.thisNode ? 'this node' : null].filter(Boolean).join(', ') || '-'))),
+        td([q && b.id === q.leaderId ? 'active controller' : null, b.id === c.thisNode ? 'this node' : null].filter(Boolean).join(', ') || '-'))),
       { 'data-testid': 'brokers' }),
     h('h2', {}, 'Metadata quorum'),
     q ? h('div', {}, h('p', { class: 'muted' }, 'High watermark ' + q.highWatermark),
@@ -248,7 +249,7 @@ function tail(name) {
   source.onerror = () => { if (source.readyState === EventSource.CLOSED) { status.textContent = 'closed'; status.className = 'pill'; } else { status.textContent = 'reconnecting'; status.className = 'pill'; } };
   const timer = setInterval(() => {
     const now = Date.now();
-    rate.textContent = (count * 1000 / Math.max(1, now - last)).toFixed(1) + ' records/s · ' + received + ' received';
+    rate.textContent = (count * 1000 / Math.max(1, now - last)).toFixed(1) + ' records/s · ' + received + ' received ·';
     count = 0; last = now;
   }, 1000);
   cleanup.push(() => { source.close(); clearInterval(timer); });
