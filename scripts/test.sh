@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs, python3-confluent-kafka,
-# python3-websocket, node/npm, prometheus for promtool (the /metrics test parses a scrape with it), and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
+# python3-websocket, chromium for the web console's browser tests, node/npm, prometheus for promtool (the /metrics test parses a scrape with it), and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
 # KafkaJS) and then runs every test in the solution. The cluster tests need root (CI runs as root); without it they
 # fail with a message saying so.
 # Usage: scripts/test.sh [extra dotnet test arguments]
@@ -13,6 +13,8 @@ sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+# The web console's browser tests drive Debian's chromium through Playwright (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)

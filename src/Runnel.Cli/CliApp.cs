@@ -16,7 +16,7 @@ internal static class CliApp
     public const int Interrupted = 130;
 
     public static IReadOnlyList<CliCommand> Commands { get; } =
-        [new TopicCommand(), new PartitionCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new TransactionCommand(), new ProducerCommand(), new AclCommand(), new UserCommand(), new QuotaCommand(), new ClusterCommand(), new ServerCommand(),
+        [new TopicCommand(), new PartitionCommand(), new ProduceCommand(), new ConsumeCommand(), new GroupCommand(), new TransactionCommand(), new ProducerCommand(), new AclCommand(), new UserCommand(), new QuotaCommand(), new ClusterCommand(), new TopCommand(), new ServerCommand(),
             new DevClusterCommand(), new CertCommand()];
 
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)

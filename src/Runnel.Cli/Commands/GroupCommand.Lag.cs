@@ -8,9 +8,6 @@ using Runnel.Protocol;
 
 namespace Runnel.Cli.Commands;
 
-/// <summary>One partition of a group as the CLI measures it over the Kafka protocol.</summary>
-internal sealed record GroupPartitionLag(TopicPartition Partition, long Committed, long End, long? Lag, double? LagSeconds);
-
 /// <summary>
 /// Consumer lag over the Kafka protocol, so it works against any broker: OffsetFetch for the committed offsets,
 /// ListOffsets (latest, which is the high watermark) for the ends, and for a partition with lag a Fetch of the record at
@@ -26,58 +23,13 @@ internal sealed partial class GroupCommand
 
     private static readonly string[] LagHeaders = ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "LAG-SECONDS", "STATUS"];
 
-    /// <summary>The partitions of <paramref name="partitions"/> with their lag, given the group's committed offsets.</summary>
-    internal static async Task<List<GroupPartitionLag>> MeasureLagAsync(RunnelAdminClient admin, ClientOptions connection, IReadOnlyList<TopicPartition> partitions,
+    /// <summary>The partitions of <paramref name="partitions"/> with their lag (<see cref="RunnelAdminClient.MeasureGroupLagAsync"/>).</summary>
+    internal static Task<List<GroupPartitionLag>> MeasureLagAsync(RunnelAdminClient admin, IReadOnlyList<TopicPartition> partitions,
         IReadOnlyDictionary<TopicPartition, long> committed, CancellationToken cancellationToken)
-    {
-        var ends = partitions.Count == 0 ? new Dictionary<TopicPartition, ListedOffset>()
-            : await admin.ListOffsetsAsync(partitions, OffsetSpec.Latest, cancellationToken).ConfigureAwait(false);
-        var rows = partitions.Select(p =>
-        {
-            var offset = committed.GetValueOrDefault(p, -1);
-            var end = ends.TryGetValue(p, out var listed) ? listed.Offset : -1;
-            long? lag = offset >= 0 && end >= 0 ? Math.Max(0, end - offset) : null;
-            return new GroupPartitionLag(p, offset, end, lag, lag == 0 ? 0 : null);
-        }).ToList();
-        var behind = rows.Where(r => r.Lag > 0).ToList();
-        if (behind.Count == 0)
-            return rows;
-        var timestamps = await NextRecordTimestampsAsync(connection, behind.ToDictionary(r => r.Partition, r => r.Committed), cancellationToken).ConfigureAwait(false);
-        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        return [.. rows.Select(r => timestamps.TryGetValue(r.Partition, out var timestamp) ? r with { LagSeconds = Math.Max(0, nowMs - timestamp) / 1000.0 } : r)];
-    }
-
-    /// <summary>The timestamp of the first record at or after each given offset, read with a group-less consumer (2 s at most).</summary>
-    private static async Task<Dictionary<TopicPartition, long>> NextRecordTimestampsAsync(ClientOptions connection, Dictionary<TopicPartition, long> offsets,
-        CancellationToken cancellationToken)
-    {
-        var found = new Dictionary<TopicPartition, long>();
-        await using var consumer = new RunnelConsumer(new ConsumerOptions { BootstrapServers = connection.BootstrapServers, Security = connection.Security, EnableAutoCommit = false });
-        consumer.Assign(offsets.Keys);
-        foreach (var (partition, offset) in offsets)
-            consumer.Seek(partition, offset);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(2));
-        try
-        {
-            while (found.Count < offsets.Count)
-            {
-                foreach (var record in await consumer.PollAsync(TimeSpan.FromMilliseconds(500), deadline.Token).ConfigureAwait(false))
-                {
-                    if (record.Offset >= offsets[record.TopicPartition])
-                        found.TryAdd(record.TopicPartition, record.Timestamp);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Some partitions gave nothing in time (records deleted or aborted): their LAG-SECONDS stays unknown.
-        }
-        return found;
-    }
+        => admin.MeasureGroupLagAsync(partitions, committed, cancellationToken);
 
     /// <summary>The lag table's rows, with each partition's status from <paramref name="evaluator"/>'s window.</summary>
-    private static IEnumerable<string[]> LagRows(string groupId, IReadOnlyList<GroupPartitionLag> rows, ConsumerLagEvaluator evaluator, bool oneShot)
+    internal static IEnumerable<string[]> LagRows(string groupId, IReadOnlyList<GroupPartitionLag> rows, ConsumerLagEvaluator evaluator, bool oneShot)
         => rows.Select(r => new[]
         {
             groupId, r.Partition.Topic, Text(r.Partition.Partition), r.Committed >= 0 ? Text(r.Committed) : "-", r.End >= 0 ? Text(r.End) : "-",
@@ -87,7 +39,7 @@ internal sealed partial class GroupCommand
                 : StatusName(evaluator.Evaluate(groupId, r.Partition.Topic, r.Partition.Partition, lag)),
         });
 
-    private static string StatusName(ConsumerLagStatus status) => status switch
+    internal static string StatusName(ConsumerLagStatus status) => status switch
     {
         ConsumerLagStatus.Ok => "OK",
         ConsumerLagStatus.Warn => "WARN",
@@ -97,7 +49,7 @@ internal sealed partial class GroupCommand
     };
 
     /// <summary><c>group lag</c>: the lag table once, or with --watch redrawn every second until cancelled.</summary>
-    private static async Task<int> LagAsync(RunnelAdminClient admin, ClientOptions connection, string groupId, bool watch, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> LagAsync(RunnelAdminClient admin, string groupId, bool watch, CliConsole console, CancellationToken cancellationToken)
     {
         var evaluator = new ConsumerLagEvaluator(TimeProvider.System);
         var last = new Dictionary<TopicPartition, long>();
@@ -106,7 +58,7 @@ internal sealed partial class GroupCommand
         {
             var committed = await admin.ListGroupOffsetsAsync(groupId, cancellationToken).ConfigureAwait(false);
             var partitions = committed.Keys.OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
-            var rows = await MeasureLagAsync(admin, connection, partitions, committed, cancellationToken).ConfigureAwait(false);
+            var rows = await MeasureLagAsync(admin, partitions, committed, cancellationToken).ConfigureAwait(false);
             foreach (var row in rows.Where(r => r.Committed >= 0 && r.End >= 0 && last.GetValueOrDefault(r.Partition, -1) != r.Committed))
             {
                 evaluator.RecordCommit(groupId, row.Partition.Topic, row.Partition.Partition, row.Committed, row.End);

@@ -43,25 +43,15 @@ internal sealed partial class GroupCommand
         var partitions = await PartitionsToResetAsync(admin, args, committed, cancellationToken).ConfigureAwait(false);
         if (partitions.Count == 0)
             throw new UsageException($"Group '{groupId}' has no committed offsets; name the topics with --topic.");
-        var earliest = await admin.ListOffsetsAsync(partitions, OffsetSpec.Earliest, cancellationToken).ConfigureAwait(false);
-        var latest = await admin.ListOffsetsAsync(partitions, OffsetSpec.Latest, cancellationToken).ConfigureAwait(false);
-        var byTime = args.Get(ToDatetime.Name) is { } time
-            ? await admin.ListOffsetsAsync(partitions, OffsetSpec.ForTimestamp(ConsumeCommand.ParseTimestamp(time)), cancellationToken).ConfigureAwait(false)
-            : null;
-        var offsets = new Dictionary<TopicPartition, long>();
-        foreach (var partition in partitions)
+        var (target, value) = targets[0].Name switch
         {
-            var (low, high) = (earliest[partition].Offset, latest[partition].Offset);
-            long target = targets[0].Name switch
-            {
-                "to-earliest" => low,
-                "to-latest" => high,
-                "to-offset" => args.GetLong(ToOffset.Name)!.Value,
-                "to-datetime" => byTime![partition].Offset is var found and >= 0 ? found : high,
-                _ => (committed.GetValueOrDefault(partition, -1) is var current and >= 0 ? current : high) + args.GetLong(ShiftBy.Name)!.Value,
-            };
-            offsets[partition] = Math.Clamp(target, low, high);
-        }
+            "to-earliest" => (OffsetResetTarget.Earliest, 0L),
+            "to-latest" => (OffsetResetTarget.Latest, 0L),
+            "to-offset" => (OffsetResetTarget.Offset, args.GetLong(ToOffset.Name)!.Value),
+            "to-datetime" => (OffsetResetTarget.Timestamp, ConsumeCommand.ParseTimestamp(args.Get(ToDatetime.Name)!)),
+            _ => (OffsetResetTarget.ShiftBy, args.GetLong(ShiftBy.Name)!.Value),
+        };
+        var offsets = await admin.PlanGroupOffsetResetAsync(partitions, committed, target, value, cancellationToken).ConfigureAwait(false);
         await Table.WriteAsync(console.Out, ["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"],
             offsets.Select(o => new[] { groupId, o.Key.Topic, Text(o.Key.Partition), Text(o.Value) })).ConfigureAwait(false);
         if (args.Has(DryRun.Name))

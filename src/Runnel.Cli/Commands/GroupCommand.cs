@@ -52,13 +52,12 @@ internal sealed partial class GroupCommand : CliCommand
         var groupId = args.Get(GroupOption.Name) ?? args.Positionals.FirstOrDefault(p => !Actions.Contains(p));
         if (action != "list" && groupId is null)
             throw new UsageException($"{action} needs a group: runnel group {action} <group>.");
-        var connection = AdminOptionsOf(args);
-        await using var admin = new RunnelAdminClient(connection);
+        await using var admin = new RunnelAdminClient(AdminOptionsOf(args));
         return action switch
         {
             "list" => await ListAsync(admin, args.Has(State.Name), console, cancellationToken).ConfigureAwait(false),
-            "describe" => await DescribeAsync(admin, connection, groupId!, console, cancellationToken).ConfigureAwait(false),
-            "lag" => await LagAsync(admin, connection, groupId!, args.Has(Watch.Name), console, cancellationToken).ConfigureAwait(false),
+            "describe" => await DescribeAsync(admin, groupId!, console, cancellationToken).ConfigureAwait(false),
+            "lag" => await LagAsync(admin, groupId!, args.Has(Watch.Name), console, cancellationToken).ConfigureAwait(false),
             "reset-offsets" => await ResetOffsetsAsync(admin, groupId!, args, console, cancellationToken).ConfigureAwait(false),
             _ => await DeleteAsync(admin, groupId!, console, cancellationToken).ConfigureAwait(false),
         };
@@ -77,7 +76,7 @@ internal sealed partial class GroupCommand : CliCommand
         return CliApp.Ok;
     }
 
-    private static async Task<int> DescribeAsync(RunnelAdminClient admin, ClientOptions connection, string groupId, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> DescribeAsync(RunnelAdminClient admin, string groupId, CliConsole console, CancellationToken cancellationToken)
     {
         var group = await admin.DescribeGroupAsync(groupId, cancellationToken).ConfigureAwait(false);
         var committed = await admin.ListGroupOffsetsAsync(groupId, cancellationToken).ConfigureAwait(false);
@@ -85,7 +84,7 @@ internal sealed partial class GroupCommand : CliCommand
             throw new RunnelException(ErrorCode.GroupIdNotFound, $"Consumer group '{groupId}' does not exist.");
         var owners = group.Members.SelectMany(m => m.Assignment.Select(p => (Partition: p, Member: m))).ToDictionary(o => o.Partition, o => o.Member);
         var partitions = committed.Keys.Union(owners.Keys).OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
-        var lags = await MeasureLagAsync(admin, connection, partitions, committed, cancellationToken).ConfigureAwait(false);
+        var lags = await MeasureLagAsync(admin, partitions, committed, cancellationToken).ConfigureAwait(false);
         await console.Out.WriteLineAsync(group.Members.Count == 0
             ? $"Consumer group '{groupId}' has no active members (state {group.State})."
             : $"Consumer group '{groupId}' ({group.State}, protocol {group.Protocol}, {group.Members.Count} members)").ConfigureAwait(false);

@@ -80,12 +80,17 @@ public sealed class BrokerProcess : IAsyncDisposable
         _process = Process.Start(start)!;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = _output;
+        // With an HTTP listener the server counts as started once that listens too (it starts after the broker serves).
+        var http = settings["runnel.http.listeners"].Length > 0;
+        var brokerStarted = false;
         void OnLine(object? sender, DataReceivedEventArgs e)
         {
             if (e.Data is null)
                 return;
             output.Enqueue(e.Data);
             if (e.Data.Contains("started; clients bootstrap from", StringComparison.Ordinal))
+                brokerStarted = true;
+            if (brokerStarted && (!http || e.Data.Contains("HTTP listening on", StringComparison.Ordinal)))
                 started.TrySetResult();
         }
         _process.OutputDataReceived += OnLine;
