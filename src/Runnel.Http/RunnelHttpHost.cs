@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Runnel.Broker;
+using Runnel.SchemaRegistry.Http;
 
 namespace Runnel.Http;
 
@@ -19,7 +20,9 @@ namespace Runnel.Http;
 /// <item><c>/metrics</c>: the broker's meters and .NET's System.Runtime meter (CPU time, memory, GC, thread pool) in
 /// the Prometheus text format, through OpenTelemetry's Prometheus exporter, collected afresh for every scrape;</item>
 /// <item><c>/health</c>: 200 while the process serves HTTP at all;</item>
-/// <item><c>/ready</c>: 200 while <see cref="RunnelBroker.IsReady"/>, else 503.</item>
+/// <item><c>/ready</c>: 200 while <see cref="RunnelBroker.IsReady"/>, else 503;</item>
+/// <item>the Schema Registry's API at the root (<c>/subjects</c>, <c>/schemas</c>, <c>/config</c>, <c>/compatibility</c>,
+/// <c>/mode</c>; Runnel.SchemaRegistry), stored in the cluster's <c>_schemas</c> topic.</item>
 /// </list>
 /// A component of the broker (<see cref="IBrokerComponent"/>): the composition root passes it to
 /// <see cref="RunnelBroker.StartAsync(Broker.Configuration.BrokerConfig, IReadOnlyList{IBrokerComponent}, ILoggerFactory?, CancellationToken)"/>,
@@ -57,9 +60,11 @@ public sealed class RunnelHttpHost(ILoggerFactory? loggerFactory = null) : IBrok
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls([.. urls]);
         builder.Services.AddSingleton(meters);
+        builder.Services.AddSchemaRegistry(broker.BootstrapServers);
         var app = builder.Build();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, context => context.Request.Path == "/metrics", null, null, null);
         app.MapGet("/health", () => Results.Text("OK\n"));
+        app.MapSchemaRegistry();
         app.MapGet("/ready", () => broker.IsReady ? Results.Text("READY\n") : Results.Text("NOT READY\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         try
         {
@@ -74,7 +79,7 @@ public sealed class RunnelHttpHost(ILoggerFactory? loggerFactory = null) : IBrok
         }
         _app = app;
         Urls = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
-        _logger.LogInformation("HTTP listening on {Urls} (/metrics, /health, /ready)", string.Join(", ", Urls));
+        _logger.LogInformation("HTTP listening on {Urls} (/metrics, /health, /ready, schema registry)", string.Join(", ", Urls));
     }
 
     public async ValueTask DisposeAsync()

@@ -4,7 +4,7 @@ namespace Runnel.Broker.Tests;
 
 /// <summary>
 /// Dependencies point one way: Protocol &lt;- Storage &lt;- Raft/Metadata &lt;- Broker; Protocol &lt;- Net (the one outbound
-/// Kafka connection) &lt;- Raft, Client and Broker; Client on Protocol and Net only; Http on Broker; the CLI on Client, Broker and Http.
+/// Kafka connection) &lt;- Raft, Client and Broker; Client on Protocol and Net only; SchemaRegistry on Client; Http on Broker and SchemaRegistry; the CLI on Client, Broker and Http.
 /// Read from the project files, so a new reference that breaks the layering fails here.
 /// </summary>
 public sealed class ProjectLayeringTests
@@ -20,7 +20,9 @@ public sealed class ProjectLayeringTests
         ["Runnel.Broker"] = ["Runnel.Protocol", "Runnel.Net", "Runnel.Storage", "Runnel.Raft", "Runnel.Metadata"],
         ["Runnel.Client"] = ["Runnel.Protocol", "Runnel.Net"],
         // The HTTP faces (ASP.NET Core) sit on the broker, which does not know them: the CLI composes both.
-        ["Runnel.Http"] = ["Runnel.Broker"],
+        // The Schema Registry keeps its store in a topic through Runnel's own client, as any other client would.
+        ["Runnel.SchemaRegistry"] = ["Runnel.Client"],
+        ["Runnel.Http"] = ["Runnel.Broker", "Runnel.SchemaRegistry"],
         ["Runnel.Cli"] = ["Runnel.Client", "Runnel.Broker", "Runnel.Http", "Runnel.Protocol"],
     };
 
