@@ -40,14 +40,22 @@ internal sealed record ParsedSchema(string SchemaType, string Canonical, IReadOn
     {
         try
         {
+            global::Avro.Schema? parsed;
             if (resolved.Count == 0)
-                return global::Avro.Schema.Parse(text);
-            var names = new global::Avro.SchemaNames();
-            foreach (var dependency in resolved)
-                global::Avro.Schema.Parse(dependency, names, null);
-            return global::Avro.Schema.Parse(text, names, null);
+            {
+                parsed = global::Avro.Schema.Parse(text);
+            }
+            else
+            {
+                var names = new global::Avro.SchemaNames();
+                foreach (var dependency in resolved)
+                    global::Avro.Schema.Parse(dependency, names, null);
+                parsed = global::Avro.Schema.Parse(text, names, null);
+            }
+            // Apache.Avro answers some unknown types ({"type":"recrod"}) with null rather than an exception.
+            return parsed ?? throw RegistryException.InvalidSchema($"{text}, details: not an Avro schema");
         }
-        catch (Exception e) when (e is global::Avro.AvroException or Newtonsoft.Json.JsonException or ArgumentException)
+        catch (Exception e) when (e is not RegistryException)
         {
             throw RegistryException.InvalidSchema($"{text}, details: {e.Message}");
         }

@@ -27,6 +27,11 @@ internal static class RegistryHttp
         {
             return Error(e.ErrorCode, e.Message, e.HttpStatus);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Confluent's catch-all: 500 with error code 500 and what went wrong.
+            return Error(500, $"Internal Server Error: {e.GetType().Name}: {e.Message}", StatusCodes.Status500InternalServerError);
+        }
     }
 
     public static IResult Json(JsonNode? body, int status = StatusCodes.Status200OK) =>
