@@ -19,7 +19,9 @@ internal sealed class CombinedCluster : IAsyncDisposable
 
     public BrokerProcess Node(int id) => Nodes[id - 1];
 
-    public static async Task<CombinedCluster> StartAsync(IReadOnlyDictionary<string, string>? extra = null, string clientListener = "PLAINTEXT")
+    /// <param name="perNode">Settings for one node (given its id) on top of <paramref name="extra"/>, such as its own HTTP port.</param>
+    public static async Task<CombinedCluster> StartAsync(IReadOnlyDictionary<string, string>? extra = null, string clientListener = "PLAINTEXT",
+        Func<int, IReadOnlyDictionary<string, string>>? perNode = null)
     {
         var clientPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
         var controllerPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
@@ -41,6 +43,8 @@ internal sealed class CombinedCluster : IAsyncDisposable
                 ["inter.broker.listener.name"] = clientListener,
             };
             foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+                overrides[key] = value;
+            foreach (var (key, value) in perNode?.Invoke(i + 1) ?? new Dictionary<string, string>())
                 overrides[key] = value;
             return BrokerProcess.StartAsync(port: port, overrides: overrides);
         })));

@@ -80,12 +80,15 @@ public sealed class BrokerProcess : IAsyncDisposable
         _process = Process.Start(start)!;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = _output;
+        // With an HTTP listener, the server has started once that serves too (it starts after the Kafka listeners).
+        var awaiting = settings["runnel.http.listeners"].Length > 0 ? 2 : 1;
         void OnLine(object? sender, DataReceivedEventArgs e)
         {
             if (e.Data is null)
                 return;
             output.Enqueue(e.Data);
-            if (e.Data.Contains("started; clients bootstrap from", StringComparison.Ordinal))
+            if ((e.Data.Contains("started; clients bootstrap from", StringComparison.Ordinal) || e.Data.Contains("HTTP listening on", StringComparison.Ordinal))
+                && Interlocked.Decrement(ref awaiting) == 0)
                 started.TrySetResult();
         }
         _process.OutputDataReceived += OnLine;
