@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs, python3-confluent-kafka,
+# Installs everything the tests need that is missing (Debian packages: kcat, python3-kafka and its codecs, python3-confluent-kafka
+# with python3-requests and python3-avro for its schema registry client,
 # python3-websocket, chromium for the web console's browser tests, node/npm, prometheus for promtool (the /metrics test parses a scrape with it), and iproute2 and iptables for the cluster tests' network namespaces; npm packages:
 # KafkaJS) and then runs every test in the solution. The cluster tests need root (CI runs as root); without it they
 # fail with a message saying so.
@@ -18,6 +19,9 @@ command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
+# The schema registry test: confluent_kafka's schema_registry client needs requests; Avro is python3-avro's.
+/usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+/usr/bin/python3 -c 'import avro.io' 2>/dev/null || missing+=(python3-avro)
 /usr/bin/python3 -c 'import snappy' 2>/dev/null || missing+=(python3-snappy)
 /usr/bin/python3 -c 'import lz4.frame' 2>/dev/null || missing+=(python3-lz4)
 /usr/bin/python3 -c 'import zstandard' 2>/dev/null || missing+=(python3-zstandard)

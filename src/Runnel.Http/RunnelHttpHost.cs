@@ -10,6 +10,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Runnel.Broker;
 using Runnel.WebConsole;
+using Runnel.SchemaRegistry.Http;
 
 namespace Runnel.Http;
 
@@ -22,6 +23,8 @@ namespace Runnel.Http;
 /// <item><c>/health</c>: 200 while the process serves HTTP at all;</item>
 /// <item><c>/ready</c>: 200 while <see cref="RunnelBroker.IsReady"/>, else 503;</item>
 /// <item><c>/ui/</c>: the web console (<see cref="ConsoleEndpoints"/>), and <c>/</c> redirecting there.</item>
+/// <item>the Schema Registry's API at the root (<c>/subjects</c>, <c>/schemas</c>, <c>/config</c>, <c>/compatibility</c>,
+/// <c>/mode</c>; Runnel.SchemaRegistry), stored in the cluster's <c>_schemas</c> topic.</item>
 /// </list>
 /// A component of the broker (<see cref="IBrokerComponent"/>): the composition root passes it to
 /// <see cref="RunnelBroker.StartAsync(Broker.Configuration.BrokerConfig, IReadOnlyList{IBrokerComponent}, ILoggerFactory?, CancellationToken)"/>,
@@ -59,9 +62,11 @@ public sealed class RunnelHttpHost(ILoggerFactory? loggerFactory = null) : IBrok
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls([.. urls]);
         builder.Services.AddSingleton(meters);
+        builder.Services.AddSchemaRegistry(broker.BootstrapServers);
         var app = builder.Build();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, context => context.Request.Path == "/metrics", null, null, null);
         app.MapGet("/health", () => Results.Text("OK\n"));
+        app.MapSchemaRegistry();
         app.MapGet("/ready", () => broker.IsReady ? Results.Text("READY\n") : Results.Text("NOT READY\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapRunnelConsole(broker);
         try
@@ -77,7 +82,7 @@ public sealed class RunnelHttpHost(ILoggerFactory? loggerFactory = null) : IBrok
         }
         _app = app;
         Urls = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
-        _logger.LogInformation("HTTP listening on {Urls} (/metrics, /health, /ready, /ui/)", string.Join(", ", Urls));
+        _logger.LogInformation("HTTP listening on {Urls} (/metrics, /health, /ready, /ui/, schema registry)", string.Join(", ", Urls));
     }
 
     public async ValueTask DisposeAsync()

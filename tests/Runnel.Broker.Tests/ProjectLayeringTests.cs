@@ -4,7 +4,7 @@ namespace Runnel.Broker.Tests;
 
 /// <summary>
 /// Dependencies point one way: Protocol &lt;- Storage &lt;- Raft/Metadata &lt;- Broker; Protocol &lt;- Net (the one outbound
-/// Kafka connection) &lt;- Raft, Client and Broker; Client on Protocol and Net only; Console on Client and Broker; Http on Broker and Console; the CLI on Client, Broker and Http.
+/// Kafka connection) &lt;- Raft, Client and Broker; Client on Protocol and Net only; Console on Client and Broker; SchemaRegistry on Client; Http on Broker, Console and SchemaRegistry; the CLI on Client, Broker and Http.
 /// Read from the project files, so a new reference that breaks the layering fails here.
 /// </summary>
 public sealed class ProjectLayeringTests
@@ -22,7 +22,9 @@ public sealed class ProjectLayeringTests
         // The HTTP faces (ASP.NET Core) sit on the broker, which does not know them: the CLI composes both.
         // The web console reaches the cluster as a Kafka client (Runnel.Client) and uses the broker's lag evaluator.
         ["Runnel.Console"] = ["Runnel.Client", "Runnel.Broker"],
-        ["Runnel.Http"] = ["Runnel.Broker", "Runnel.Console"],
+        // The Schema Registry keeps its store in a topic through Runnel's own client, as any other client would.
+        ["Runnel.SchemaRegistry"] = ["Runnel.Client"],
+        ["Runnel.Http"] = ["Runnel.Broker", "Runnel.Console", "Runnel.SchemaRegistry"],
         ["Runnel.Cli"] = ["Runnel.Client", "Runnel.Broker", "Runnel.Http", "Runnel.Protocol"],
     };
 

@@ -19,9 +19,9 @@ internal sealed class CombinedCluster : IAsyncDisposable
 
     public BrokerProcess Node(int id) => Nodes[id - 1];
 
-    /// <param name="perNode">Settings for one node only, by node id (e.g. an HTTP listener on a free port for node 2).</param>
+    /// <param name="perNode">Settings for one node (given its id) on top of <paramref name="extra"/>, such as its own HTTP port.</param>
     public static async Task<CombinedCluster> StartAsync(IReadOnlyDictionary<string, string>? extra = null, string clientListener = "PLAINTEXT",
-        IReadOnlyDictionary<int, IReadOnlyDictionary<string, string>>? perNode = null)
+        Func<int, IReadOnlyDictionary<string, string>>? perNode = null)
     {
         var clientPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
         var controllerPorts = Enumerable.Range(0, 3).Select(_ => BrokerProcess.FreePort()).ToList();
@@ -44,7 +44,7 @@ internal sealed class CombinedCluster : IAsyncDisposable
             };
             foreach (var (key, value) in extra ?? new Dictionary<string, string>())
                 overrides[key] = value;
-            foreach (var (key, value) in perNode?.GetValueOrDefault(i + 1) ?? new Dictionary<string, string>())
+            foreach (var (key, value) in perNode?.Invoke(i + 1) ?? new Dictionary<string, string>())
                 overrides[key] = value;
             return BrokerProcess.StartAsync(port: port, overrides: overrides);
         })));

@@ -18,10 +18,9 @@ public sealed class ClusterConsoleTests(ConsoleBrowser browser, ITestOutputHelpe
     public async Task One_nodes_console_shows_and_acts_on_the_whole_cluster()
     {
         var httpPort = BrokerProcess.FreePort();
-        await using var cluster = await CombinedCluster.StartAsync(perNode: new Dictionary<int, IReadOnlyDictionary<string, string>>
-        {
-            [2] = new Dictionary<string, string> { ["runnel.http.listeners"] = $"http://127.0.0.1:{httpPort}" },
-        });
+        await using var cluster = await CombinedCluster.StartAsync(perNode: id => id == 2
+            ? new Dictionary<string, string> { ["runnel.http.listeners"] = $"http://127.0.0.1:{httpPort}" }
+            : new Dictionary<string, string>());
         await using var console = await browser.OpenAsync(new Uri($"http://127.0.0.1:{httpPort}"));
         await console.GoAsync("#/");
         Assert.Equal(["1", "2", "3"], (await console.TableAsync("brokers")).Select(r => r[0]));
