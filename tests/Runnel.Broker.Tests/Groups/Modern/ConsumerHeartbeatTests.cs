@@ -27,7 +27,7 @@ public sealed class ConsumerHeartbeatTests
 
     private static GroupHarness Harness(GroupHarness? from = null)
     {
-        var harness = from?.Restart() ?? new GroupHarness(new GroupCoordinatorConfig { ConsumerSessionTimeoutMs = 1_000, ConsumerHeartbeatIntervalMs = 100 });
+        var harness = from?.Restart() ?? new GroupHarness(new GroupCoordinatorConfig { InitialRebalanceDelayMs = 0, MinSessionTimeoutMs = 100, ConsumerSessionTimeoutMs = 1_000, ConsumerHeartbeatIntervalMs = 100 });
         var topics = Topics(("t", TopicId, 4));
         harness.Coordinator.TopicsSource = () => topics;
         return harness;
