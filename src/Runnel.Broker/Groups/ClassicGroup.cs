@@ -54,6 +54,16 @@ internal sealed partial class ClassicGroup
 
     public GroupOffsets Offsets { get; } = new();
 
+    /// <summary>
+    /// The KIP-848 state when this is a consumer group (ConsumerGroupHeartbeat members); null for a classic or simple group.
+    /// A consumer group has no classic members and stays in the classic state Empty; this object is then only the container
+    /// of its lock, timers and offsets.
+    /// </summary>
+    public Modern.ConsumerGroup? Consumer { get; set; }
+
+    /// <summary>Kafka's group type: "consumer" for a KIP-848 group, else "classic".</summary>
+    public string GroupType => Consumer is null ? "classic" : "consumer";
+
     /// <summary>Offsets of producers' transactions not yet ended (TxnOffsetCommit), kept apart from <see cref="Offsets"/>.</summary>
     public PendingTransactionalOffsets PendingOffsets { get; } = new();
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
+using Runnel.Protocol.Primitives;
 
 namespace Runnel.Broker.Groups;
 
@@ -25,6 +26,23 @@ internal sealed partial class GroupCoordinator
             return described;
         lock (group)
         {
+            if (group.Consumer is { } consumer)
+            {
+                // Kafka's ConsumerGroup.asDescribedGroup for DescribeGroups: the consumer protocol, its state, no member data.
+                described.GroupState = consumer.StateName;
+                described.ProtocolType = ConsumerProtocol.ProtocolType;
+                described.ProtocolData = "";
+                described.Members = [.. consumer.Members.Select(m => new DescribeGroupsResponse.DescribedGroupMember
+                {
+                    MemberId = m.MemberId,
+                    GroupInstanceId = m.InstanceId,
+                    ClientId = m.ClientId,
+                    ClientHost = m.ClientHost,
+                    MemberMetadata = [],
+                    MemberAssignment = [],
+                })];
+                return described;
+            }
             var stable = group.Is(GroupState.Stable);
             described.GroupState = group.State.Name();
             described.ProtocolType = group.ProtocolType ?? "";
@@ -55,22 +73,36 @@ internal sealed partial class GroupCoordinator
             return (ErrorCode.CoordinatorNotAvailable, []);
         var (active, loading) = Partitions();
         var error = loading ? ErrorCode.CoordinatorLoadInProgress : ErrorCode.None;
-        if (typesFilter.Count > 0 && !typesFilter.Contains("classic", StringComparer.OrdinalIgnoreCase))
-            return (error, []);
         var states = statesFilter.Select(GroupStates.Parse).ToHashSet();
         var listed = new List<ListGroupsResponse.ListedGroup>();
         foreach (var group in active.SelectMany(p => p.Groups.Values).OrderBy(g => g.GroupId, StringComparer.Ordinal))
         {
             lock (group)
             {
-                if (group.Is(GroupState.Dead) || (states.Count > 0 && !states.Contains(group.State)))
+                if (group.Is(GroupState.Dead) || (typesFilter.Count > 0 && !typesFilter.Contains(group.GroupType, StringComparer.OrdinalIgnoreCase)))
+                    continue;
+                if (group.Consumer is { } consumer)
+                {
+                    // Kafka lists a consumer group with its own states (Empty, Assigning, Reconciling, Stable).
+                    if (statesFilter.Count > 0 && !statesFilter.Contains(consumer.StateName, StringComparer.OrdinalIgnoreCase))
+                        continue;
+                    listed.Add(new ListGroupsResponse.ListedGroup
+                    {
+                        GroupId = group.GroupId,
+                        ProtocolType = ConsumerProtocol.ProtocolType,
+                        GroupState = consumer.StateName,
+                        GroupType = group.GroupType,
+                    });
+                    continue;
+                }
+                if (states.Count > 0 && !states.Contains(group.State))
                     continue;
                 listed.Add(new ListGroupsResponse.ListedGroup
                 {
                     GroupId = group.GroupId,
                     ProtocolType = group.ProtocolType ?? "",
                     GroupState = group.State.Name(),
-                    GroupType = "classic",
+                    GroupType = group.GroupType,
                 });
             }
         }
@@ -95,12 +127,12 @@ internal sealed partial class GroupCoordinator
         {
             if (group.Is(GroupState.Dead))
                 return ErrorCode.GroupIdNotFound;
-            if (!group.Is(GroupState.Empty))
+            if (!group.Is(GroupState.Empty) || group.Consumer is { MemberCount: > 0 })
                 return ErrorCode.NonEmptyGroup;
             List<StoredRecord> tombstones = [.. group.Offsets.All.Select(o => GroupRecords.OffsetCommit(groupId, o.Topic, o.Partition, null)),
                 .. group.PendingOffsets.Partitions.Where(p => group.Offsets.Get(p.Topic, p.Partition) is null)
                     .Select(p => GroupRecords.OffsetCommit(groupId, p.Topic, p.Partition, null)),
-                GroupRecords.GroupMetadata(groupId, null)];
+                .. GroupTombstones(group)];
             var append = Append(group, tombstones);
             if (!append.Appended)
                 return GroupWriteErrors.ForCommit(append.Error);

@@ -37,10 +37,15 @@ internal sealed partial class GroupCoordinator
                 group.Remove(request.MemberId);
                 reply.SetResult(JoinError(ErrorCode.GroupMaxSizeReached, ""));
             }
+            else if (group.Consumer is { MemberCount: > 0 })
+                reply.SetResult(JoinError(ErrorCode.InconsistentGroupProtocol, request.MemberId));
             else if (!group.SupportsProtocols(request.ProtocolType, join.Protocols))
                 reply.SetResult(JoinError(ErrorCode.InconsistentGroupProtocol, request.MemberId));
             else if (isUnknownMember)
+            {
+                ConvertToClassic(group);
                 JoinNewMember(group, join, reply);
+            }
             else
                 JoinExistingMember(group, join, reply);
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Runnel.Broker.Groups.Modern;
 using Runnel.Protocol;
 using Runnel.Protocol.Messages;
 using Runnel.Protocol.Records;
@@ -24,6 +25,7 @@ internal sealed partial class GroupCoordinator
             var metadata = new Dictionary<string, StoredGroup?>(StringComparer.Ordinal);
             var offsets = new Dictionary<string, GroupOffsets>(StringComparer.Ordinal);
             var pending = new Dictionary<string, PendingTransactionalOffsets>(StringComparer.Ordinal);
+            var consumers = new Dictionary<string, ConsumerGroupReplay>(StringComparer.Ordinal);
             var skipped = 0;
             await foreach (var record in _store.ReadAsync(partition.Index).ConfigureAwait(false))
             {
@@ -58,13 +60,16 @@ internal sealed partial class GroupCoordinator
                     case GroupMetadataEntry entry:
                         metadata[entry.Group] = entry.Value;
                         break;
+                    case ConsumerGroupEntry entry:
+                        (consumers.TryGetValue(entry.Group, out var c) ? c : consumers[entry.Group] = new ConsumerGroupReplay()).Apply(entry);
+                        break;
                     default:
                         skipped++;
                         _logger.LogWarning("Skipped an unreadable record in {Topic}-{Partition}: {Failure}", OffsetsTopicStore.TopicName, partition.Index, failure);
                         break;
                 }
             }
-            var groups = Restore(metadata, offsets, pending);
+            var groups = Restore(metadata, offsets, pending, consumers);
             if (Install(partition, groups))
             {
                 _logger.LogInformation("Loaded {Groups} groups from {Topic}-{Partition} ({Skipped} unreadable records skipped)", groups.Count,
@@ -94,20 +99,23 @@ internal sealed partial class GroupCoordinator
 
     /// <summary>The groups the replayed records describe, not yet visible to requests and without timers.</summary>
     private List<ClassicGroup> Restore(Dictionary<string, StoredGroup?> metadata, Dictionary<string, GroupOffsets> offsets,
-        Dictionary<string, PendingTransactionalOffsets> pending)
+        Dictionary<string, PendingTransactionalOffsets> pending, Dictionary<string, ConsumerGroupReplay> consumers)
     {
         var groups = new List<ClassicGroup>();
-        foreach (var groupId in metadata.Keys.Union(offsets.Keys).Union(pending.Keys))
+        foreach (var groupId in metadata.Keys.Union(offsets.Keys).Union(pending.Keys).Union(consumers.Keys))
         {
             var stored = metadata.GetValueOrDefault(groupId);
             var groupOffsets = offsets.GetValueOrDefault(groupId);
             var open = pending.GetValueOrDefault(groupId);
-            if (stored is null && (groupOffsets is null || groupOffsets.Count == 0) && open is not { HasOffsets: true })
+            var consumer = consumers.GetValueOrDefault(groupId)?.Build();
+            if (stored is null && consumer is null && (groupOffsets is null || groupOffsets.Count == 0) && open is not { HasOffsets: true })
                 continue;
             var group = new ClassicGroup(groupId, _time);
             lock (group)
             {
-                if (stored is not null)
+                if (consumer is not null)
+                    group.Consumer = consumer;
+                else if (stored is not null)
                     group.Restore(stored);
                 foreach (var (topic, partition, offset) in groupOffsets?.All ?? [])
                     group.Offsets.Set(topic, partition, offset);
@@ -136,6 +144,8 @@ internal sealed partial class GroupCoordinator
                 {
                     foreach (var member in group.Members)
                         ScheduleHeartbeat(group, member, member.SessionTimeoutMs);
+                    ScheduleConsumerSessions(group);
+                    LogRestored(group);
                 }
                 partition.Groups[group.GroupId] = group;
             }

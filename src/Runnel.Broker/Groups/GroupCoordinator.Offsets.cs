@@ -32,7 +32,7 @@ internal sealed partial class GroupCoordinator
         var durable = Task.FromResult(ErrorCode.None);
         lock (group)
         {
-            var invalid = ValidateOffsetCommit(group, request.MemberId, request.GroupInstanceId, request.GenerationIdOrMemberEpoch, transactional: false);
+            var invalid = ValidateOffsetCommit(group, request.MemberId, request.GroupInstanceId, request.GenerationIdOrMemberEpoch, transactional: false, version);
             if (invalid != ErrorCode.None)
                 return Task.FromResult(CommitError(request, invalid));
             if ((group.Is(GroupState.Stable) || group.Is(GroupState.PreparingRebalance)) && group.HasMember(request.MemberId))
@@ -103,10 +103,12 @@ internal sealed partial class GroupCoordinator
     /// the member must be in the group (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID) in its generation (ILLEGAL_GENERATION).
     /// A plain commit is REBALANCE_IN_PROGRESS while the group completes a rebalance; a transactional one is not.
     /// </summary>
-    private static ErrorCode ValidateOffsetCommit(ClassicGroup group, string memberId, string? groupInstanceId, int generation, bool transactional)
+    private static ErrorCode ValidateOffsetCommit(ClassicGroup group, string memberId, string? groupInstanceId, int generation, bool transactional, short version = 9)
     {
         if (group.Is(GroupState.Dead))
             return ErrorCode.CoordinatorNotAvailable;
+        if (group.Consumer is { } consumer)
+            return ValidateConsumerOffsetCommit(consumer, memberId, generation, transactional, version);
         if (generation < 0 && group.Is(GroupState.Empty))
             return ErrorCode.None;
         if (generation >= 0 || memberId.Length > 0 || groupInstanceId is not null)

@@ -24,7 +24,8 @@ internal sealed partial class GroupCoordinator
         {
             lock (group)
             {
-                if (group.Is(GroupState.Dead))
+                // A consumer group's members keep its offsets; once empty, they expire after their commit.
+                if (group.Is(GroupState.Dead) || group.Consumer is { MemberCount: > 0 })
                     continue;
                 Func<CommittedOffset, long>? baseTimestamp = group.ProtocolType is null ? o => o.CommitTimestampMs
                     : group.Is(GroupState.Empty) ? o => group.CurrentStateTimestampMs >= 0 ? group.CurrentStateTimestampMs : o.CommitTimestampMs
@@ -40,7 +41,7 @@ internal sealed partial class GroupCoordinator
                 var deleteGroup = allExpired && group.Is(GroupState.Empty);
                 List<StoredRecord> tombstones = [.. due.Select(d => GroupRecords.OffsetCommit(group.GroupId, d.Topic, d.Partition, null))];
                 if (deleteGroup)
-                    tombstones.Add(GroupRecords.GroupMetadata(group.GroupId, null));
+                    tombstones.AddRange(GroupTombstones(group));
                 if (tombstones.Count == 0 || !Append(group, tombstones).Appended)
                     continue;
                 due.ForEach(d => group.Offsets.Remove(d.Topic, d.Partition));

@@ -52,6 +52,7 @@ internal sealed partial class GroupCoordinator : IDisposable
         var store = await OffsetsTopicStore.OpenAsync(config, topics, quorum, time).ConfigureAwait(false);
         var coordinator = new GroupCoordinator(GroupCoordinatorConfig.From(config), store, time, loggerFactory.CreateLogger("Runnel.Groups"),
             (topic, partition) => topics.Find(topic)?.Exists(partition) ?? false);
+        coordinator.TopicsSource = () => quorum.Loader.Image.Topics;
         coordinator.Follow(topics, config.NodeId);
         return coordinator;
     }

@@ -30,6 +30,18 @@ internal sealed record GroupCoordinatorConfig
     /// </summary>
     public int NewMemberJoinTimeoutMs { get; init; } = 300_000;
 
+    /// <summary>group.consumer.session.timeout.ms: a KIP-848 member that does not heartbeat for this long is fenced.</summary>
+    public int ConsumerSessionTimeoutMs { get; init; } = 45_000;
+
+    /// <summary>group.consumer.heartbeat.interval.ms: the interval ConsumerGroupHeartbeat replies tell members to keep.</summary>
+    public int ConsumerHeartbeatIntervalMs { get; init; } = 5_000;
+
+    /// <summary>group.consumer.assignors: the server-side assignors members may name; the first is the default.</summary>
+    public IReadOnlyList<string> ConsumerAssignors { get; init; } = ["uniform", "range"];
+
+    /// <summary>group.consumer.max.size: more members are refused with GROUP_MAX_SIZE_REACHED.</summary>
+    public int ConsumerMaxSize { get; init; } = int.MaxValue;
+
     public static GroupCoordinatorConfig From(BrokerConfig config) => new()
     {
         MinSessionTimeoutMs = config.GetInt("group.min.session.timeout.ms"),
@@ -39,5 +51,9 @@ internal sealed record GroupCoordinatorConfig
         OffsetsRetentionMs = config.GetInt("offsets.retention.minutes") * 60_000L,
         OffsetsRetentionCheckIntervalMs = config.GetLong("offsets.retention.check.interval.ms"),
         OffsetMetadataMaxBytes = config.GetInt("offset.metadata.max.bytes"),
+        ConsumerSessionTimeoutMs = config.GetInt("group.consumer.session.timeout.ms"),
+        ConsumerHeartbeatIntervalMs = config.GetInt("group.consumer.heartbeat.interval.ms"),
+        ConsumerAssignors = config.GetList("group.consumer.assignors"),
+        ConsumerMaxSize = config.GetInt("group.consumer.max.size"),
     };
 }

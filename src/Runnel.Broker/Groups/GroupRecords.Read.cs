@@ -31,6 +31,9 @@ internal static partial class GroupRecords
                 var name = reader.ReadString(compact: false);
                 entry = new GroupMetadataEntry(name, value is null ? null : ReadGroup(value, ref reader));
                 break;
+            case >= ConsumerGroupMetadataKey and <= ConsumerGroupCurrentMemberAssignmentKey:
+                entry = ReadConsumer(keyVersion, ref reader, value);
+                break;
             default:
                 reader.Fail($"unknown key version {keyVersion}");
                 break;

@@ -56,6 +56,8 @@ internal static class BrokerHandlers
         new JoinGroupHandler(),
         new SyncGroupHandler(),
         new HeartbeatHandler(),
+        new ConsumerGroupHeartbeatHandler(),
+        new ConsumerGroupDescribeHandler(),
         new LeaveGroupHandler(),
         new OffsetCommitHandler(),
         new OffsetFetchHandler(),

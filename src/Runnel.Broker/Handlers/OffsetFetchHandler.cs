@@ -9,7 +9,7 @@ using Runnel.Protocol.Messages;
 namespace Runnel.Broker.Handlers;
 
 /// <summary>
-/// OffsetFetch v0-9 (see <see cref="GroupCoordinator.FetchOffsets"/>). Partitions without a committed offset
+/// OffsetFetch v0-9 (see <see cref="GroupCoordinator.FetchOffsets"/>); v9+ checks a KIP-848 member's id and epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH). Partitions without a committed offset
 /// answer -1. v2+ a null topic list means every committed partition, and a group-level error; v5+ the leader
 /// epoch; v6+ flexible; v7+ RequireStable: a partition with an offset of an open transaction answers
 /// UNSTABLE_OFFSET_COMMIT, so the consumer retries until the transaction ended; v8+ several groups per request; v9's member id and epoch belong to KIP-848 groups and are not checked for classic ones. A group
@@ -32,8 +32,14 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest, Offset
         if (context.Version >= 8)
         {
             foreach (var requested in request.Groups)
-                response.Groups.Add(Fetch(context, requested.GroupId, requested.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
-                    request.RequireStable));
+            {
+                // v9+: a KIP-848 member fetches with its member id and epoch, checked as Kafka's validateOffsetFetch does.
+                var invalid = context.Version >= 9 ? groups.ValidateOffsetFetch(requested.GroupId, requested.MemberId, requested.MemberEpoch) : ErrorCode.None;
+                response.Groups.Add(invalid != ErrorCode.None
+                    ? new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = requested.GroupId, ErrorCode = (short)invalid }
+                    : Fetch(context, requested.GroupId, requested.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),
+                        request.RequireStable));
+            }
             return new(response);
         }
         var group = Fetch(context, request.GroupId, request.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(),

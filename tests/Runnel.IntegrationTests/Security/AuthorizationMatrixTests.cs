@@ -125,6 +125,19 @@ public sealed class AuthorizationMatrixTests(AclFixture fixture) : IClassFixture
             MemberId = "",
             Topics = [new() { Name = AclFixture.ReadableTopic, Partitions = [new() { PartitionIndex = 0, CommittedOffset = 1 }] }],
         })).Topics[0].Partitions[0].ErrorCode),
+        ["ConsumerGroupHeartbeat"] = new(Group, Read, ErrorCode.GroupAuthorizationFailed, false, async (c, g) => (await c.RequestAsync<ConsumerGroupHeartbeatResponse>(ApiKey.ConsumerGroupHeartbeat, 0, new ConsumerGroupHeartbeatRequest
+        {
+            GroupId = g,
+            MemberId = "m",
+            MemberEpoch = 0,
+            RebalanceTimeoutMs = 30_000,
+            SubscribedTopicNames = [],
+            TopicPartitions = [],
+        })).ErrorCode),
+        ["ConsumerGroupDescribe"] = new(Group, Describe, ErrorCode.GroupAuthorizationFailed, false, async (c, g) => (await c.RequestAsync<ConsumerGroupDescribeResponse>(ApiKey.ConsumerGroupDescribe, 0, new ConsumerGroupDescribeRequest
+        {
+            GroupIds = [g],
+        })).Groups[0].ErrorCode),
         ["DescribeGroups"] = new(Group, Describe, ErrorCode.GroupAuthorizationFailed, false, async (c, g) => (await c.RequestAsync<DescribeGroupsResponse>(ApiKey.DescribeGroups, 5, new DescribeGroupsRequest
         {
             Groups = [g],
