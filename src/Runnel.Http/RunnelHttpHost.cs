@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using Runnel.Broker;
-using Runnel.WebConsole;
 using Runnel.SchemaRegistry.Http;
+using Runnel.WebConsole;
 
 namespace Runnel.Http;
 
