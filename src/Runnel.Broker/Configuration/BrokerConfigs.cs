@@ -59,7 +59,7 @@ public static class BrokerConfigs
         new("log.flush.scheduler.interval.ms", ConfigType.Long, LongMax, "how often the flusher checks") { Ignored = true },
         new("runnel.acks.all.fsync", ConfigType.Boolean, "true", "acks=all replies only after an fsync covers the write (group commit)"),
         new("runnel.http.listeners", ConfigType.List, "http://localhost:8080",
-            "where the HTTP listener (/metrics, /health, /ready) binds, as URLs, comma separated; empty turns it off. Served by runnel server; an in-process broker has it only when its host adds the component"),
+            "where the HTTP listener (/metrics, /health, /ready, the web console under /ui/, the Schema Registry) binds, as URLs, comma separated; empty turns it off. Served by runnel server; an in-process broker has it only when its host adds the component"),
         new("log.cleanup.policy", ConfigType.List, "delete", "default cleanup.policy") { Allowed = ["delete", "compact"] },
         new("log.cleaner.enable", ConfigType.Boolean, "true", "run compaction"),
         new("log.cleaner.delete.retention.ms", ConfigType.Long, "86400000", "default delete.retention.ms") { Min = 0 },
